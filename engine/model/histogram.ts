@@ -1,0 +1,34 @@
+/** Native histograms, as carried through ingest, storage and PromQL (float form). */
+
+/** A run of consecutive buckets: `offset` buckets skipped after the previous span, then `length`. */
+export interface BucketSpan {
+  offset: number;
+  length: number;
+}
+
+/** Counter-reset hint, as in remote write 2.0 / TSDB. */
+export type CounterResetHint = "unknown" | "reset" | "not_reset" | "gauge";
+
+/**
+ * A native histogram with absolute float bucket counts. `schema` −53 marks custom buckets,
+ * whose upper bounds are `customValues`.
+ */
+export interface FloatHistogram {
+  schema: number;
+  zeroThreshold: number;
+  zeroCount: number;
+  count: number;
+  sum: number;
+  positiveSpans: BucketSpan[];
+  positiveBuckets: number[];
+  negativeSpans: BucketSpan[];
+  negativeBuckets: number[];
+  customValues?: number[];
+  counterResetHint: CounterResetHint;
+}
+
+/** One histogram sample. */
+export interface HPoint {
+  t: number;
+  h: FloatHistogram;
+}

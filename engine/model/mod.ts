@@ -1,0 +1,6 @@
+/** Leaf types shared by every engine module: labels, matchers, samples, histograms, writes. */
+export * from "./labels.ts";
+export * from "./matcher.ts";
+export * from "./value.ts";
+export * from "./histogram.ts";
+export * from "./write.ts";
