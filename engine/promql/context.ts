@@ -3,7 +3,7 @@
  * loaded selector data, annotations, limits, cancellation and stats.
  */
 import type { SeriesData } from "../storage/querier.ts";
-import type { DurationExpr, Expr, VectorSelector } from "./parser/mod.ts";
+import type { Call, DurationExpr, Expr, VectorSelector } from "./parser/mod.ts";
 import { Annotations } from "./annotations.ts";
 import {
   QueryCanceledError,
@@ -16,6 +16,8 @@ import {
 export class QueryContext {
   /** Series loaded for each selector node. */
   readonly data = new Map<VectorSelector, SeriesData[]>();
+  /** Candidate info series for each info() call. */
+  readonly infoData = new Map<Call, SeriesData[]>();
   /** Resolved duration expressions (ms) by node: range, offset, step. */
   readonly durations = new Map<Expr, number>();
   readonly annos = new Annotations();

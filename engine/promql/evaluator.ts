@@ -35,6 +35,7 @@ import {
 import { aggregateK, Aggregator, countValues } from "./aggregation.ts";
 import { absentLabels, INSTANT_FUNCTIONS } from "./functions/instant.ts";
 import { evalRangeFunction } from "./range_eval.ts";
+import { evalInfo } from "./info.ts";
 import { formatFloatF } from "./format_float.ts";
 import { histogramMul, histogramString } from "./histogram_ops.ts";
 import { histogramsWithoutStale, lastLE, lookupInstant, withoutStale } from "./selectors.ts";
@@ -224,6 +225,7 @@ export class Evaluator {
 
   /** Instant vector selector over the grid. `recordT` stores each sample's own time as value. */
   vectorSelector(vs: VectorSelector, recordT: boolean): Matrix {
+    if (vs.smoothed && !recordT) return this.smoothedSelector(vs);
     const offset = this.ctx.duration(vs, vs.offsetMs, vs.offsetExpr);
     const at = this.atTime(vs.at);
     const lb = this.ctx.lookbackMs;
@@ -257,6 +259,56 @@ export class Evaluator {
     return out;
   }
 
+  /** `metric smoothed`: the value at each step interpolated between the neighbouring samples. */
+  smoothedSelector(vs: VectorSelector): Matrix {
+    const offset = this.ctx.duration(vs, vs.offsetMs, vs.offsetExpr);
+    const at = this.atTime(vs.at);
+    const lb = this.ctx.lookbackMs;
+    const out: Matrix = [];
+    for (const sd of this.seriesOf(vs)) {
+      const f = withoutStale(sd);
+      const hs = histogramsWithoutStale(sd);
+      const s = newSeries(sd.labels);
+      for (let k = 0; k < this.steps; k++) {
+        const ts = this.ts(k);
+        const dataT = (at ?? ts) - offset;
+        const a = lastLE(f.t, dataT - lb) + 1, b = lastLE(f.t, dataT + lb) + 1;
+        const ha = lastLE(hs.t, dataT - lb) + 1, hb = lastLE(hs.t, dataT + lb) + 1;
+        if (b - a === 0 && hb - ha === 0) continue;
+        if (b - a > 0 && hb - ha > 0) {
+          this.ctx.annos.warn(
+            ANNO.mixedFloatsHistograms(labelsGet(sd.labels, METRIC_NAME)),
+            vs.pos,
+          );
+          continue;
+        }
+        if (hb - ha > 0) {
+          const i = lastLE(hs.t, dataT);
+          if (i >= ha) {
+            s.hT.push(ts);
+            s.hV.push(hs.h[i]);
+          }
+          continue;
+        }
+        let i = a;
+        while (i < b && f.t[i] < dataT) i++;
+        if (i < b && f.t[i] === dataT) {
+          s.fT.push(ts);
+          s.fV.push(f.v[i]);
+        } else if (i > a && i < b) {
+          const t1 = f.t[i - 1], t2 = f.t[i], y1 = f.v[i - 1], y2 = f.v[i];
+          s.fT.push(ts);
+          s.fV.push(y1 + (y2 - y1) * (dataT - t1) / (t2 - t1));
+        } else if (i > a) {
+          s.fT.push(ts);
+          s.fV.push(f.v[i - 1]);
+        }
+      }
+      if (s.fT.length + s.hT.length > 0) out.push(s);
+    }
+    return out;
+  }
+
   /** A matrix selector as a value (instant queries only): raw points in the window. */
   matrixSelectorValue(ms: MatrixSelector): Matrix {
     const vs = ms.vectorSelector;
@@ -266,9 +318,27 @@ export class Evaluator {
     const maxT = (at ?? this.start) - offset;
     const minT = maxT - range;
     const out: Matrix = [];
+    const lb = this.ctx.lookbackMs;
     for (const sd of this.seriesOf(vs)) {
       const f = withoutStale(sd);
       const s = newSeries(sd.labels);
+      if (vs.anchored || vs.smoothed) {
+        const hs = histogramsWithoutStale(sd);
+        const hi = vs.smoothed ? maxT + lb : maxT;
+        if (lastLE(hs.t, hi) - lastLE(hs.t, minT - lb) > 0) {
+          execError(
+            `${vs.anchored ? "anchored" : "smoothed"} modifier is not supported with histograms`,
+          );
+        }
+        const ext = extendFloats(f.t, f.v, minT - lb, hi, minT, maxT, vs.smoothed);
+        if (ext.t.length > 0) {
+          s.fT = ext.t;
+          s.fV = ext.v;
+          this.ctx.addSamples(ext.t.length);
+          out.push(s);
+        }
+        continue;
+      }
       const a = lastLE(f.t, minT) + 1, b = lastLE(f.t, maxT) + 1;
       for (let i = a; i < b; i++) {
         s.fT.push(f.t[i]);
@@ -426,9 +496,7 @@ export class Evaluator {
   }
 
   info(e: Call): Matrix {
-    // info(v, selector): enrich v with the data labels of matching target_info series.
-    const base = this.evalMatrix(e.args[0]);
-    return base;
+    return evalInfo(this, e, this.ctx.infoData.get(e) ?? []);
   }
 
   // ---- aggregations ----
@@ -677,3 +745,59 @@ export function cleanupMetricLabels(m: Matrix): Matrix {
 
 export { changesMetricSchema, labelsString };
 export type { FloatHistogram, Sample };
+
+/**
+ * The samples of a window extended to its boundaries (anchored/smoothed range selectors): the
+ * first point is at `minT` (the last sample at or before it, or interpolated when smoothed), the
+ * last at `maxT`. Samples in `(loadMin, loadMax]` are considered.
+ */
+export function extendFloats(
+  t: Float64Array,
+  v: Float64Array,
+  loadMin: number,
+  loadMax: number,
+  minT: number,
+  maxT: number,
+  smoothed: boolean,
+): { t: number[]; v: number[] } {
+  const a0 = lastLE(t, loadMin) + 1, b0 = lastLE(t, loadMax) + 1;
+  const n = b0 - a0;
+  if (n <= 0) return { t: [], v: [] };
+  const ft = (i: number) => t[a0 + i], fv = (i: number) => v[a0 + i];
+  let last = n - 1;
+  let first = 0;
+  {
+    // Last index with t <= minT among [0, last).
+    let lo = 0, hi = last;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ft(mid) > minT) hi = mid;
+      else lo = mid + 1;
+    }
+    first = Math.max(0, lo - 1);
+  }
+  if (smoothed) {
+    let lo = 0, hi = last;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ft(mid) >= maxT) hi = mid;
+      else lo = mid + 1;
+    }
+    last = lo;
+  }
+  if (ft(last) <= minT) return { t: [], v: [] };
+  const interp = (i: number, j: number, x: number) =>
+    fv(i) + (fv(j) - fv(i)) * (x - ft(i)) / (ft(j) - ft(i));
+  const left = smoothed && ft(first) < minT ? interp(first, first + 1, minT) : fv(first);
+  const right = smoothed && last > 0 && ft(last) > maxT ? interp(last - 1, last, maxT) : fv(last);
+  if (ft(first) <= minT) first++;
+  if (ft(last) >= maxT) last--;
+  const out = { t: [minT] as number[], v: [left] as number[] };
+  for (let i = first; i <= last; i++) {
+    out.t.push(ft(i));
+    out.v.push(fv(i));
+  }
+  out.t.push(maxT);
+  out.v.push(right);
+  return out;
+}

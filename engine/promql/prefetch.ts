@@ -4,10 +4,18 @@
  * `Querier.select` per selector, so the evaluation itself is synchronous.
  */
 import type { Querier } from "../storage/querier.ts";
-import type { AtModifier, DurationExpr, Expr, SubqueryExpr, VectorSelector } from "./parser/mod.ts";
+import type {
+  AtModifier,
+  Call,
+  DurationExpr,
+  Expr,
+  SubqueryExpr,
+  VectorSelector,
+} from "./parser/mod.ts";
 import { walk } from "./parser/mod.ts";
 import type { QueryContext } from "./context.ts";
 import { execError } from "./context.ts";
+import { firstSelector, infoSelectMatchers } from "./info.ts";
 
 /** Resolves every duration expression into `ctx.durations` (ms). */
 export function resolveDurations(ctx: QueryContext, root: Expr): void {
@@ -136,7 +144,17 @@ export function selectorRange(
 /** Loads the series of every selector in the expression into `ctx.data`. */
 export async function prefetch(ctx: QueryContext, q: Querier, root: Expr): Promise<void> {
   const jobs: { vs: VectorSelector; minT: number; maxT: number }[] = [];
+  const infoJobs: { call: Call; minT: number; maxT: number }[] = [];
   walk(root, (n, path) => {
+    if (n.kind === "Call" && n.func.name === "info") {
+      const fs = firstSelector(n.args[0]);
+      if (fs) {
+        const [minT, maxT] = selectorRange(ctx, fs.vs, [...path, n, ...fs.path], 0);
+        infoJobs.push({ call: n, minT, maxT });
+      }
+      jobs.push(...collect(ctx, n.args[0], [...path, n]));
+      return false;
+    }
     if (n.kind === "MatrixSelector") {
       const range = ctx.duration(n, n.rangeMs, n.rangeExpr);
       const [minT, maxT] = selectorRange(ctx, n.vectorSelector, path, range);
@@ -154,4 +172,32 @@ export async function prefetch(ctx: QueryContext, q: Querier, root: Expr): Promi
     const data = await q.select(j.vs.matchers, { minT: j.minT, maxT: j.maxT });
     ctx.data.set(j.vs, data);
   }
+  for (const j of infoJobs) {
+    ctx.checkDoneNow();
+    const data = await q.select(infoSelectMatchers(j.call), { minT: j.minT, maxT: j.maxT });
+    ctx.infoData.set(j.call, data);
+  }
+}
+
+function collect(
+  ctx: QueryContext,
+  root: Expr,
+  prefix: readonly Expr[],
+): { vs: VectorSelector; minT: number; maxT: number }[] {
+  const jobs: { vs: VectorSelector; minT: number; maxT: number }[] = [];
+  walk(root, (n, path) => {
+    const full = [...prefix, ...path];
+    if (n.kind === "MatrixSelector") {
+      const range = ctx.duration(n, n.rangeMs, n.rangeExpr);
+      const [minT, maxT] = selectorRange(ctx, n.vectorSelector, full, range);
+      jobs.push({ vs: n.vectorSelector, minT, maxT });
+      return false;
+    }
+    if (n.kind === "VectorSelector") {
+      const [minT, maxT] = selectorRange(ctx, n, full, 0);
+      jobs.push({ vs: n, minT, maxT });
+    }
+    return true;
+  });
+  return jobs;
 }
