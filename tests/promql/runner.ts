@@ -491,6 +491,7 @@ async function main(args: string[]): Promise<number> {
   const verbose = args.includes("--verbose");
   const rangeCheck = !args.includes("--no-range-check");
   const writeBaseline = args.includes("--write-baseline");
+  const writeDoc = args.includes("--write-doc");
   const names = args.filter((a) => !a.startsWith("--"));
   const engine = await loadEngine();
   if (!engine) {
@@ -518,8 +519,17 @@ async function main(args: string[]): Promise<number> {
     await Deno.writeTextFile(BASELINE_FILE, JSON.stringify(baselineOf(reports), null, 2) + "\n");
     console.log(`wrote ${BASELINE_FILE.pathname}`);
   }
+  if (writeDoc && corpus) {
+    const { conformanceDoc, loadFailureNotes } = await import("./report_doc.ts");
+    const doc = conformanceDoc(reports, await loadFailureNotes(), new Date().toISOString());
+    await Deno.writeTextFile(DOC_FILE, doc);
+    console.log(`wrote ${DOC_FILE.pathname}`);
+  }
   return reports.some((r) => r.failed > 0) ? 1 : 0;
 }
+
+/** The generated conformance report. */
+export const DOC_FILE = new URL("../../docs/promql-conformance.md", import.meta.url);
 
 /** The recorded pass counts the conformance test must not drop below. */
 export const BASELINE_FILE = new URL("./baseline.json", import.meta.url);
