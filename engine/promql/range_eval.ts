@@ -12,7 +12,11 @@ import { execError } from "./context.ts";
 import type { Evaluator } from "./evaluator.ts";
 import { unwrapParens } from "./evaluator.ts";
 import { absentLabels } from "./functions/instant.ts";
-import { RANGE_KERNELS, type RangeWindows } from "./range_kernel_shim.ts";
+import {
+  RANGE_KERNELS,
+  RangeKernelError,
+  type RangeWindows,
+} from "./functions/range_kernels.ts";
 import { histogramsWithoutStale, lastLE, withoutStale } from "./selectors.ts";
 import { type Matrix, newSeries } from "./value.ts";
 
@@ -97,6 +101,9 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
     steps: ev.steps,
     rangeMs: range,
     mode,
+    lookbackMs: ctx.lookbackMs,
+    evalFirstT: at !== undefined ? ev.start : ev.start,
+    evalStepMs: at !== undefined ? 0 : ev.interval,
   };
   const steps = ev.steps;
   const out = new Float64Array(steps);
@@ -123,7 +130,12 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
         }
       }
     } else {
-      kernel!(s.t, s.v, w, params, out, present);
+      try {
+        kernel!(s.t, s.v, w, params, out, present);
+      } catch (err) {
+        if (err instanceof RangeKernelError) execError(err.message);
+        throw err;
+      }
       for (let k = 0; k < steps; k++) {
         if (!present[k]) continue;
         series.fT.push(ev.ts(k));
