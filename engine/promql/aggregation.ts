@@ -1,0 +1,455 @@
+/**
+ * Aggregation operators over one step's samples: sum/avg (Kahan-compensated, incremental mean on
+ * overflow), count, group, min, max, stddev/stdvar (Welford), quantile, topk/bottomk, limitk,
+ * limit_ratio and count_values. Semantics follow Prometheus's engine aggregation code.
+ */
+import type { FloatHistogram, Labels } from "../model/mod.ts";
+import { labelsKey, METRIC_NAME } from "../model/mod.ts";
+import type { AggregateOp, PosRange } from "./parser/mod.ts";
+import type { Annotations } from "./annotations.ts";
+import { ANNO } from "./annotations.ts";
+import { floatLess, quantileOf } from "./functions/quantile.ts";
+import { histogramAdd, histogramMul, IncompatibleSchemaError } from "./histogram_ops.ts";
+import type { Sample, Vector } from "./value.ts";
+
+/** Kahan-Babuska-Neumaier increment: returns [sum, compensation]. */
+export function kahanInc(inc: number, sum: number, c: number): [number, number] {
+  const t = sum + inc;
+  if (t === Infinity || t === -Infinity) return [t, 0];
+  if (Math.abs(sum) >= Math.abs(inc)) c += (sum - t) + inc;
+  else c += (inc - t) + sum;
+  return [t, c];
+}
+
+/** Grouping key and output labels of a series for `by`/`without`. */
+export function groupingLabels(
+  metric: Labels,
+  grouping: readonly string[],
+  without: boolean,
+): Labels {
+  if (without) {
+    const drop = new Set(grouping);
+    return metric.filter((l) => !drop.has(l.name) && l.name !== METRIC_NAME);
+  }
+  if (grouping.length === 0) return [];
+  const keep = new Set(grouping);
+  return metric.filter((l) => keep.has(l.name));
+}
+
+interface Group {
+  labels: Labels;
+  seen: boolean;
+  f: number;
+  mean: number;
+  c: number;
+  h: FloatHistogram | undefined;
+  count: number;
+  hasFloat: boolean;
+  hasHistogram: boolean;
+  incompatible: boolean;
+  incrementalMean: boolean;
+  values: number[];
+  dropName: boolean;
+}
+
+/** Per-node aggregation state: the input-series-to-group mapping is computed once. */
+export class Aggregator {
+  readonly #groupOf = new Map<Labels, Group>();
+  readonly #groups = new Map<string, Group>();
+
+  constructor(
+    readonly op: AggregateOp,
+    readonly grouping: readonly string[],
+    readonly without: boolean,
+    readonly annos: Annotations,
+    readonly exprPos: PosRange,
+  ) {}
+
+  #group(metric: Labels): Group {
+    let g = this.#groupOf.get(metric);
+    if (g) return g;
+    const labels = groupingLabels(metric, this.grouping, this.without);
+    const key = labelsKey(labels);
+    g = this.#groups.get(key);
+    if (!g) {
+      g = {
+        labels,
+        seen: false,
+        f: 0,
+        mean: 0,
+        c: 0,
+        h: undefined,
+        count: 0,
+        hasFloat: false,
+        hasHistogram: false,
+        incompatible: false,
+        incrementalMean: false,
+        values: [],
+        dropName: false,
+      };
+      this.#groups.set(key, g);
+    }
+    this.#groupOf.set(metric, g);
+    return g;
+  }
+
+  /** Aggregates one step (sum, avg, count, group, min, max, stddev, stdvar, quantile). */
+  step(vec: Vector, q: number): Vector {
+    const op = this.op;
+    const order: Group[] = [];
+    for (const g of this.#groups.values()) g.seen = false;
+    for (const s of vec) {
+      const g = this.#group(s.metric);
+      const f = s.f, h = s.h;
+      if (!g.seen) {
+        g.seen = true;
+        order.push(g);
+        g.f = f;
+        g.mean = f;
+        g.c = 0;
+        g.h = undefined;
+        g.count = 1;
+        g.hasFloat = false;
+        g.hasHistogram = false;
+        g.incompatible = false;
+        g.incrementalMean = false;
+        g.values = [];
+        g.dropName = s.dropName;
+        switch (op) {
+          case "sum":
+          case "avg":
+            if (h) {
+              g.h = histogramMul(h, 1);
+              g.hasHistogram = true;
+            } else g.hasFloat = true;
+            break;
+          case "stddev":
+          case "stdvar":
+            if (h) {
+              g.seen = false;
+              order.pop();
+              this.annos.info(ANNO.histogramIgnoredInAgg(op), this.exprPos);
+            } else if (!Number.isFinite(f)) g.f = NaN;
+            else g.f = 0;
+            break;
+          case "quantile":
+            if (h) {
+              g.seen = false;
+              order.pop();
+              this.annos.info(ANNO.histogramIgnoredInAgg(op), this.exprPos);
+            }
+            g.values = [f];
+            break;
+          case "group":
+            g.f = 1;
+            break;
+          case "min":
+          case "max":
+            if (h) {
+              g.seen = false;
+              order.pop();
+              this.annos.info(ANNO.histogramIgnoredInAgg(op), this.exprPos);
+            }
+            break;
+        }
+        continue;
+      }
+      if (g.incompatible) continue;
+      if (s.dropName) g.dropName = true;
+      switch (op) {
+        case "sum":
+          if (h) {
+            g.hasHistogram = true;
+            if (g.h) {
+              try {
+                g.h = histogramAdd(g.h, h);
+              } catch (e) {
+                if (!(e instanceof IncompatibleSchemaError)) throw e;
+                g.incompatible = true;
+                this.annos.warn(
+                  `vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${
+                    JSON.stringify(nameOf(s.metric))
+                  }`,
+                  this.exprPos,
+                );
+              }
+            }
+          } else {
+            g.hasFloat = true;
+            [g.f, g.c] = kahanInc(f, g.f, g.c);
+          }
+          break;
+        case "avg":
+          g.count++;
+          if (h) {
+            g.hasHistogram = true;
+            if (g.h) {
+              try {
+                g.h = histogramAdd(g.h, h);
+              } catch (e) {
+                if (!(e instanceof IncompatibleSchemaError)) throw e;
+                g.incompatible = true;
+              }
+            }
+          } else {
+            g.hasFloat = true;
+            if (!g.incrementalMean) {
+              const [nv, nc] = kahanInc(f, g.f, g.c);
+              if (nv !== Infinity && nv !== -Infinity) {
+                g.f = nv;
+                g.c = nc;
+                break;
+              }
+              g.incrementalMean = true;
+              g.mean = g.f / (g.count - 1);
+              g.c = g.c / (g.count - 1);
+            }
+            const qq = (g.count - 1) / g.count;
+            [g.mean, g.c] = kahanInc(f / g.count, qq * g.mean, qq * g.c);
+          }
+          break;
+        case "group":
+          break;
+        case "max":
+          if (h) {
+            this.annos.info(ANNO.histogramIgnoredInAgg(op), this.exprPos);
+            break;
+          }
+          if (g.f < f || Number.isNaN(g.f)) g.f = f;
+          break;
+        case "min":
+          if (h) {
+            this.annos.info(ANNO.histogramIgnoredInAgg(op), this.exprPos);
+            break;
+          }
+          if (g.f > f || Number.isNaN(g.f)) g.f = f;
+          break;
+        case "count":
+          g.count++;
+          break;
+        case "stddev":
+        case "stdvar":
+          if (h) {
+            this.annos.info(ANNO.histogramIgnoredInAgg(op), this.exprPos);
+            break;
+          }
+          g.count++;
+          {
+            const delta = f - g.mean;
+            g.mean += delta / g.count;
+            g.f += delta * (f - g.mean);
+          }
+          break;
+        case "quantile":
+          if (h) {
+            this.annos.info(ANNO.histogramIgnoredInAgg(op), this.exprPos);
+            break;
+          }
+          g.values.push(f);
+          break;
+        default:
+          throw new Error(`BUG: unexpected aggregation ${op}`);
+      }
+    }
+    const out: Vector = [];
+    for (const g of order) {
+      if (!g.seen) continue;
+      let f = g.f;
+      let h: FloatHistogram | undefined = undefined;
+      switch (op) {
+        case "avg":
+          if (g.hasFloat && g.hasHistogram) {
+            this.annos.warn(ANNO.mixedFloatsHistogramsAgg(), this.exprPos);
+            continue;
+          }
+          if (g.incompatible) continue;
+          if (g.hasHistogram) h = histogramMul(g.h!, 1 / g.count);
+          else if (g.incrementalMean) f = g.mean + g.c;
+          else f = g.f / g.count + g.c / g.count;
+          break;
+        case "count":
+          f = g.count;
+          break;
+        case "stdvar":
+          f = g.f / g.count;
+          break;
+        case "stddev":
+          f = Math.sqrt(g.f / g.count);
+          break;
+        case "quantile":
+          f = quantileOf(q, g.values);
+          break;
+        case "sum":
+          if (g.hasFloat && g.hasHistogram) {
+            this.annos.warn(ANNO.mixedFloatsHistogramsAgg(), this.exprPos);
+            continue;
+          }
+          if (g.incompatible) continue;
+          if (g.hasHistogram) h = g.h;
+          else f = g.f + g.c;
+          break;
+      }
+      out.push({ metric: g.labels, t: 0, f, h, dropName: g.dropName });
+    }
+    return out;
+  }
+}
+
+function nameOf(l: Labels): string {
+  for (const x of l) if (x.name === METRIC_NAME) return x.value;
+  return "";
+}
+
+/** topk/bottomk/limitk/limit_ratio at one step; outputs keep their input labels. */
+export function aggregateK(
+  op: AggregateOp,
+  vec: Vector,
+  param: number,
+  grouping: readonly string[],
+  without: boolean,
+  annos: Annotations,
+  pos: PosRange,
+): Vector {
+  const groups = new Map<string, Sample[]>();
+  const order: Sample[][] = [];
+  let k = 0, r = 0;
+  if (op === "limit_ratio") {
+    if (param === 0) return [];
+    r = param < -1 ? -1 : param > 1 ? 1 : param;
+  } else {
+    k = Math.min(Math.trunc(param), vec.length);
+    if (k < 1) return [];
+  }
+  for (const s of vec) {
+    const key = labelsKey(groupingLabels(s.metric, grouping, without));
+    let g = groups.get(key);
+    if (!g) {
+      groups.set(key, g = []);
+      order.push(g);
+    }
+    if ((op === "topk" || op === "bottomk") && s.h) {
+      annos.info(ANNO.histogramIgnoredInAgg(op), pos);
+      continue;
+    }
+    if (op === "limit_ratio") {
+      if (addRatioSample(r, s.metric)) g.push(s);
+      continue;
+    }
+    if (op === "limitk") {
+      if (g.length < k) g.push(s);
+      continue;
+    }
+    g.push(s);
+  }
+  const out: Vector = [];
+  for (const g of order) {
+    if (op === "topk" || op === "bottomk") {
+      // Stable selection as a heap would do: sort by value then take k.
+      const sorted = selectK(g, k, op === "topk");
+      out.push(...sorted);
+    } else out.push(...g);
+  }
+  return out;
+}
+
+/**
+ * The k largest (topk) or smallest (bottomk) samples, emulating Prometheus's heap so ties and
+ * NaNs resolve alike: NaN loses to any number; output ordered best first.
+ */
+function selectK(g: Sample[], k: number, top: boolean): Sample[] {
+  // Emulate container/heap with Prometheus's comparison.
+  const heap: Sample[] = [];
+  const less = top
+    ? (a: Sample, b: Sample) => floatLess(a.f, b.f) < 0 // min-heap by value (NaN smallest)
+    : (a: Sample, b: Sample) => reverseLess(a.f, b.f);
+  const up = (j: number) => {
+    while (j > 0) {
+      const i = (j - 1) >> 1;
+      if (i === j || !less(heap[j], heap[i])) break;
+      [heap[i], heap[j]] = [heap[j], heap[i]];
+      j = i;
+    }
+  };
+  const down = (i0: number, n: number) => {
+    let i = i0;
+    for (;;) {
+      const j1 = 2 * i + 1;
+      if (j1 >= n || j1 < 0) break;
+      let j = j1;
+      const j2 = j1 + 1;
+      if (j2 < n && less(heap[j2], heap[j1])) j = j2;
+      if (!less(heap[j], heap[i])) break;
+      [heap[i], heap[j]] = [heap[j], heap[i]];
+      i = j;
+    }
+    return i > i0;
+  };
+  for (const s of g) {
+    if (heap.length < k) {
+      heap.push(s);
+      up(heap.length - 1);
+      continue;
+    }
+    const better = top
+      ? heap[0].f < s.f || (Number.isNaN(heap[0].f) && !Number.isNaN(s.f))
+      : heap[0].f > s.f || (Number.isNaN(heap[0].f) && !Number.isNaN(s.f));
+    if (better) {
+      heap[0] = s;
+      if (k > 1) down(0, heap.length);
+    }
+  }
+  // sort.Reverse(heap): descending by the heap's less.
+  return heap.sort((a, b) => (less(b, a) ? -1 : less(a, b) ? 1 : 0));
+}
+
+function reverseLess(a: number, b: number): boolean {
+  if (Number.isNaN(a)) return true;
+  if (Number.isNaN(b)) return false;
+  return a > b;
+}
+
+/** Deterministic per-series sampling for limit_ratio, from a hash of the labels. */
+function addRatioSample(ratio: number, metric: Labels): boolean {
+  const offset = ratioOffset(metric);
+  return (ratio >= 0 && offset < ratio) || (ratio < 0 && offset >= 1 + ratio);
+}
+
+/** A value in [0, 1) from the label set's hash (xxhash in Prometheus; our own FNV-1a here). */
+function ratioOffset(metric: Labels): number {
+  let h1 = 0x811c9dc5 | 0, h2 = 0x01000193 | 0;
+  const s = labelsKey(metric);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 16777619);
+    h2 = Math.imul(h2 ^ c, 2246822507);
+  }
+  return ((h1 >>> 0) * 4294967296 + (h2 >>> 0)) / 18446744073709551616;
+}
+
+/** count_values at one step. */
+export function countValues(
+  vec: Vector,
+  valueLabel: string,
+  grouping: readonly string[],
+  without: boolean,
+  fmt: (s: Sample) => string,
+): Vector {
+  const groups = new Map<string, { labels: Labels; count: number }>();
+  const order: { labels: Labels; count: number }[] = [];
+  const g2 = without ? grouping : [...grouping, valueLabel];
+  for (const s of vec) {
+    const m = s.metric.filter((l) => l.name !== valueLabel);
+    m.push({ name: valueLabel, value: fmt(s) });
+    m.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const labels = groupingLabels(m, g2, without);
+    const key = labelsKey(labels);
+    const g = groups.get(key);
+    if (g) g.count++;
+    else {
+      const ng = { labels, count: 1 };
+      groups.set(key, ng);
+      order.push(ng);
+    }
+  }
+  return order.map((g) => ({ metric: g.labels, t: 0, f: g.count, h: undefined, dropName: false }));
+}

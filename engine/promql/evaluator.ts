@@ -1,0 +1,803 @@
+/**
+ * The per-query evaluator: walks the AST over a grid of steps `start..end` by `interval` and
+ * returns a Matrix (instant queries are a grid of one step). Data was loaded beforehand (see
+ * prefetch.ts), so evaluation is synchronous. Structure follows Prometheus's engine: per-step
+ * vectors for operators, functions and aggregations; series-at-a-time for range functions.
+ */
+import type { FloatHistogram, Labels } from "../model/mod.ts";
+import { labelsGet, labelsKey, labelsSet, labelsString, METRIC_NAME } from "../model/mod.ts";
+import { compileAnchoredRegex } from "../model/matcher.ts";
+import type { SeriesData } from "../storage/querier.ts";
+import type {
+  AggregateExpr,
+  AtModifier,
+  BinaryExpr,
+  Call,
+  Expr,
+  MatrixSelector,
+  SubqueryExpr,
+  VectorMatching,
+  VectorSelector,
+} from "./parser/mod.ts";
+import { ANNO } from "./annotations.ts";
+import { execError, type QueryContext } from "./context.ts";
+import {
+  changesMetricSchema,
+  dropMetadata,
+  scalarBinop,
+  signatureFn,
+  vectorAnd,
+  vectorBinop,
+  vectorOr,
+  vectorScalarBinop,
+  vectorUnless,
+} from "./binary.ts";
+import { aggregateK, Aggregator, countValues } from "./aggregation.ts";
+import { absentLabels, INSTANT_FUNCTIONS } from "./functions/instant.ts";
+import { evalRangeFunction } from "./range_eval.ts";
+import { evalInfo } from "./info.ts";
+import { formatFloatF } from "./format_float.ts";
+import { histogramMul, histogramString } from "./histogram_ops.ts";
+import { histogramsWithoutStale, lastLE, lookupInstant, withoutStale } from "./selectors.ts";
+import {
+  type Matrix,
+  newSeries,
+  type Sample,
+  type Series,
+  type StringValue,
+  type Vector,
+} from "./value.ts";
+
+/** Unwraps parentheses. */
+export function unwrapParens(e: Expr): Expr {
+  while (e.kind === "ParenExpr") e = e.expr;
+  return e;
+}
+
+/** Evaluates expressions over one grid of steps. */
+export class Evaluator {
+  readonly steps: number;
+
+  constructor(
+    readonly ctx: QueryContext,
+    readonly start: number,
+    readonly end: number,
+    readonly interval: number,
+    /** True for the top-level grid (stats are recorded per step). */
+    readonly topLevel: boolean,
+  ) {
+    this.steps = end < start ? 0 : Math.floor((end - start) / interval) + 1;
+  }
+
+  /** Timestamp of step k. */
+  ts(k: number): number {
+    return this.start + k * this.interval;
+  }
+
+  /** Resolves an `@` modifier to a timestamp (ms). */
+  atTime(at: AtModifier | undefined): number | undefined {
+    if (!at) return undefined;
+    if (at.kind === "timestamp") return at.timestampMs;
+    return at.kind === "start" ? this.ctx.startMs : this.ctx.endMs;
+  }
+
+  /** Evaluates `e` to a Matrix (or a string for string literals). */
+  eval(e: Expr): Matrix | StringValue {
+    this.ctx.checkDone();
+    if (this.steps === 0) return [];
+    switch (e.kind) {
+      case "NumberLiteral":
+        return this.constant(e.value);
+      case "StringLiteral":
+        return { kind: "string", v: e.value };
+      case "DurationExpr":
+        return this.constant(this.ctx.durations.get(e) ?? NaN);
+      case "ParenExpr":
+        return this.eval(e.expr);
+      case "UnaryExpr": {
+        const m = this.evalMatrix(e.expr);
+        if (e.op === "-") {
+          for (const s of m) {
+            s.dropName = true;
+            for (let i = 0; i < s.fV.length; i++) s.fV[i] = -s.fV[i];
+            for (let i = 0; i < s.hV.length; i++) s.hV[i] = histogramMul(s.hV[i], -1);
+          }
+        }
+        return m;
+      }
+      case "VectorSelector":
+        return this.vectorSelector(e, false);
+      case "MatrixSelector":
+        return this.matrixSelectorValue(e);
+      case "SubqueryExpr":
+        return this.subquery(e).matrix;
+      case "Call":
+        return this.call(e);
+      case "AggregateExpr":
+        return this.aggregate(e);
+      case "BinaryExpr":
+        return this.binary(e);
+    }
+  }
+
+  /** Evaluates an expression that must yield a Matrix. */
+  evalMatrix(e: Expr): Matrix {
+    const v = this.eval(e);
+    if (!Array.isArray(v)) throw new Error("BUG: expected a matrix value");
+    return v;
+  }
+
+  /** A scalar over all steps. */
+  constant(v: number): Matrix {
+    const s = newSeries([]);
+    for (let k = 0; k < this.steps; k++) {
+      s.fT.push(this.ts(k));
+      s.fV.push(v);
+    }
+    return [s];
+  }
+
+  /** Values of a scalar expression per step (NaN where absent). */
+  scalarValues(e: Expr): Float64Array {
+    const out = new Float64Array(this.steps).fill(NaN);
+    const m = this.evalMatrix(e);
+    if (m.length === 0) return out;
+    const s = m[0];
+    for (let i = 0; i < s.fT.length; i++) {
+      const k = Math.round((s.fT[i] - this.start) / this.interval);
+      if (k >= 0 && k < this.steps) out[k] = s.fV[i];
+    }
+    return out;
+  }
+
+  /**
+   * Calls `fn` once per step with the argument vectors at that step and assembles the outputs
+   * into series; two outputs with the same labels at one step are an error.
+   */
+  rangeEval(
+    inputs: (Matrix | undefined)[],
+    fn: (vecs: Vector[], ts: number, k: number) => Vector,
+  ): Matrix {
+    const cursors = inputs.map((m) => m ? m.map(() => ({ f: 0, h: 0 })) : []);
+    const vecs: Vector[] = inputs.map(() => []);
+    const instant = this.steps === 1;
+    const out = new Map<string, { s: Series; lastT: number }>();
+    const order: Series[] = [];
+    let held = 0;
+    for (let k = 0; k < this.steps; k++) {
+      const ts = this.ts(k);
+      this.ctx.checkDone();
+      for (let i = 0; i < inputs.length; i++) {
+        const m = inputs[i];
+        if (!m) continue;
+        const v: Vector = [];
+        const cur = cursors[i];
+        for (let j = 0; j < m.length; j++) {
+          const s = m[j];
+          const c = cur[j];
+          while (c.f < s.fT.length && s.fT[c.f] < ts) c.f++;
+          if (c.f < s.fT.length && s.fT[c.f] === ts) {
+            v.push({ metric: s.metric, t: ts, f: s.fV[c.f], h: undefined, dropName: s.dropName });
+            c.f++;
+            continue;
+          }
+          while (c.h < s.hT.length && s.hT[c.h] < ts) c.h++;
+          if (c.h < s.hT.length && s.hT[c.h] === ts) {
+            v.push({ metric: s.metric, t: ts, f: 0, h: s.hV[c.h], dropName: s.dropName });
+            c.h++;
+          }
+        }
+        vecs[i] = v;
+      }
+      const res = fn(vecs, ts, k);
+      held += res.length;
+      if (this.ctx.currentSamples + held > this.ctx.samplesMax) this.ctx.addSamples(held);
+      for (const smp of res) {
+        const key = labelsKey(smp.metric);
+        let e = out.get(key);
+        if (e) {
+          if (e.lastT === ts) execError("vector cannot contain metrics with the same labelset");
+          e.lastT = ts;
+        } else {
+          e = { s: newSeries(smp.metric, smp.dropName), lastT: ts };
+          out.set(key, e);
+          order.push(e.s);
+        }
+        if (smp.h) {
+          e.s.hT.push(ts);
+          e.s.hV.push(smp.h);
+        } else {
+          e.s.fT.push(ts);
+          e.s.fV.push(smp.f);
+        }
+      }
+      if (instant) break;
+    }
+    return order;
+  }
+
+  // ---- selectors ----
+
+  /** Series loaded for a selector. */
+  seriesOf(vs: VectorSelector): SeriesData[] {
+    return this.ctx.data.get(vs) ?? [];
+  }
+
+  /** Instant vector selector over the grid. `recordT` stores each sample's own time as value. */
+  vectorSelector(vs: VectorSelector, recordT: boolean): Matrix {
+    if (vs.smoothed && !recordT) return this.smoothedSelector(vs);
+    const offset = this.ctx.duration(vs, vs.offsetMs, vs.offsetExpr);
+    const at = this.atTime(vs.at);
+    const lb = this.ctx.lookbackMs;
+    const out: Matrix = [];
+    let total = 0;
+    for (const sd of this.seriesOf(vs)) {
+      this.ctx.checkDone();
+      const s = newSeries(sd.labels);
+      for (let k = 0; k < this.steps; k++) {
+        const ts = this.ts(k);
+        const refT = (at ?? ts) - offset;
+        const r = lookupInstant(sd, refT, lb);
+        if (!r) continue;
+        if (r.h && !recordT) {
+          s.hT.push(ts);
+          s.hV.push(r.h);
+        } else {
+          s.fT.push(ts);
+          s.fV.push(recordT ? r.t : r.f);
+        }
+        if (this.topLevel) this.ctx.addStat(ts, 1);
+      }
+      const n = s.fT.length + s.hT.length;
+      if (n > 0) {
+        total += n;
+        out.push(s);
+      }
+    }
+    this.ctx.addSamples(total);
+    this.ctx.currentSamples -= total;
+    return out;
+  }
+
+  /** `metric smoothed`: the value at each step interpolated between the neighbouring samples. */
+  smoothedSelector(vs: VectorSelector): Matrix {
+    const offset = this.ctx.duration(vs, vs.offsetMs, vs.offsetExpr);
+    const at = this.atTime(vs.at);
+    const lb = this.ctx.lookbackMs;
+    const out: Matrix = [];
+    for (const sd of this.seriesOf(vs)) {
+      const f = withoutStale(sd);
+      const hs = histogramsWithoutStale(sd);
+      const s = newSeries(sd.labels);
+      for (let k = 0; k < this.steps; k++) {
+        const ts = this.ts(k);
+        const dataT = (at ?? ts) - offset;
+        const a = lastLE(f.t, dataT - lb) + 1, b = lastLE(f.t, dataT + lb) + 1;
+        const ha = lastLE(hs.t, dataT - lb) + 1, hb = lastLE(hs.t, dataT + lb) + 1;
+        if (b - a === 0 && hb - ha === 0) continue;
+        if (b - a > 0 && hb - ha > 0) {
+          this.ctx.annos.warn(
+            ANNO.mixedFloatsHistograms(labelsGet(sd.labels, METRIC_NAME)),
+            vs.pos,
+          );
+          continue;
+        }
+        if (hb - ha > 0) {
+          const i = lastLE(hs.t, dataT);
+          if (i >= ha) {
+            s.hT.push(ts);
+            s.hV.push(hs.h[i]);
+          }
+          continue;
+        }
+        let i = a;
+        while (i < b && f.t[i] < dataT) i++;
+        if (i < b && f.t[i] === dataT) {
+          s.fT.push(ts);
+          s.fV.push(f.v[i]);
+        } else if (i > a && i < b) {
+          const t1 = f.t[i - 1], t2 = f.t[i], y1 = f.v[i - 1], y2 = f.v[i];
+          s.fT.push(ts);
+          s.fV.push(y1 + (y2 - y1) * (dataT - t1) / (t2 - t1));
+        } else if (i > a) {
+          s.fT.push(ts);
+          s.fV.push(f.v[i - 1]);
+        }
+      }
+      if (s.fT.length + s.hT.length > 0) out.push(s);
+    }
+    return out;
+  }
+
+  /** A matrix selector as a value (instant queries only): raw points in the window. */
+  matrixSelectorValue(ms: MatrixSelector): Matrix {
+    const vs = ms.vectorSelector;
+    const offset = this.ctx.duration(vs, vs.offsetMs, vs.offsetExpr);
+    const range = this.ctx.duration(ms, ms.rangeMs, ms.rangeExpr);
+    const at = this.atTime(vs.at);
+    const maxT = (at ?? this.start) - offset;
+    const minT = maxT - range;
+    const out: Matrix = [];
+    const lb = this.ctx.lookbackMs;
+    for (const sd of this.seriesOf(vs)) {
+      const f = withoutStale(sd);
+      const s = newSeries(sd.labels);
+      if (vs.anchored || vs.smoothed) {
+        const hs = histogramsWithoutStale(sd);
+        const hi = vs.smoothed ? maxT + lb : maxT;
+        if (lastLE(hs.t, hi) - lastLE(hs.t, minT - lb) > 0) {
+          execError(
+            `${vs.anchored ? "anchored" : "smoothed"} modifier is not supported with histograms`,
+          );
+        }
+        const ext = extendFloats(f.t, f.v, minT - lb, hi, minT, maxT, vs.smoothed);
+        if (ext.t.length > 0) {
+          s.fT = ext.t;
+          s.fV = ext.v;
+          this.ctx.addSamples(ext.t.length);
+          out.push(s);
+        }
+        continue;
+      }
+      const a = lastLE(f.t, minT) + 1, b = lastLE(f.t, maxT) + 1;
+      for (let i = a; i < b; i++) {
+        s.fT.push(f.t[i]);
+        s.fV.push(f.v[i]);
+      }
+      const hs = histogramsWithoutStale(sd);
+      const ha = lastLE(hs.t, minT) + 1, hb = lastLE(hs.t, maxT) + 1;
+      for (let i = ha; i < hb; i++) {
+        s.hT.push(hs.t[i]);
+        s.hV.push(hs.h[i]);
+      }
+      const n = s.fT.length + s.hT.length;
+      if (n > 0) {
+        this.ctx.addSamples(n);
+        out.push(s);
+      }
+    }
+    return out;
+  }
+
+  /** The grid of a subquery and its evaluated inner expression. */
+  subquery(sq: SubqueryExpr): { matrix: Matrix; ev: Evaluator } {
+    const offset = this.ctx.duration(sq, sq.offsetMs, sq.offsetExpr);
+    const range = this.ctx.duration(sq, sq.rangeMs, sq.rangeExpr);
+    let step = this.ctx.duration(sq, sq.stepMs, sq.stepExpr);
+    if (step === 0) step = this.ctx.defaultSubqueryStepMs;
+    const at = this.atTime(sq.at);
+    const outerStart = at ?? this.start;
+    let outerEnd = at ?? this.end;
+    if (at === undefined && this.interval > 0) {
+      outerEnd = this.start + Math.floor((this.end - this.start) / this.interval) * this.interval;
+    }
+    const end = outerEnd - offset;
+    const lo = outerStart - offset - range;
+    let start = step * Math.floor(lo / step);
+    // Go integer division truncates toward zero.
+    if (lo < 0 && lo % step !== 0) start = step * Math.trunc(lo / step);
+    if (start <= lo) start += step;
+    const ev = new Evaluator(this.ctx, start, end, step, false);
+    const matrix = ev.evalMatrix(sq.expr);
+    return { matrix, ev };
+  }
+
+  // ---- functions ----
+
+  call(e: Call): Matrix {
+    const name = e.func.name;
+    switch (name) {
+      case "label_replace":
+        return this.labelReplace(e);
+      case "label_join":
+        return this.labelJoin(e);
+      case "start":
+        return this.constant(this.ctx.startMs / 1000);
+      case "end":
+        return this.constant(this.ctx.endMs / 1000);
+      case "step":
+        return this.constant(this.ctx.stepMs / 1000);
+      case "range":
+        return this.constant((this.ctx.endMs - this.ctx.startMs) / 1000);
+      case "info":
+        return this.info(e);
+    }
+    if (
+      name === "sort" || name === "sort_desc" || name === "sort_by_label" ||
+      name === "sort_by_label_desc"
+    ) {
+      if (this.start !== this.end) this.ctx.annos.warn(ANNO.sortInRangeQuery(), e.pos);
+    }
+    const mi = e.args.findIndex((a) => {
+      const u = unwrapParens(a);
+      return a.valueType === "matrix" && (u.kind === "MatrixSelector" || u.kind === "SubqueryExpr");
+    });
+    if (mi >= 0) return evalRangeFunction(this, e, mi);
+    if (name === "timestamp") {
+      const a = unwrapParens(e.args[0]);
+      if (a.kind === "VectorSelector") {
+        const m = this.vectorSelector(a, true);
+        for (const s of m) {
+          s.dropName = true;
+          for (let i = 0; i < s.fV.length; i++) s.fV[i] = s.fV[i] / 1000;
+        }
+        return m;
+      }
+    }
+    if (name === "absent") {
+      const m = this.evalMatrix(e.args[0]);
+      const labels = absentLabels(e.args[0]);
+      return this.rangeEval(
+        [m],
+        (v, ts) =>
+          v[0].length > 0 ? [] : [{ metric: labels, t: ts, f: 1, h: undefined, dropName: false }],
+      );
+    }
+    if (name === "start_timestamp") {
+      return [];
+    }
+    const fn = INSTANT_FUNCTIONS[name];
+    if (!fn) execError(`function "${name}" is not implemented`);
+    const inputs = e.args.map((a) => a.valueType === "string" ? undefined : this.evalMatrix(a));
+    const env = { ts: 0, args: e.args, annos: this.ctx.annos, pos: e.pos };
+    return this.rangeEval(inputs, (v, ts) => {
+      env.ts = ts;
+      return fn(v, env);
+    });
+  }
+
+  labelReplace(e: Call): Matrix {
+    const str = (i: number) => {
+      const a = e.args[i];
+      return a.kind === "StringLiteral" ? a.value : "";
+    };
+    const dst = str(1), repl = str(2), src = str(3), regexStr = str(4);
+    let re: RegExp;
+    try {
+      re = compileAnchoredRegex(regexStr);
+    } catch {
+      execError(`invalid regular expression in label_replace(): ${regexStr}`);
+    }
+    if (!isValidLabelName(dst)) {
+      execError(`invalid destination label name in label_replace(): ${dst}`);
+    }
+    const m = this.evalMatrix(e.args[0]);
+    for (const s of m) {
+      const v = labelsGet(s.metric, src);
+      const match = re.exec(v);
+      if (!match) continue;
+      const res = expandTemplate(repl, match);
+      s.metric = labelsSet(s.metric, dst, res);
+      if (dst === METRIC_NAME) s.dropName = false;
+    }
+    return mergeSameLabelset(m);
+  }
+
+  labelJoin(e: Call): Matrix {
+    const str = (i: number) => {
+      const a = e.args[i];
+      return a.kind === "StringLiteral" ? a.value : "";
+    };
+    const dst = str(1), sep = str(2);
+    const srcs: string[] = [];
+    for (let i = 3; i < e.args.length; i++) {
+      const s = str(i);
+      if (!isValidLabelName(s)) execError(`invalid source label name in label_join(): ${s}`);
+      srcs.push(s);
+    }
+    if (!isValidLabelName(dst)) execError(`invalid destination label name in label_join(): ${dst}`);
+    const m = this.evalMatrix(e.args[0]);
+    for (const s of m) {
+      const v = srcs.map((n) => labelsGet(s.metric, n)).join(sep);
+      s.metric = labelsSet(s.metric, dst, v);
+      if (dst === METRIC_NAME) s.dropName = false;
+    }
+    return mergeSameLabelset(m);
+  }
+
+  info(e: Call): Matrix {
+    return evalInfo(this, e, this.ctx.infoData.get(e) ?? []);
+  }
+
+  // ---- aggregations ----
+
+  aggregate(e: AggregateExpr): Matrix {
+    const grouping = [...e.grouping].sort();
+    const op = e.op;
+    if (op === "count_values") {
+      const p = e.param!;
+      const label = p.kind === "StringLiteral" ? p.value : "";
+      if (!isValidLabelName(label)) execError(`invalid label name ${JSON.stringify(label)}`);
+      const m = this.evalMatrix(e.expr);
+      return this.rangeEval([m], (v, ts) => {
+        const out = countValues(
+          v[0],
+          label,
+          grouping,
+          e.without,
+          (s) => s.h ? histogramString(s.h) : formatFloatF(s.f),
+        );
+        for (const s of out) s.t = ts;
+        return out;
+      });
+    }
+    let params: Float64Array | undefined;
+    if (e.param && e.param.valueType !== "string") params = this.scalarValues(e.param);
+    const m = this.evalMatrix(e.expr);
+    if (op === "topk" || op === "bottomk" || op === "limitk" || op === "limit_ratio") {
+      const ps = params!;
+      let max = -Infinity, min = Infinity, anyNaN = false;
+      for (const p of ps) {
+        if (Number.isNaN(p)) anyNaN = true;
+        else {
+          max = Math.max(max, p);
+          min = Math.min(min, p);
+        }
+      }
+      if (op === "limit_ratio") {
+        if (!anyNaN && max === 0 && min === 0) return [];
+        if (anyNaN) execError("Ratio value is NaN");
+        if (max > 1) this.ctx.annos.warn(ANNO.invalidRatio(max, 1), e.param!.pos);
+        if (min < -1) this.ctx.annos.warn(ANNO.invalidRatio(min, -1), e.param!.pos);
+      } else {
+        if (!anyNaN && max < 1) return [];
+        if (anyNaN) execError("Parameter value is NaN");
+        if (min <= -9223372036854775808) execError(`Scalar value ${formatG(min)} underflows int64`);
+        if (max >= 9223372036854775807) execError(`Scalar value ${formatG(max)} overflows int64`);
+      }
+      const res = this.rangeEval([m], (v, ts, k) => {
+        const out = aggregateK(op, v[0], ps[k], grouping, e.without, this.ctx.annos, e.pos);
+        return out.map((s) => ({ ...s, t: ts }));
+      });
+      return res;
+    }
+    if (op === "quantile" && params) {
+      let anyNaN = false, max = -Infinity, min = Infinity;
+      for (const p of params) {
+        if (Number.isNaN(p)) anyNaN = true;
+        else {
+          max = Math.max(max, p);
+          min = Math.min(min, p);
+        }
+      }
+      if (anyNaN) this.ctx.annos.warn(ANNO.invalidQuantile(NaN), e.param!.pos);
+      if (max > 1) this.ctx.annos.warn(ANNO.invalidQuantile(max), e.param!.pos);
+      if (min < 0) this.ctx.annos.warn(ANNO.invalidQuantile(min), e.param!.pos);
+    }
+    const agg = new Aggregator(op, grouping, e.without, this.ctx.annos, e.expr.pos);
+    const res = this.rangeEval([m], (v, ts, k) => {
+      const out = agg.step(v[0], params ? params[k] : NaN);
+      for (const s of out) s.t = ts;
+      return out;
+    });
+    return res;
+  }
+
+  // ---- binary operators ----
+
+  binary(e: BinaryExpr): Matrix {
+    const lt = e.lhs.valueType, rt = e.rhs.valueType;
+    const annos = this.ctx.annos;
+    if (lt === "scalar" && rt === "scalar") {
+      const l = this.evalMatrix(e.lhs), r = this.evalMatrix(e.rhs);
+      return this.rangeEval([l, r], (v, ts) => [{
+        metric: [],
+        t: ts,
+        f: scalarBinop(e.op, v[0][0]?.f ?? NaN, v[1][0]?.f ?? NaN),
+        h: undefined,
+        dropName: false,
+      }]);
+    }
+    if (lt === "vector" && rt === "vector") {
+      const matching: VectorMatching = e.vectorMatching ?? {
+        card: "one-to-one",
+        matchingLabels: [],
+        on: false,
+        include: [],
+        fillValues: {},
+      };
+      const l = this.evalMatrix(e.lhs), r = this.evalMatrix(e.rhs);
+      const sig = memoSig(signatureFn(matching));
+      switch (e.op) {
+        case "and":
+          return this.rangeEval([l, r], (v) => vectorAnd(v[0], v[1], sig));
+        case "or":
+          return this.rangeEval([l, r], (v) => vectorOr(v[0], v[1], sig));
+        case "unless":
+          return this.rangeEval([l, r], (v) => vectorUnless(v[0], v[1], sig));
+        default:
+          return this.rangeEval(
+            [l, r],
+            (v) => vectorBinop(e.op, v[0], v[1], matching, e.returnBool, sig, annos, e.pos),
+          );
+      }
+    }
+    const l = this.evalMatrix(e.lhs), r = this.evalMatrix(e.rhs);
+    if (lt === "vector") {
+      return this.rangeEval(
+        [l, r],
+        (v) => vectorScalarBinop(e.op, v[0], v[1][0]?.f ?? NaN, false, e.returnBool, annos, e.pos),
+      );
+    }
+    return this.rangeEval(
+      [l, r],
+      (v) => vectorScalarBinop(e.op, v[1], v[0][0]?.f ?? NaN, true, e.returnBool, annos, e.pos),
+    );
+  }
+}
+
+function memoSig(fn: (l: Labels) => string): (l: Labels) => string {
+  const cache = new WeakMap<Labels, string>();
+  return (l) => {
+    let s = cache.get(l);
+    if (s === undefined) {
+      s = fn(l);
+      cache.set(l, s);
+    }
+    return s;
+  };
+}
+
+function formatG(f: number): string {
+  return String(f);
+}
+
+/** True when `s` is a valid (UTF-8) label name: non-empty valid text. */
+export function isValidLabelName(s: string): boolean {
+  return s.length > 0 && s.isWellFormed();
+}
+
+/** Expands `$1`, `${1}`, `$name`, `${name}` and `$$` in a label_replace replacement (Go rules). */
+export function expandTemplate(tmpl: string, m: RegExpExecArray): string {
+  let out = "";
+  for (let i = 0; i < tmpl.length; i++) {
+    const c = tmpl[i];
+    if (c !== "$" || i + 1 >= tmpl.length) {
+      out += c;
+      continue;
+    }
+    const nx = tmpl[i + 1];
+    if (nx === "$") {
+      out += "$";
+      i++;
+      continue;
+    }
+    let name: string;
+    let j: number;
+    if (nx === "{") {
+      const close = tmpl.indexOf("}", i + 2);
+      if (close < 0) {
+        out += c;
+        continue;
+      }
+      name = tmpl.slice(i + 2, close);
+      if (!/^[A-Za-z0-9_]+$/.test(name)) {
+        out += c;
+        continue;
+      }
+      j = close + 1;
+    } else {
+      const mm = /^[A-Za-z0-9_]+/.exec(tmpl.slice(i + 1));
+      if (!mm) {
+        out += c;
+        continue;
+      }
+      name = mm[0];
+      j = i + 1 + name.length;
+    }
+    if (/^\d+$/.test(name)) {
+      const n = Number(name);
+      out += n < m.length ? (m[n] ?? "") : "";
+    } else {
+      out += m.groups?.[name] ?? "";
+    }
+    i = j - 1;
+  }
+  return out;
+}
+
+/** Merges series whose labels became equal (delayed name removal); overlap is an error. */
+export function mergeSameLabelset(m: Matrix): Matrix {
+  if (m.length <= 1) return m;
+  const byKey = new Map<string, Series>();
+  const out: Matrix = [];
+  let dup = false;
+  for (const s of m) {
+    const k = labelsKey(s.metric);
+    const prev = byKey.get(k);
+    if (!prev) {
+      byKey.set(k, s);
+      out.push(s);
+      continue;
+    }
+    dup = true;
+    const fts = prev.fT.map((t, i) => [t, prev.fV[i]] as const).concat(
+      s.fT.map((t, i) => [t, s.fV[i]] as const),
+    );
+    fts.sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < fts.length; i++) {
+      if (fts[i][0] === fts[i - 1][0]) {
+        execError("vector cannot contain metrics with the same labelset");
+      }
+    }
+    prev.fT = fts.map((x) => x[0]);
+    prev.fV = fts.map((x) => x[1]);
+    const hts = prev.hT.map((t, i) => [t, prev.hV[i]] as const).concat(
+      s.hT.map((t, i) => [t, s.hV[i]] as const),
+    );
+    hts.sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < hts.length; i++) {
+      if (hts[i][0] === hts[i - 1][0]) {
+        execError("vector cannot contain metrics with the same labelset");
+      }
+    }
+    prev.hT = hts.map((x) => x[0]);
+    prev.hV = hts.map((x) => x[1]);
+  }
+  return dup ? out : m;
+}
+
+/** Applies delayed name removal to a finished result. */
+export function cleanupMetricLabels(m: Matrix): Matrix {
+  for (const s of m) if (s.dropName) s.metric = dropMetadata(s.metric);
+  return mergeSameLabelset(m);
+}
+
+export { changesMetricSchema, labelsString };
+export type { FloatHistogram, Sample };
+
+/**
+ * The samples of a window extended to its boundaries (anchored/smoothed range selectors): the
+ * first point is at `minT` (the last sample at or before it, or interpolated when smoothed), the
+ * last at `maxT`. Samples in `(loadMin, loadMax]` are considered.
+ */
+export function extendFloats(
+  t: Float64Array,
+  v: Float64Array,
+  loadMin: number,
+  loadMax: number,
+  minT: number,
+  maxT: number,
+  smoothed: boolean,
+): { t: number[]; v: number[] } {
+  const a0 = lastLE(t, loadMin) + 1, b0 = lastLE(t, loadMax) + 1;
+  const n = b0 - a0;
+  if (n <= 0) return { t: [], v: [] };
+  const ft = (i: number) => t[a0 + i], fv = (i: number) => v[a0 + i];
+  let last = n - 1;
+  let first = 0;
+  {
+    // Last index with t <= minT among [0, last).
+    let lo = 0, hi = last;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ft(mid) > minT) hi = mid;
+      else lo = mid + 1;
+    }
+    first = Math.max(0, lo - 1);
+  }
+  if (smoothed) {
+    let lo = 0, hi = last;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ft(mid) >= maxT) hi = mid;
+      else lo = mid + 1;
+    }
+    last = lo;
+  }
+  if (ft(last) <= minT) return { t: [], v: [] };
+  const interp = (i: number, j: number, x: number) =>
+    fv(i) + (fv(j) - fv(i)) * (x - ft(i)) / (ft(j) - ft(i));
+  const left = smoothed && ft(first) < minT ? interp(first, first + 1, minT) : fv(first);
+  const right = smoothed && last > 0 && ft(last) > maxT ? interp(last - 1, last, maxT) : fv(last);
+  if (ft(first) <= minT) first++;
+  if (ft(last) >= maxT) last--;
+  const out = { t: [minT] as number[], v: [left] as number[] };
+  for (let i = first; i <= last; i++) {
+    out.t.push(ft(i));
+    out.v.push(fv(i));
+  }
+  out.t.push(maxT);
+  out.v.push(right);
+  return out;
+}

@@ -1,0 +1,203 @@
+/**
+ * Before evaluation: resolves duration expressions (`[5m + step()]`) and loads every selector's
+ * series for the time range it can touch (offset, @, ranges, subqueries, lookback), one
+ * `Querier.select` per selector, so the evaluation itself is synchronous.
+ */
+import type { Querier } from "../storage/querier.ts";
+import type {
+  AtModifier,
+  Call,
+  DurationExpr,
+  Expr,
+  SubqueryExpr,
+  VectorSelector,
+} from "./parser/mod.ts";
+import { walk } from "./parser/mod.ts";
+import type { QueryContext } from "./context.ts";
+import { execError } from "./context.ts";
+import { firstSelector, infoSelectMatchers } from "./info.ts";
+
+/** Resolves every duration expression into `ctx.durations` (ms). */
+export function resolveDurations(ctx: QueryContext, root: Expr): void {
+  const stepS = ctx.stepMs / 1000;
+  const rangeS = (ctx.endMs - ctx.startMs) / 1000;
+  const evalD = (e: Expr): number => {
+    if (e.kind === "NumberLiteral") return e.value;
+    if (e.kind === "ParenExpr") return evalD(e.expr);
+    if (e.kind === "UnaryExpr") return e.op === "-" ? -evalD(e.expr) : evalD(e.expr);
+    if (e.kind !== "DurationExpr") return NaN;
+    const l = e.lhs ? evalD(e.lhs) : 0;
+    const r = e.rhs ? evalD(e.rhs) : 0;
+    switch (e.op) {
+      case "step":
+        return stepS;
+      case "range":
+        return rangeS;
+      case "min_of":
+        return Math.min(l, r);
+      case "max_of":
+        return Math.max(l, r);
+      case "+":
+        return e.lhs ? l + r : r;
+      case "-":
+        return e.lhs ? l - r : -r;
+      case "*":
+        return l * r;
+      case "/":
+        if (r === 0) execError(`${e.pos.start}:${e.pos.end}: division by zero`);
+        return l / r;
+      case "%":
+        if (r === 0) execError(`${e.pos.start}:${e.pos.end}: modulo by zero`);
+        return l % r;
+      case "^":
+        return Math.pow(l, r);
+    }
+  };
+  const calc = (e: DurationExpr | undefined, negativeOk: boolean) => {
+    if (!e) return;
+    const d = evalD(e);
+    if (!Number.isFinite(d)) execError(`${e.pos.start}:${e.pos.end}: duration is NaN or infinite`);
+    if (d <= 0 && !negativeOk) {
+      execError(`${e.pos.start}:${e.pos.end}: duration must be greater than 0`);
+    }
+    ctx.durations.set(e, Math.trunc(d * 1000));
+  };
+  walk(root, (n) => {
+    switch (n.kind) {
+      case "VectorSelector":
+        calc(n.offsetExpr, true);
+        break;
+      case "MatrixSelector":
+        calc(n.rangeExpr, false);
+        break;
+      case "SubqueryExpr":
+        calc(n.offsetExpr, true);
+        calc(n.stepExpr, false);
+        calc(n.rangeExpr, false);
+        break;
+      case "DurationExpr":
+        ctx.durations.set(n, evalD(n));
+        return false;
+    }
+    return true;
+  });
+}
+
+function atMs(ctx: QueryContext, at: AtModifier | undefined): number | undefined {
+  if (!at) return undefined;
+  if (at.kind === "timestamp") return at.timestampMs;
+  return at.kind === "start" ? ctx.startMs : ctx.endMs;
+}
+
+/** The [minT, maxT] (inclusive, ms) a selector can read, as Prometheus computes it. */
+export function selectorRange(
+  ctx: QueryContext,
+  vs: VectorSelector,
+  path: readonly Expr[],
+  evalRangeMs: number,
+): [number, number] {
+  let start = ctx.startMs, end = ctx.endMs;
+  let subOffset = 0, subRange = 0;
+  let subAt: number | undefined;
+  for (const n of path) {
+    if (n.kind !== "SubqueryExpr") continue;
+    const sq = n as SubqueryExpr;
+    const off = ctx.duration(sq, sq.offsetMs, sq.offsetExpr);
+    const rng = ctx.duration(sq, sq.rangeMs, sq.rangeExpr);
+    subOffset += off;
+    subRange += rng;
+    const a = atMs(ctx, sq.at);
+    if (a !== undefined) {
+      subOffset = off;
+      subRange = rng;
+      subAt = a;
+    }
+  }
+  if (subAt !== undefined) {
+    start = subAt;
+    end = subAt;
+  }
+  const a = atMs(ctx, vs.at);
+  if (a !== undefined) {
+    start = a;
+    end = a;
+  } else {
+    start = start - subOffset - subRange;
+    end -= subOffset;
+  }
+  const lb = ctx.lookbackMs;
+  if (evalRangeMs === 0) {
+    start -= lb - 1;
+    if (vs.smoothed) end += lb;
+  } else if (vs.anchored) {
+    start -= lb + evalRangeMs - 1;
+  } else if (vs.smoothed) {
+    start -= lb + evalRangeMs - 1;
+    end += lb;
+  } else {
+    start -= evalRangeMs - 1;
+  }
+  const off = ctx.duration(vs, vs.offsetMs, vs.offsetExpr);
+  return [start - off, end - off];
+}
+
+/** Loads the series of every selector in the expression into `ctx.data`. */
+export async function prefetch(ctx: QueryContext, q: Querier, root: Expr): Promise<void> {
+  const jobs: { vs: VectorSelector; minT: number; maxT: number }[] = [];
+  const infoJobs: { call: Call; minT: number; maxT: number }[] = [];
+  walk(root, (n, path) => {
+    if (n.kind === "Call" && n.func.name === "info") {
+      const fs = firstSelector(n.args[0]);
+      if (fs) {
+        const [minT, maxT] = selectorRange(ctx, fs.vs, [...path, n, ...fs.path], 0);
+        infoJobs.push({ call: n, minT, maxT });
+      }
+      jobs.push(...collect(ctx, n.args[0], [...path, n]));
+      return false;
+    }
+    if (n.kind === "MatrixSelector") {
+      const range = ctx.duration(n, n.rangeMs, n.rangeExpr);
+      const [minT, maxT] = selectorRange(ctx, n.vectorSelector, path, range);
+      jobs.push({ vs: n.vectorSelector, minT, maxT });
+      return false;
+    }
+    if (n.kind === "VectorSelector") {
+      const [minT, maxT] = selectorRange(ctx, n, path, 0);
+      jobs.push({ vs: n, minT, maxT });
+    }
+    return true;
+  });
+  for (const j of jobs) {
+    ctx.checkDoneNow();
+    const data = await q.select(j.vs.matchers, { minT: j.minT, maxT: j.maxT });
+    ctx.data.set(j.vs, data);
+  }
+  for (const j of infoJobs) {
+    ctx.checkDoneNow();
+    const data = await q.select(infoSelectMatchers(j.call), { minT: j.minT, maxT: j.maxT });
+    ctx.infoData.set(j.call, data);
+  }
+}
+
+function collect(
+  ctx: QueryContext,
+  root: Expr,
+  prefix: readonly Expr[],
+): { vs: VectorSelector; minT: number; maxT: number }[] {
+  const jobs: { vs: VectorSelector; minT: number; maxT: number }[] = [];
+  walk(root, (n, path) => {
+    const full = [...prefix, ...path];
+    if (n.kind === "MatrixSelector") {
+      const range = ctx.duration(n, n.rangeMs, n.rangeExpr);
+      const [minT, maxT] = selectorRange(ctx, n.vectorSelector, full, range);
+      jobs.push({ vs: n.vectorSelector, minT, maxT });
+      return false;
+    }
+    if (n.kind === "VectorSelector") {
+      const [minT, maxT] = selectorRange(ctx, n, full, 0);
+      jobs.push({ vs: n, minT, maxT });
+    }
+    return true;
+  });
+  return jobs;
+}
