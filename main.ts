@@ -2,7 +2,7 @@
  * Composition root: read config, open KV and the engine, serve HTTP, recover, and shut down
  * gracefully on SIGINT/SIGTERM (stop accepting, finish in-flight requests, close KV).
  */
-import { ConfigError, openEngine, parseConfig, usage } from "./engine/mod.ts";
+import { ConfigError, openService, parseConfig, usage } from "./engine/mod.ts";
 import { SHUTDOWN_GRACE_MS } from "./engine/limits.ts";
 import { buildApp } from "./routes/mod.ts";
 
@@ -21,34 +21,34 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const engine = await openEngine(config);
-  const app = buildApp(engine);
+  const service = await openService(config);
+  const app = buildApp(service);
   const server = Deno.serve({
     hostname: config.listenHost,
     port: config.listenPort,
     onListen: ({ hostname, port }) =>
-      engine.log.info("listening", { address: `${hostname}:${port}` }),
+      service.log.info("listening", { address: `${hostname}:${port}` }),
   }, app.fetch);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    engine.log.info("shutting down", { signal });
+    service.log.info("shutting down", { signal });
     const timer = setTimeout(() => {
-      engine.log.error("shutdown grace period exceeded; exiting");
+      service.log.error("shutdown grace period exceeded; exiting");
       Deno.exit(1);
     }, SHUTDOWN_GRACE_MS);
     await server.shutdown();
-    await engine.close();
+    await service.close();
     clearTimeout(timer);
-    engine.log.info("stopped");
+    service.log.info("stopped");
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
   Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
 
-  await engine.recover();
+  await service.recover();
   await server.finished;
 }
 

@@ -23,8 +23,8 @@ export interface OpenOptions {
   transitionDelayMs?: number;
 }
 
-/** A running engine: every service the routes call, plus readiness and shutdown. */
-export class Engine {
+/** The running service: every service the routes call, plus readiness and shutdown. */
+export class Service {
   #ready = false;
 
   constructor(
@@ -55,8 +55,8 @@ export class Engine {
   }
 }
 
-/** Opens KV at `config.dataPath` (creating its folder) and builds the engine; call `recover()` next. */
-export async function openEngine(config: Config, opts: OpenOptions = {}): Promise<Engine> {
+/** Opens KV at `config.dataPath` (creating its folder) and builds the service; call `recover()` next. */
+export async function openService(config: Config, opts: OpenOptions = {}): Promise<Service> {
   const log = opts.log ?? new Logger(config.logLevel);
   const metrics = new SelfMetrics();
   if (config.dataPath !== ":memory:") {
@@ -72,5 +72,5 @@ export async function openEngine(config: Config, opts: OpenOptions = {}): Promis
     transitionDelayMs: opts.transitionDelayMs,
   });
   log.info("kv opened", { path: config.dataPath });
-  return new Engine(config, kv, log, metrics, workspaces);
+  return new Service(config, kv, log, metrics, workspaces);
 }

@@ -4,14 +4,14 @@
  * remote write as they land).
  */
 import { Hono } from "hono";
-import { type Engine, logContext } from "../engine/mod.ts";
+import { logContext, type Service } from "../engine/mod.ts";
 import { controlRoutes } from "./control/mod.ts";
 
 /** Per-request values set by the middleware. */
 export type AppEnv = { Variables: { requestId: string } };
 
-/** Creates the Hono app for `engine`. */
-export function buildApp(engine: Engine): Hono<AppEnv> {
+/** Creates the Hono app for `service`. */
+export function buildApp(service: Service): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use("*", async (c, next) => {
@@ -23,38 +23,38 @@ export function buildApp(engine: Engine): Hono<AppEnv> {
     const route = c.req.routePath || "unmatched";
     const status = c.res.status;
     const seconds = (performance.now() - started) / 1000;
-    engine.metrics.httpRequests.inc([route, c.req.method, String(status)]);
-    engine.metrics.httpDuration.observe(seconds, [route]);
+    service.metrics.httpRequests.inc([route, c.req.method, String(status)]);
+    service.metrics.httpDuration.observe(seconds, [route]);
     const fields = { requestId, method: c.req.method, path: c.req.path, route, status, seconds };
-    if (status >= 500) engine.log.warn("request", fields);
-    else if (status >= 400) engine.log.info("request", fields);
-    else engine.log.debug("request", fields);
+    if (status >= 500) service.log.warn("request", fields);
+    else if (status >= 400) service.log.info("request", fields);
+    else service.log.debug("request", fields);
   });
 
   app.get("/-/healthy", (c) => c.text("Promenade is Healthy.\n"));
   app.get("/-/ready", (c) => {
-    if (engine.ready) return c.text("Promenade is Ready.\n");
+    if (service.ready) return c.text("Promenade is Ready.\n");
     return c.text("Service Unavailable\n", 503);
   });
   app.get("/metrics", (c) => {
-    return c.body(engine.metrics.registry.render(), 200, {
+    return c.body(service.metrics.registry.render(), 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",
     });
   });
 
   // Everything else waits for recovery: clients get a retryable 503 meanwhile.
   app.use("*", async (c, next) => {
-    if (!engine.ready) {
+    if (!service.ready) {
       return c.text("Service Unavailable: recovering\n", 503, { "retry-after": "1" });
     }
     return await next();
   });
 
-  app.route("/", controlRoutes(engine));
+  app.route("/", controlRoutes(service));
 
   app.notFound((c) => c.text("404 page not found\n", 404));
   app.onError((err, c) => {
-    engine.log.error("unhandled error", { requestId: c.get("requestId"), error: err });
+    service.log.error("unhandled error", { requestId: c.get("requestId"), error: err });
     return c.text("Internal Server Error\n", 500);
   });
   return app;

@@ -1,10 +1,10 @@
-/** Test harness: an engine on in-memory (or file) KV with the app, and helpers to call it. */
-import { Engine, Logger, openEngine, parseConfig } from "../engine/mod.ts";
+/** Test harness: a service on in-memory (or file) KV with the app, and helpers to call it. */
+import { Logger, openService, parseConfig, Service } from "../engine/mod.ts";
 import { buildApp } from "../routes/mod.ts";
 
-/** An engine plus its app, for tests through `app.request()`. */
+/** A service plus its app, for tests through `app.request()`. */
 export interface TestService {
-  engine: Engine;
+  service: Service;
   app: ReturnType<typeof buildApp>;
   /** Calls the app with a JSON body (if any) and returns status, headers and parsed JSON (or text). */
   call(
@@ -16,19 +16,19 @@ export interface TestService {
   close(): Promise<void>;
 }
 
-/** Starts an engine on `dataPath` (default in-memory) with quiet logs and returns it ready. */
+/** Starts a service on `dataPath` (default in-memory) with quiet logs and returns it ready. */
 export async function testService(
   opts: { dataPath?: string; env?: Record<string, string>; transitionDelayMs?: number } = {},
 ): Promise<TestService> {
   const config = parseConfig([], { PROMENADE_DATA: opts.dataPath ?? ":memory:", ...opts.env });
-  const engine = await openEngine(config, {
+  const service = await openService(config, {
     log: new Logger("error", {}, () => {}),
     transitionDelayMs: opts.transitionDelayMs,
   });
-  await engine.recover();
-  const app = buildApp(engine);
+  await service.recover();
+  const app = buildApp(service);
   return {
-    engine,
+    service,
     app,
     async call(method, path, body) {
       const init: RequestInit = { method };
@@ -46,7 +46,7 @@ export async function testService(
       }
       return { status: res.status, headers: res.headers, json };
     },
-    close: () => engine.close(),
+    close: () => service.close(),
   };
 }
 

@@ -65,20 +65,20 @@ Deno.test("recovery finishes a deletion and a creation that a previous process l
     let s = await testService({ dataPath });
     const del = (await s.call("POST", "/workspaces", { alias: "doomed" })).json.workspaceId;
     const keep = (await s.call("POST", "/workspaces", { alias: "kept" })).json.workspaceId;
-    await s.engine.workspaces.idle();
+    await s.service.workspaces.idle();
     // Simulate a crash: the first is marked DELETING with data left behind, the second stuck in CREATING.
-    const meta = (await s.engine.kv.get<Record<string, unknown>>(["w", del, "meta"])).value!;
-    await s.engine.kv.set(["w", del, "meta"], { ...meta, status: "DELETING" });
-    await s.engine.kv.set(["w", del, "tsdb", "x"], 1);
-    const meta2 = (await s.engine.kv.get<Record<string, unknown>>(["w", keep, "meta"])).value!;
-    await s.engine.kv.set(["w", keep, "meta"], { ...meta2, status: "CREATING" });
+    const meta = (await s.service.kv.get<Record<string, unknown>>(["w", del, "meta"])).value!;
+    await s.service.kv.set(["w", del, "meta"], { ...meta, status: "DELETING" });
+    await s.service.kv.set(["w", del, "tsdb", "x"], 1);
+    const meta2 = (await s.service.kv.get<Record<string, unknown>>(["w", keep, "meta"])).value!;
+    await s.service.kv.set(["w", keep, "meta"], { ...meta2, status: "CREATING" });
     await s.close();
 
     s = await testService({ dataPath });
-    await s.engine.workspaces.idle();
+    await s.service.workspaces.idle();
     assertEquals((await s.call("GET", `/workspaces/${del}`)).status, 404);
     const left = [];
-    for await (const e of s.engine.kv.list({ prefix: ["w", del] })) left.push(e.key);
+    for await (const e of s.service.kv.list({ prefix: ["w", del] })) left.push(e.key);
     assertEquals(left, []);
     assertEquals(
       (await s.call("GET", `/workspaces/${keep}`)).json.workspace.status.statusCode,

@@ -37,7 +37,7 @@ Deno.test("CreateWorkspace answers 202 CREATING, then DescribeWorkspace shows it
     assertEquals(created.json.tags, { Team: "A" });
     assert(created.headers.get("x-amzn-requestid"), "request id header");
     assert(created.headers.get("date"), "date header");
-    await s.engine.workspaces.idle();
+    await s.service.workspaces.idle();
     const d = await s.call("GET", `/workspaces/${created.json.workspaceId}`);
     assertEquals(d.status, 200);
     assertEquals(d.json.workspace.status, { statusCode: "ACTIVE" });
@@ -74,7 +74,7 @@ Deno.test("aliases are validated, trimmed and updated; UpdateWorkspaceAlias answ
     assertEquals((await s.call("POST", "/workspaces", { alias: "   " })).status, 400);
     assertEquals((await s.call("POST", "/workspaces", { alias: 7 })).status, 400);
     const id = (await s.call("POST", "/workspaces", { alias: "old" })).json.workspaceId;
-    await s.engine.workspaces.idle();
+    await s.service.workspaces.idle();
     const up = await s.call("POST", `/workspaces/${id}/alias`, {
       alias: " new ",
       clientToken: "t1",
@@ -152,7 +152,7 @@ Deno.test("the workspace quota answers ServiceQuotaExceededException and a delet
     for (const k of ["resourceId", "resourceType", "serviceCode", "quotaCode"]) {
       assert(k in over.json, k);
     }
-    await s.engine.workspaces.idle();
+    await s.service.workspaces.idle();
     assertEquals((await s.call("DELETE", `/workspaces/${a}`)).status, 202);
     assertEquals((await s.call("POST", "/workspaces", {})).status, 202);
   }, { env: { PROMENADE_WORKSPACES_MAX: "2" } }));
@@ -160,8 +160,8 @@ Deno.test("the workspace quota answers ServiceQuotaExceededException and a delet
 Deno.test("DeleteWorkspace answers 202, shows DELETING, removes every key, then answers ResourceNotFoundException", () =>
   withService(async (s) => {
     const id = (await s.call("POST", "/workspaces", { tags: { a: "b" } })).json.workspaceId;
-    await s.engine.workspaces.idle();
-    await s.engine.kv.set(["w", id, "tsdb", "probe"], 1); // data of the workspace
+    await s.service.workspaces.idle();
+    await s.service.kv.set(["w", id, "tsdb", "probe"], 1); // data of the workspace
     const del = await s.call("DELETE", `/workspaces/${id}?clientToken=d1`);
     assertEquals(del.status, 202);
     assertEquals((await s.call("GET", `/workspaces/${id}`)).json.workspace.status, {
@@ -171,12 +171,12 @@ Deno.test("DeleteWorkspace answers 202, shows DELETING, removes every key, then 
     assertEquals((await s.call("DELETE", `/workspaces/${id}?clientToken=d1`)).status, 202);
     assertEquals((await s.call("DELETE", `/workspaces/${id}?clientToken=d2`)).status, 409);
     assertEquals((await s.call("POST", `/workspaces/${id}/alias`, { alias: "x" })).status, 409);
-    await s.engine.workspaces.idle();
+    await s.service.workspaces.idle();
     const gone = await s.call("GET", `/workspaces/${id}`);
     assertEquals(gone.status, 404);
     assertEquals(gone.headers.get("x-amzn-errortype"), "ResourceNotFoundException");
     const left = [];
-    for await (const e of s.engine.kv.list({ prefix: ["w", id] })) left.push(e.key);
+    for await (const e of s.service.kv.list({ prefix: ["w", id] })) left.push(e.key);
     assertEquals(left, []);
     assertEquals((await s.call("GET", "/workspaces")).json.workspaces, []);
     assertEquals((await s.call("DELETE", `/workspaces/${id}`)).status, 404);
@@ -185,7 +185,7 @@ Deno.test("DeleteWorkspace answers 202, shows DELETING, removes every key, then 
 Deno.test("workspace configuration defaults to 150 days and validates retention and label-set limits", () =>
   withService(async (s) => {
     const id = (await s.call("POST", "/workspaces", {})).json.workspaceId;
-    await s.engine.workspaces.idle();
+    await s.service.workspaces.idle();
     const d = await s.call("GET", `/workspaces/${id}/configuration`);
     assertEquals(d.status, 200);
     assertEquals(d.json, {
@@ -229,7 +229,7 @@ Deno.test("workspace configuration defaults to 150 days and validates retention 
     });
     assertEquals(up.status, 202);
     assertEquals(up.json, { status: { statusCode: "UPDATING" } });
-    await s.engine.workspaces.idle();
+    await s.service.workspaces.idle();
     const after = await s.call("GET", `/workspaces/${id}/configuration`);
     assertEquals(after.json.workspaceConfiguration, {
       status: { statusCode: "ACTIVE" },
@@ -237,7 +237,7 @@ Deno.test("workspace configuration defaults to 150 days and validates retention 
       retentionPeriodInDays: 30,
     });
     await s.call("PATCH", `/workspaces/${id}/configuration`, { retentionPeriodInDays: 1095 });
-    await s.engine.workspaces.idle();
+    await s.service.workspaces.idle();
     const kept =
       (await s.call("GET", `/workspaces/${id}/configuration`)).json.workspaceConfiguration;
     assertEquals(kept.retentionPeriodInDays, 1095);
@@ -248,7 +248,7 @@ Deno.test("workspace configuration defaults to 150 days and validates retention 
 Deno.test("a configuration update while one is in progress conflicts", () =>
   withService(async (s) => {
     const id = (await s.call("POST", "/workspaces", {})).json.workspaceId;
-    await s.engine.workspaces.idle();
+    await s.service.workspaces.idle();
     assertEquals(
       (await s.call("PATCH", `/workspaces/${id}/configuration`, { retentionPeriodInDays: 10 }))
         .status,
@@ -259,7 +259,7 @@ Deno.test("a configuration update while one is in progress conflicts", () =>
     });
     assertEquals(second.status, 409);
     assertEquals(second.headers.get("x-amzn-errortype"), "ConflictException");
-    await s.engine.workspaces.idle();
+    await s.service.workspaces.idle();
     assertEquals(
       (await s.call("GET", `/workspaces/${id}/configuration`)).json.workspaceConfiguration
         .retentionPeriodInDays,
@@ -270,7 +270,7 @@ Deno.test("a configuration update while one is in progress conflicts", () =>
 Deno.test("tags round-trip through TagResource, ListTagsForResource and UntagResource with percent-encoded ARNs", () =>
   withService(async (s) => {
     const created = (await s.call("POST", "/workspaces", { tags: { a: "1" } })).json;
-    await s.engine.workspaces.idle();
+    await s.service.workspaces.idle();
     const path = arnPath(created.arn);
     assert(path.includes("%3A") && path.includes("%2F"));
     assertEquals(

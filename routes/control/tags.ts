@@ -1,11 +1,11 @@
 /** AMP tagging: TagResource, UntagResource, ListTagsForResource on `/tags/{resourceArn}`. */
 import { Hono } from "hono";
-import type { Engine } from "../../engine/mod.ts";
+import type { Service } from "../../engine/mod.ts";
 import { awsError, awsJson, readJsonBody } from "../aws.ts";
 
 /** Routes for `/tags/{resourceArn}` (the ARN arrives percent-encoded as one path segment). */
-export function tagRoutes(engine: Engine): Hono {
-  const ws = engine.workspaces;
+export function tagRoutes(service: Service): Hono {
+  const ws = service.workspaces;
   const app = new Hono();
   app.onError((err, c) => awsError(c, err));
 

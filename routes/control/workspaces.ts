@@ -1,11 +1,11 @@
 /** AMP workspace operations: Create/Describe/List/UpdateAlias/Delete and the workspace configuration. */
 import { Hono } from "hono";
-import type { Engine, WorkspaceConfigRecord, WorkspaceRecord } from "../../engine/mod.ts";
+import type { Service, WorkspaceConfigRecord, WorkspaceRecord } from "../../engine/mod.ts";
 import { awsError, awsJson, baseUrl, readJsonBody } from "../aws.ts";
 
 /** Routes for `/workspaces...` control-plane operations. */
-export function workspaceRoutes(engine: Engine): Hono {
-  const ws = engine.workspaces;
+export function workspaceRoutes(service: Service): Hono {
+  const ws = service.workspaces;
   const app = new Hono();
   app.onError((err, c) => awsError(c, err));
 
@@ -34,7 +34,7 @@ export function workspaceRoutes(engine: Engine): Hono {
 
   app.get("/workspaces/:workspaceId", async (c) => {
     const rec = await ws.describe(c.req.param("workspaceId"));
-    const endpoint = `${baseUrl(c, engine.config.publicUrl)}/workspaces/${rec.workspaceId}/`;
+    const endpoint = `${baseUrl(c, service.config.publicUrl)}/workspaces/${rec.workspaceId}/`;
     return awsJson(c, 200, { workspace: { ...summary(rec), prometheusEndpoint: endpoint } });
   });
 
