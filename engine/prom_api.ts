@@ -1,0 +1,346 @@
+/**
+ * The Prometheus HTTP API's domain logic for one workspace: instant and range queries with AMP's
+ * limits (11,000 points per series, 95-day range, query series and samples), series, label names
+ * and values, metadata, exemplars, TSDB status, format_query and parse_query. Routes parse HTTP
+ * parameters and format JSON; everything else is here.
+ */
+import type { Exemplar, Labels, Matcher } from "./model/mod.ts";
+import { labelsCompare, labelsKey } from "./model/mod.ts";
+import type { Querier, SelectHints, SeriesData } from "./storage/querier.ts";
+import {
+  Engine as PromqlEngine,
+  type EngineOptions,
+  formatExpr,
+  parseExpr,
+  PromQLParseError,
+  type QueryResult,
+  QueryExecutionError,
+} from "./promql/mod.ts";
+import type { Expr, VectorSelector } from "./promql/parser/mod.ts";
+import { children } from "./promql/parser/mod.ts";
+
+/** A request parameter or query that cannot be used: HTTP 400, errorType `bad_data`. */
+export class BadDataError extends RangeError {
+  override name = "BadDataError";
+}
+
+/** A workspace that does not exist (or is being deleted): HTTP 404, errorType `not_found`. */
+export class WorkspaceNotFoundError extends Error {
+  override name = "WorkspaceNotFoundError";
+}
+
+/** Too many requests for a workspace's API class: HTTP 429 with Retry-After. */
+export class QueryThrottledError extends Error {
+  override name = "QueryThrottledError";
+  constructor(readonly retryAfterSeconds: number) {
+    super("Rate exceeded");
+  }
+}
+
+/** What the query API reads from a workspace's store. */
+export interface QueryTarget {
+  querier(): Querier;
+  metadata(metric?: string, limit?: number, limitPerMetric?: number): Record<
+    string,
+    { type: string; help: string; unit: string }[]
+  >;
+  exemplars(
+    selectors: readonly (readonly Matcher[])[],
+    minT: number,
+    maxT: number,
+  ): { seriesLabels: Labels; exemplars: Exemplar[] }[];
+  stats(limit?: number): TsdbStatus;
+}
+
+/** One row of a `status/tsdb` top-N table. */
+export interface StatRow {
+  name: string;
+  value: number;
+}
+
+/** `status/tsdb` content. */
+export interface TsdbStatus {
+  numSeries: number;
+  numLabelPairs: number;
+  chunkCount: number;
+  minTime: number;
+  maxTime: number;
+  seriesCountByMetricName: StatRow[];
+  labelValueCountByLabelName: StatRow[];
+  memoryInBytesByLabelName: StatRow[];
+  seriesCountByLabelValuePair: StatRow[];
+}
+
+/** Limits of the query API (AMP quotas unless noted). */
+export interface QueryApiLimits {
+  /** Prometheus: at most 11,000 points per series in a range query. */
+  pointsPerSeriesMax: number;
+  /** AMP: query time range at most 95 days (QueryMetrics, GetSeries, GetLabels). */
+  queryRangeMaxMs: number;
+  /** AMP: query series fetched, 12,000,000 per query. */
+  seriesFetchedMax: number;
+}
+
+/** AMP's defaults. */
+export const QUERY_API_LIMITS: QueryApiLimits = Object.freeze({
+  pointsPerSeriesMax: 11_000,
+  queryRangeMaxMs: 95 * 24 * 3600 * 1000,
+  seriesFetchedMax: 12_000_000,
+});
+
+/** Options of one query request. */
+export interface QueryRequestOptions {
+  timeoutMs?: number;
+  lookbackDeltaMs?: number;
+  /** Maximum series in the result (0 = no limit); more are dropped with a warning. */
+  limit?: number;
+  signal?: AbortSignal;
+}
+
+/** Instant/range query result with timing for `stats=all`. */
+export interface QueryOutcome extends QueryResult {
+  /** Step timestamps (ms) matching `stats.totalQueryableSamplesPerStep`. */
+  stepTimes: number[];
+  timings: { evalTotalTime: number; queryPreparationTime: number; innerEvalTime: number; execTotalTime: number };
+}
+
+/** Earliest and latest representable times, as Prometheus's API defaults (ms). */
+export const MIN_TIME_MS = -9223372036854776;
+/** Latest representable time (ms). */
+export const MAX_TIME_MS = 9223372036854776;
+
+/** The query API over workspaces; one per service. */
+export class QueryApi {
+  readonly promql: PromqlEngine;
+  readonly limits: QueryApiLimits;
+
+  constructor(engineOpts: Partial<EngineOptions> = {}, limits: Partial<QueryApiLimits> = {}) {
+    this.promql = new PromqlEngine(engineOpts);
+    this.limits = { ...QUERY_API_LIMITS, ...limits };
+  }
+
+  /** `/api/v1/query`. */
+  async instantQuery(target: QueryTarget, expr: string, timeMs: number, opts: QueryRequestOptions = {}): Promise<QueryOutcome> {
+    const querier = this.#countingQuerier(target.querier());
+    const started = performance.now();
+    const res = await this.promql.instantQuery(querier, expr, timeMs, engineOptions(opts));
+    return finish(res, [timeMs], started, opts.limit ?? 0);
+  }
+
+  /** `/api/v1/query_range`: validates the range and resolution first. */
+  async rangeQuery(
+    target: QueryTarget,
+    expr: string,
+    startMs: number,
+    endMs: number,
+    stepMs: number,
+    opts: QueryRequestOptions = {},
+  ): Promise<QueryOutcome> {
+    if (endMs < startMs) throw new BadDataError('invalid parameter "end": end timestamp must not be before start time');
+    if (stepMs <= 0) {
+      throw new BadDataError(
+        'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer',
+      );
+    }
+    if ((endMs - startMs) / stepMs > this.limits.pointsPerSeriesMax) {
+      throw new BadDataError(
+        "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
+      );
+    }
+    this.checkRange(startMs, endMs);
+    const querier = this.#countingQuerier(target.querier());
+    const started = performance.now();
+    const res = await this.promql.rangeQuery(querier, expr, startMs, endMs, stepMs, engineOptions(opts));
+    const steps: number[] = [];
+    for (let t = startMs; t <= endMs; t += stepMs) steps.push(t);
+    return finish(res, steps, started, opts.limit ?? 0);
+  }
+
+  /** Rejects a time range longer than AMP's 95 days with Cortex's wording. */
+  checkRange(startMs: number, endMs: number): void {
+    if (startMs <= MIN_TIME_MS || endMs >= MAX_TIME_MS) return; // open-ended metadata queries
+    if (endMs - startMs > this.limits.queryRangeMaxMs) {
+      throw new BadDataError(
+        `the query time range exceeds the limit (query length: ${goDuration(endMs - startMs)}, limit: ${
+          goDuration(this.limits.queryRangeMaxMs)
+        })`,
+      );
+    }
+  }
+
+  /** `/api/v1/series`: label sets of series matching any selector with samples in range. */
+  async series(target: QueryTarget, selectors: Matcher[][], startMs: number, endMs: number, limit = 0): Promise<
+    { series: Labels[]; warnings: string[] }
+  > {
+    this.checkRange(startMs, endMs);
+    const q = target.querier();
+    const seen = new Map<string, Labels>();
+    for (const ms of selectors) {
+      for (const s of await selectSeries(q, ms, { minT: startMs, maxT: endMs })) seen.set(labelsKey(s), s);
+    }
+    const all = [...seen.values()].sort(labelsCompare);
+    return truncated(all, limit);
+  }
+
+  /** `/api/v1/labels`. */
+  async labelNames(target: QueryTarget, selectors: Matcher[][], startMs: number, endMs: number, limit = 0): Promise<
+    { values: string[]; warnings: string[] }
+  > {
+    this.checkRange(startMs, endMs);
+    const q = target.querier();
+    const hints = { minT: startMs, maxT: endMs };
+    const sets = selectors.length === 0 ? [[]] : selectors;
+    const names = new Set<string>();
+    for (const ms of sets) for (const n of await q.labelNames(ms, hints)) names.add(n);
+    const { series, warnings } = truncated([...names].sort(), limit);
+    return { values: series, warnings };
+  }
+
+  /** `/api/v1/label/{name}/values`. */
+  async labelValues(
+    target: QueryTarget,
+    name: string,
+    selectors: Matcher[][],
+    startMs: number,
+    endMs: number,
+    limit = 0,
+  ): Promise<{ values: string[]; warnings: string[] }> {
+    this.checkRange(startMs, endMs);
+    const q = target.querier();
+    const hints = { minT: startMs, maxT: endMs };
+    const sets = selectors.length === 0 ? [[]] : selectors;
+    const values = new Set<string>();
+    for (const ms of sets) for (const v of await q.labelValues(name, ms, hints)) values.add(v);
+    const { series, warnings } = truncated([...values].sort(), limit);
+    return { values: series, warnings };
+  }
+
+  /** `/api/v1/query_exemplars`: exemplars of the series the query's selectors select. */
+  exemplars(target: QueryTarget, expr: string, startMs: number, endMs: number): {
+    seriesLabels: Labels;
+    exemplars: Exemplar[];
+  }[] {
+    const ast = parseQueryParam(expr);
+    const selectors: Matcher[][] = [];
+    const visit = (e: Expr) => {
+      if (e.kind === "VectorSelector") selectors.push((e as VectorSelector).matchers);
+      for (const c of children(e)) visit(c);
+    };
+    visit(ast);
+    return target.exemplars(selectors, startMs, endMs);
+  }
+
+  /** `/api/v1/format_query`. */
+  formatQuery(expr: string): string {
+    return formatExpr(parseQueryParam(expr));
+  }
+
+  /** Wraps a querier so the number of series fetched by one query is limited (AMP: 12M). */
+  #countingQuerier(q: Querier): Querier {
+    const max = this.limits.seriesFetchedMax;
+    let fetched = 0;
+    return {
+      async select(matchers, hints) {
+        const out = await q.select(matchers, hints);
+        fetched += out.length;
+        if (fetched > max) {
+          throw new QueryExecutionError(`the query hit the max number of series limit (limit: ${max} series)`);
+        }
+        return out;
+      },
+      labelNames: (m, h) => q.labelNames(m, h),
+      labelValues: (n, m, h) => q.labelValues(n, m, h),
+    };
+  }
+}
+
+/** Parses a `query` parameter, prefixing parse errors as Prometheus's API does. */
+export function parseQueryParam(expr: string): Expr {
+  try {
+    return parseExpr(expr);
+  } catch (e) {
+    if (e instanceof PromQLParseError) throw new BadDataError(`invalid parameter "query": ${e.message}`);
+    throw e;
+  }
+}
+
+/** Parses one `match[]` series selector into its matchers (at least one must not match ""). */
+export function parseSeriesSelector(s: string): Matcher[] {
+  let ast: Expr;
+  try {
+    ast = parseExpr(s);
+  } catch (e) {
+    if (e instanceof PromQLParseError) throw new BadDataError(e.message);
+    throw e;
+  }
+  while (ast.kind === "ParenExpr") ast = (ast as { expr: Expr }).expr;
+  if (ast.kind !== "VectorSelector") {
+    throw new BadDataError(`1:1: parse error: expected series selector, got ${ast.kind}`);
+  }
+  const sel = ast as VectorSelector;
+  if (sel.offsetMs !== 0 || sel.at || sel.offsetExpr) {
+    throw new BadDataError("1:1: parse error: series selectors may not have offset or @ modifiers");
+  }
+  if (sel.matchers.every((m) => m.matchesEmpty())) {
+    throw new BadDataError("match[] must contain at least one non-empty matcher");
+  }
+  return sel.matchers;
+}
+
+async function selectSeries(q: Querier, matchers: Matcher[], hints: SelectHints): Promise<Labels[]> {
+  const withSeries = q as Querier & { series?: (m: readonly Matcher[], h: SelectHints) => Promise<Labels[]> };
+  if (withSeries.series) return await withSeries.series(matchers, hints);
+  const data: SeriesData[] = await q.select(matchers, hints);
+  return data.filter((s) => s.t.length > 0 || (s.ht?.length ?? 0) > 0).map((s) => s.labels);
+}
+
+function engineOptions(o: QueryRequestOptions) {
+  const out: { timeoutMs?: number; lookbackDeltaMs?: number; signal?: AbortSignal } = {};
+  if (o.timeoutMs !== undefined) out.timeoutMs = o.timeoutMs;
+  if (o.lookbackDeltaMs !== undefined) out.lookbackDeltaMs = o.lookbackDeltaMs;
+  if (o.signal) out.signal = o.signal;
+  return out;
+}
+
+function finish(res: QueryResult, stepTimes: number[], started: number, limit: number): QueryOutcome {
+  const total = (performance.now() - started) / 1000;
+  const warnings = [...res.warnings];
+  const v = res.value;
+  if (limit > 0) {
+    if (v.type === "vector" && v.samples.length > limit) {
+      v.samples.length = limit;
+      warnings.push("results truncated due to limit");
+    } else if (v.type === "matrix" && v.series.length > limit) {
+      v.series.length = limit;
+      warnings.push("results truncated due to limit");
+    }
+  }
+  return {
+    ...res,
+    warnings,
+    stepTimes,
+    timings: { evalTotalTime: total, queryPreparationTime: 0, innerEvalTime: total, execTotalTime: total },
+  };
+}
+
+function truncated<T>(all: T[], limit: number): { series: T[]; warnings: string[] } {
+  if (limit > 0 && all.length > limit) return { series: all.slice(0, limit), warnings: ["results truncated due to limit"] };
+  return { series: all, warnings: [] };
+}
+
+/** Go's time.Duration String() for whole milliseconds, e.g. "2280h0m0s". */
+export function goDuration(ms: number): string {
+  if (ms === 0) return "0s";
+  const neg = ms < 0;
+  let rest = Math.abs(ms);
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const s = rest / 1000;
+  let out = "";
+  if (h > 0) out += `${h}h`;
+  if (h > 0 || m > 0) out += `${m}m`;
+  out += `${s}s`;
+  return (neg ? "-" : "") + out;
+}
