@@ -67,7 +67,7 @@ export interface ChunkInfo {
   capacityBytes: number;
   /** Timestamp (ms) of the last sample, NaN when empty. */
   lastT: number;
-  /** Value of the last sample (bit-exact), NaN when empty. */
+  /** Value of the last sample, NaN when empty (a NaN's payload may not survive as a JS number). */
   lastV: number;
 }
 
