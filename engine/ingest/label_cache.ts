@@ -74,6 +74,7 @@ function makeKey(buf: Uint8Array, ranges: Int32Array, n: number): Uint8Array {
  */
 export function labelsFromRanges(buf: Uint8Array, ranges: Int32Array, n: number): Labels {
   const out: Label[] = [];
+  let sorted = true;
   for (let i = 0; i < n; i++) {
     const r = i * 4;
     if (ranges[r + 3] === ranges[r + 2]) continue;
@@ -81,16 +82,16 @@ export function labelsFromRanges(buf: Uint8Array, ranges: Int32Array, n: number)
       name: decodeUtf8(buf, ranges[r], ranges[r + 1]),
       value: decodeUtf8(buf, ranges[r + 2], ranges[r + 3]),
     };
-    // Insertion sort: clients almost always send sorted labels, making this one compare each.
-    let j = out.length;
+    if (sorted && out.length > 0 && out[out.length - 1].name > label.name) sorted = false;
     out.push(label);
-    while (j > 0 && out[j - 1].name > label.name) {
-      out[j] = out[j - 1];
-      j--;
-    }
-    out[j] = label;
   }
+  // Clients almost always send sorted labels; sort (stable, n log n) only when they did not.
+  if (!sorted) out.sort(compareName);
   return out;
+}
+
+function compareName(a: Label, b: Label): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 /** The cache. One per workspace; single-threaded use only. */
