@@ -1,0 +1,409 @@
+/**
+ * The hand-written remote-write decoder (1.0 `prometheus.WriteRequest` and 2.0
+ * `io.prometheus.write.v2.Request`) producing `WriteRequest` with Float64Array sample columns.
+ * Label strings are built only for series the workspace's `LabelCache` has not seen recently.
+ * protobuf-es (engine/ingest/gen) is the oracle in tests; this is the hot path.
+ *
+ * Output ownership: all series of one request share two Float64Arrays (`t`, `v` are subarray
+ * views into them); they belong to the caller and are never reused by the decoder.
+ * Values are copied as raw 64-bit patterns, so NaN payloads (the staleness marker) survive exactly.
+ */
+import type { Exemplar, MetricMetadata, WriteRequest, WriteSeries } from "../model/write.ts";
+import type { HPoint } from "../model/histogram.ts";
+import type { Labels } from "../model/labels.ts";
+import { LabelCache, labelsFromRanges } from "./label_cache.ts";
+import { readHistogram } from "./decode_histogram.ts";
+import { SERIES_PER_REQUEST_MAX } from "./limits.ts";
+import { decodeUtf8, WireReader, WT_I64, WT_LEN, WT_VARINT } from "./wire.ts";
+import { decodeV2 } from "./decode_v2.ts";
+
+if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
+  throw new Error("BUG: the decoder copies doubles as little-endian words");
+}
+
+/** Counts of what a decoded request carries (for the 2.0 written headers and rate limiting). */
+export interface WriteCounts {
+  samples: number;
+  histograms: number;
+  exemplars: number;
+}
+
+/** A decoded request with its protocol version and counts. */
+export interface DecodedWrite extends WriteCounts {
+  version: "1.0" | "2.0";
+  request: WriteRequest;
+}
+
+interface PendingSeries {
+  labels: Labels;
+  start: number;
+  end: number;
+  histograms: HPoint[];
+  exemplars: Exemplar[];
+  createdT: number;
+}
+
+const METRIC_TYPES = [
+  "unknown",
+  "counter",
+  "gauge",
+  "histogram",
+  "gaugehistogram",
+  "summary",
+  "info",
+  "stateset",
+];
+
+/** Maps a protobuf MetricType enum number to Prometheus's metadata type string. */
+export function metricTypeName(n: number): string {
+  return METRIC_TYPES[n] ?? "unknown";
+}
+
+/**
+ * A reusable decoder; keep one per workspace (it owns that workspace's label cache).
+ * `decode*` calls are synchronous and must not interleave (JS is single-threaded, so they can't).
+ */
+export class RemoteWriteDecoder {
+  /** The workspace's label cache. */
+  readonly cache: LabelCache;
+  /** @internal */ readonly r = new WireReader();
+  /** @internal label ranges of the current series: [ns, ne, vs, ve] × nLabels */
+  ranges = new Int32Array(4 * 64);
+  /** @internal */ nLabels = 0;
+  private exRanges = new Int32Array(4 * 16);
+  private tS = new Float64Array(4096);
+  private vS = new Float64Array(4096);
+  private vW = new Uint32Array(this.vS.buffer);
+  private n = 0;
+  private seriesStart = 0;
+  private lastT = -Infinity;
+  private unsorted = false;
+  private pending: PendingSeries[] = [];
+  private hist: HPoint[] = [];
+  private ex: Exemplar[] = [];
+  private nHist = 0;
+  private nEx = 0;
+  /** @internal */ metadata: MetricMetadata[] = [];
+  /** @internal true while decoding 2.0 */
+  v2 = false;
+  /** @internal first start timestamp seen in the current series (2.0) */
+  startT = 0;
+
+  constructor(cache: LabelCache = new LabelCache()) {
+    this.cache = cache;
+  }
+
+  /** Decodes an uncompressed remote write 1.0 `WriteRequest`. */
+  decodeV1(buf: Uint8Array): DecodedWrite {
+    this.reset(buf);
+    this.v2 = false;
+    const r = this.r;
+    const end = buf.length;
+    while (r.pos < end) {
+      const tag = r.uint32(end);
+      const f = tag >>> 3, wt = tag & 7;
+      if (f === 1 && wt === WT_LEN) this.seriesV1(r.lenEnd(end));
+      else if (f === 3 && wt === WT_LEN) this.metadataV1(r.lenEnd(end));
+      else if (f === 1 || f === 3) r.fail(`bad wire type ${wt} for field ${f}`);
+      else r.skip(wt, end);
+    }
+    return this.finish("1.0");
+  }
+
+  /** Decodes an uncompressed remote write 2.0 `Request`. */
+  decodeV2(buf: Uint8Array): DecodedWrite {
+    this.reset(buf);
+    this.v2 = true;
+    decodeV2(this, buf);
+    return this.finish("2.0");
+  }
+
+  /** @internal */
+  reset(buf: Uint8Array): void {
+    this.r.reset(buf);
+    this.n = 0;
+    this.pending = [];
+    this.metadata = [];
+    this.nHist = 0;
+    this.nEx = 0;
+  }
+
+  private seriesV1(end: number): void {
+    const r = this.r;
+    this.beginSeries();
+    while (r.pos < end) {
+      const tag = r.uint32(end);
+      const f = tag >>> 3, wt = tag & 7;
+      if (wt !== WT_LEN) {
+        if (f >= 1 && f <= 4) r.fail(`bad wire type ${wt} for field ${f}`);
+        r.skip(wt, end);
+        continue;
+      }
+      const e = r.lenEnd(end);
+      switch (f) {
+        case 1:
+          this.readLabel(e, false);
+          break;
+        case 2:
+          this.sample(e);
+          break;
+        case 3: {
+          const x = this.exemplarV1(e);
+          this.exemplar(x);
+          break;
+        }
+        case 4:
+          this.histogram(e);
+          break;
+        default:
+          r.pos = e;
+      }
+    }
+    this.endSeries(0);
+  }
+
+  /** Reads one 1.0 `Label` message into the series (or exemplar) ranges. */
+  private readLabel(end: number, exemplar: boolean): void {
+    const r = this.r;
+    let ns = 0, ne = 0, vs = 0, ve = 0;
+    while (r.pos < end) {
+      const tag = r.uint32(end);
+      const f = tag >>> 3, wt = tag & 7;
+      if ((f === 1 || f === 2) && wt === WT_LEN) {
+        const e = r.lenEnd(end);
+        if (f === 1) (ns = r.pos), (ne = e);
+        else (vs = r.pos), (ve = e);
+        r.pos = e;
+      } else if (f === 1 || f === 2) {
+        r.fail(`bad wire type ${wt} for label field ${f}`);
+      } else {
+        r.skip(wt, end);
+      }
+    }
+    if (exemplar) this.pushExemplarLabel(ns, ne, vs, ve);
+    else this.label(ns, ne, vs, ve);
+  }
+
+  /** @internal starts a series. */
+  beginSeries(): void {
+    this.nLabels = 0;
+    this.seriesStart = this.n;
+    this.lastT = -Infinity;
+    this.unsorted = false;
+    this.hist = [];
+    this.ex = [];
+    this.startT = 0;
+  }
+
+  /** @internal adds one label of the current series as byte ranges of the buffer. */
+  label(ns: number, ne: number, vs: number, ve: number): void {
+    let rg = this.ranges;
+    const i = this.nLabels * 4;
+    if (i + 4 > rg.length) {
+      const g = new Int32Array(rg.length * 2);
+      g.set(rg);
+      this.ranges = rg = g;
+    }
+    rg[i] = ns;
+    rg[i + 1] = ne;
+    rg[i + 2] = vs;
+    rg[i + 3] = ve;
+    this.nLabels++;
+  }
+
+  /** @internal reads one Sample message (1.0 or 2.0) spanning `[r.pos, end)`. */
+  sample(end: number): void {
+    const r = this.r;
+    const buf = r.buf;
+    let lo = 0, hi = 0, t = 0;
+    while (r.pos < end) {
+      const p = r.pos;
+      const tag = buf[p];
+      if (tag === 0x09 && p + 9 <= end) {
+        // field 1, fixed64: copy the raw bits (bit-exact NaN payloads).
+        lo = r.dv.getUint32(p + 1, true);
+        hi = r.dv.getUint32(p + 5, true);
+        r.pos = p + 9;
+      } else if (tag === 0x10) {
+        r.pos = p + 1;
+        t = r.int64(end);
+      } else if (tag === 0x18 && this.v2) {
+        r.pos = p + 1;
+        const st = r.int64(end);
+        if (this.startT === 0) this.startT = st;
+      } else {
+        const tg = r.uint32(end);
+        const f = tg >>> 3, wt = tg & 7;
+        if (f === 1 && wt === WT_I64) {
+          const q = r.pos;
+          r.double(end);
+          lo = r.dv.getUint32(q, true);
+          hi = r.dv.getUint32(q + 4, true);
+        } else if (f === 2 && wt === WT_VARINT) {
+          t = r.int64(end);
+        } else if (f === 3 && wt === WT_VARINT && this.v2) {
+          const st = r.int64(end);
+          if (this.startT === 0) this.startT = st;
+        } else if (f === 1 || f === 2 || (f === 3 && this.v2)) {
+          r.fail(`bad wire type ${wt} for sample field ${f}`);
+        } else {
+          r.skip(wt, end);
+        }
+      }
+    }
+    let n = this.n;
+    if (n === this.tS.length) this.grow();
+    this.tS[n] = t;
+    this.vW[2 * n] = lo;
+    this.vW[2 * n + 1] = hi;
+    this.n = ++n;
+    if (t < this.lastT) this.unsorted = true;
+    this.lastT = t;
+  }
+
+  /** @internal reads one Histogram message into the current series. */
+  histogram(end: number): void {
+    const h = readHistogram(this.r, end);
+    if (this.startT === 0 && h.startT !== 0) this.startT = h.startT;
+    this.hist.push({ t: h.t, h: h.h });
+  }
+
+  /** @internal adds an exemplar to the current series. */
+  exemplar(x: Exemplar): void {
+    this.ex.push(x);
+  }
+
+  private exN = 0;
+  private pushExemplarLabel(ns: number, ne: number, vs: number, ve: number): void {
+    let rg = this.exRanges;
+    const i = this.exN * 4;
+    if (i + 4 > rg.length) {
+      const g = new Int32Array(rg.length * 2);
+      g.set(rg);
+      this.exRanges = rg = g;
+    }
+    rg[i] = ns;
+    rg[i + 1] = ne;
+    rg[i + 2] = vs;
+    rg[i + 3] = ve;
+    this.exN++;
+  }
+
+  /** @internal builds exemplar Labels from ranges `[ns, ne, vs, ve] × n` of the buffer. */
+  exemplarLabels(ranges: Int32Array, n: number): Labels {
+    return labelsFromRanges(this.r.buf, ranges, n);
+  }
+
+  private exemplarV1(end: number): Exemplar {
+    const r = this.r;
+    this.exN = 0;
+    let value = 0, t = 0;
+    while (r.pos < end) {
+      const tag = r.uint32(end);
+      const f = tag >>> 3, wt = tag & 7;
+      if (f === 1 && wt === WT_LEN) this.readLabel(r.lenEnd(end), true);
+      else if (f === 2 && wt === WT_I64) value = r.double(end);
+      else if (f === 3 && wt === WT_VARINT) t = r.int64(end);
+      else if (f >= 1 && f <= 3) r.fail(`bad wire type ${wt} for exemplar field ${f}`);
+      else r.skip(wt, end);
+    }
+    return { labels: labelsFromRanges(r.buf, this.exRanges, this.exN), value, t };
+  }
+
+  /**
+   * @internal ends the current series and returns its Labels, or undefined when the series had
+   * nothing to store and was dropped.
+   */
+  endSeries(createdT: number): Labels | undefined {
+    const start = this.seriesStart, end = this.n;
+    if (end === start && this.hist.length === 0 && this.ex.length === 0) return undefined;
+    if (this.pending.length >= SERIES_PER_REQUEST_MAX) this.r.fail("too many series");
+    if (this.unsorted) this.sortRange(start, end);
+    if (this.hist.length > 1) this.hist.sort((a, b) => a.t - b.t);
+    this.nHist += this.hist.length;
+    this.nEx += this.ex.length;
+    const labels = this.cache.labels(this.r.buf, this.ranges, this.nLabels);
+    this.pending.push({
+      labels,
+      start,
+      end,
+      histograms: this.hist,
+      exemplars: this.ex,
+      createdT: createdT !== 0 ? createdT : this.startT,
+    });
+    return labels;
+  }
+
+  private metadataV1(end: number): void {
+    const r = this.r;
+    let type = 0, name = "", help = "", unit = "";
+    while (r.pos < end) {
+      const tag = r.uint32(end);
+      const f = tag >>> 3, wt = tag & 7;
+      if (f === 1 && wt === WT_VARINT) type = r.uint32(end);
+      else if ((f === 2 || f === 4 || f === 5) && wt === WT_LEN) {
+        const e = r.lenEnd(end);
+        const s = decodeUtf8(r.buf, r.pos, e);
+        r.pos = e;
+        if (f === 2) name = s;
+        else if (f === 4) help = s;
+        else unit = s;
+      } else if (f === 1 || f === 2 || f === 4 || f === 5) r.fail(`bad wire type for metadata`);
+      else r.skip(wt, end);
+    }
+    this.metadata.push({ metric: name, type: metricTypeName(type), help, unit });
+  }
+
+  private sortRange(start: number, end: number): void {
+    const idx: number[] = [];
+    for (let i = start; i < end; i++) idx.push(i);
+    idx.sort((a, b) => this.tS[a] - this.tS[b] || a - b);
+    const t = this.tS.slice(start, end);
+    const w = this.vW.slice(2 * start, 2 * end);
+    for (let k = 0; k < idx.length; k++) {
+      const j = idx[k] - start;
+      this.tS[start + k] = t[j];
+      this.vW[2 * (start + k)] = w[2 * j];
+      this.vW[2 * (start + k) + 1] = w[2 * j + 1];
+    }
+  }
+
+  private grow(): void {
+    const t = new Float64Array(this.tS.length * 2);
+    t.set(this.tS);
+    const v = new Float64Array(this.vS.length * 2);
+    new Uint32Array(v.buffer).set(this.vW);
+    this.tS = t;
+    this.vS = v;
+    this.vW = new Uint32Array(v.buffer);
+  }
+
+  private finish(version: "1.0" | "2.0"): DecodedWrite {
+    const n = this.n;
+    // Same-type TypedArray slice copies bytes, so NaN payloads are preserved.
+    const T = this.tS.slice(0, n);
+    const V = this.vS.slice(0, n);
+    const series: WriteSeries[] = new Array(this.pending.length);
+    for (let i = 0; i < this.pending.length; i++) {
+      const p = this.pending[i];
+      series[i] = {
+        labels: p.labels,
+        t: T.subarray(p.start, p.end),
+        v: V.subarray(p.start, p.end),
+        histograms: p.histograms,
+        exemplars: p.exemplars,
+        createdT: p.createdT,
+      };
+    }
+    const out: DecodedWrite = {
+      version,
+      request: { series, metadata: this.metadata },
+      samples: n,
+      histograms: this.nHist,
+      exemplars: this.nEx,
+    };
+    this.pending = [];
+    this.metadata = [];
+    return out;
+  }
+}

@@ -1,0 +1,210 @@
+import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
+import { create } from "@bufbuild/protobuf";
+import type { WriteRequest } from "../model/write.ts";
+import { isStaleNaN, STALE_NAN } from "../model/value.ts";
+import { RemoteWriteDecoder } from "./decoder.ts";
+import { ProtobufDecodeError } from "./errors.ts";
+import { LabelCache } from "./label_cache.ts";
+import { oracleDecodeV1, oracleDecodeV2 } from "./oracle.ts";
+import { encodeV1, encodeV2, randomRequestV1, randomRequestV2 } from "./payloads.ts";
+import { WriteRequestSchema } from "./gen/prometheus/remote_pb.ts";
+import { RequestSchema } from "./gen/io/prometheus/write/v2/types_pb.ts";
+
+/** Compares two requests with bit-exact float columns. */
+function assertSameRequest(actual: WriteRequest, expected: WriteRequest, what: string): void {
+  assertEquals(actual.series.length, expected.series.length, `${what}: series count`);
+  for (let i = 0; i < actual.series.length; i++) {
+    const a = actual.series[i], e = expected.series[i];
+    assertEquals(a.labels, e.labels, `${what}: labels of series ${i}`);
+    assertEquals(Array.from(a.t), Array.from(e.t), `${what}: t of series ${i}`);
+    const ab = new Uint8Array(a.v.buffer, a.v.byteOffset, a.v.byteLength);
+    const eb = new Uint8Array(e.v.buffer, e.v.byteOffset, e.v.byteLength);
+    assertEquals(Array.from(ab), Array.from(eb), `${what}: v bits of series ${i}`);
+    assertEquals(a.histograms, e.histograms, `${what}: histograms of series ${i}`);
+    assertEquals(a.exemplars, e.exemplars, `${what}: exemplars of series ${i}`);
+    assertEquals(a.createdT, e.createdT, `${what}: createdT of series ${i}`);
+  }
+  assertEquals(actual.metadata, expected.metadata, `${what}: metadata`);
+}
+
+Deno.test("decodeV1() matches protobuf-es on 300 random edge-case payloads", () => {
+  const d = new RemoteWriteDecoder(new LabelCache(8)); // small cache: exercises eviction too
+  for (let seed = 1; seed <= 300; seed++) {
+    const buf = encodeV1(randomRequestV1(seed));
+    assertSameRequest(d.decodeV1(buf).request, oracleDecodeV1(buf), `seed ${seed}`);
+  }
+});
+
+Deno.test("decodeV2() matches protobuf-es on 300 random edge-case payloads", () => {
+  const d = new RemoteWriteDecoder(new LabelCache(8));
+  for (let seed = 1; seed <= 300; seed++) {
+    const buf = encodeV2(randomRequestV2(seed));
+    assertSameRequest(d.decodeV2(buf).request, oracleDecodeV2(buf), `seed ${seed}`);
+  }
+});
+
+/** Hand-encodes a 1.0 request with one series `__name__="up"` and raw 64-bit sample values. */
+function rawV1(values: [number, number][]): Uint8Array {
+  // protobuf-es may quiet signalling NaNs once its encoder is JIT-compiled, so write bits by hand.
+  const label = [0x0a, 0x08, ...new TextEncoder().encode("__name__"), 0x12, 0x02, 0x75, 0x70];
+  const ts: number[] = [0x0a, label.length, ...label];
+  values.forEach(([lo, hi], i) => {
+    const b = new Uint8Array(8);
+    const dv = new DataView(b.buffer);
+    dv.setUint32(0, lo, true);
+    dv.setUint32(4, hi, true);
+    ts.push(0x12, 11, 0x09, ...b, 0x10, i + 1);
+  });
+  return new Uint8Array([0x0a, ts.length, ...ts]);
+}
+
+Deno.test("decodeV1() preserves NaN payloads, the staleness marker and infinities bit-exactly", () => {
+  const bits: [number, number][] = [
+    [2, 0x7ff00000], // StaleNaN (signalling)
+    [0, 0x7ff80000], // quiet NaN
+    [1, 0x7ff80000], // NaN with payload
+    [0, 0x7ff00000], // +Inf
+    [0, 0xfff00000], // -Inf
+  ];
+  const s = new RemoteWriteDecoder().decodeV1(rawV1(bits)).request.series[0];
+  const w = new Uint32Array(s.v.buffer, s.v.byteOffset, s.v.length * 2);
+  assertEquals(Array.from(w), bits.flat());
+  assert(isStaleNaN(STALE_NAN) && Number.isNaN(s.v[1]));
+});
+
+Deno.test("decodeV1() keeps negative and > 2^52 timestamps exact and rejects beyond 2^53-1", () => {
+  const mk = (ts: bigint[]) =>
+    encodeV1(create(WriteRequestSchema, {
+      timeseries: [{
+        labels: [{ name: "__name__", value: "x" }],
+        samples: ts.map((timestamp) => ({ value: 1, timestamp })),
+      }],
+    }));
+  const d = new RemoteWriteDecoder();
+  const s =
+    d.decodeV1(mk([-(2n ** 53n - 1n), -1n, 2n ** 52n + 7n, 2n ** 53n - 1n])).request.series[0];
+  assertEquals(Array.from(s.t), [-(2 ** 53 - 1), -1, 2 ** 52 + 7, 2 ** 53 - 1]);
+  assertThrows(() => d.decodeV1(mk([2n ** 53n])), ProtobufDecodeError, "above 2^53-1");
+  assertThrows(() => d.decodeV1(mk([-(2n ** 53n)])), ProtobufDecodeError, "below -(2^53-1)");
+  assertThrows(() => d.decodeV1(mk([2n ** 63n - 1n])), ProtobufDecodeError);
+});
+
+Deno.test("decodeV1() sorts out-of-order samples within a series", () => {
+  const buf = encodeV1(create(WriteRequestSchema, {
+    timeseries: [{
+      labels: [{ name: "__name__", value: "x" }],
+      samples: [{ value: 3, timestamp: 30n }, { value: 1, timestamp: 10n }, {
+        value: 2,
+        timestamp: 20n,
+      }],
+    }],
+  }));
+  const s = new RemoteWriteDecoder().decodeV1(buf).request.series[0];
+  assertEquals([Array.from(s.t), Array.from(s.v)], [[10, 20, 30], [1, 2, 3]]);
+});
+
+Deno.test("decodeV1() drops series that carry nothing and skips unknown fields", () => {
+  const base = encodeV1(create(WriteRequestSchema, {
+    timeseries: [
+      { labels: [{ name: "__name__", value: "empty" }] },
+      { labels: [{ name: "__name__", value: "x" }], samples: [{ value: 1, timestamp: 5n }] },
+    ],
+  }));
+  // Append unknown fields of every wire type at the top level: 9 varint, 10 fixed64,
+  // 11 bytes, 12 fixed32.
+  const extra = [
+    0x48,
+    0x96,
+    0x01,
+    0x51,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    0x5a,
+    2,
+    0xaa,
+    0xbb,
+    0x65,
+    1,
+    2,
+    3,
+    4,
+  ];
+  const buf = new Uint8Array([...extra, ...base, ...extra]);
+  const out = new RemoteWriteDecoder().decodeV1(buf);
+  assertEquals(out.request.series.length, 1);
+  assertEquals(out.request.series[0].labels, [{ name: "__name__", value: "x" }]);
+  assertEquals(out.samples, 1);
+});
+
+Deno.test("decodeV1() reports truncated varints and lengths as ProtobufDecodeError", () => {
+  const d = new RemoteWriteDecoder();
+  assertThrows(
+    () => d.decodeV1(new Uint8Array([0x0a, 0x80])),
+    ProtobufDecodeError,
+    "truncated varint",
+  );
+  assertThrows(
+    () => d.decodeV1(new Uint8Array([0x0a, 0x05, 0x0a])),
+    ProtobufDecodeError,
+    "truncated",
+  );
+  assertThrows(() => d.decodeV1(new Uint8Array([0x0f])), ProtobufDecodeError, "wire type");
+  const good = encodeV1(randomRequestV1(7));
+  for (let cut = 1; cut < good.length; cut++) {
+    try {
+      d.decodeV1(good.subarray(0, cut));
+    } catch (e) {
+      assert(e instanceof ProtobufDecodeError, `cut ${cut}: ${e}`);
+    }
+  }
+});
+
+Deno.test("decodeV2() rejects label refs outside the symbol table and odd ref counts", () => {
+  const d = new RemoteWriteDecoder();
+  const bad = encodeV2(create(RequestSchema, {
+    symbols: ["", "__name__", "x"],
+    timeseries: [{ labelsRefs: [1, 9], samples: [{ value: 1, timestamp: 1n }] }],
+  }));
+  assertThrows(() => d.decodeV2(bad), ProtobufDecodeError, "out of range");
+  const odd = encodeV2(create(RequestSchema, {
+    symbols: ["", "__name__", "x"],
+    timeseries: [{ labelsRefs: [1, 2, 1], samples: [{ value: 1, timestamp: 1n }] }],
+  }));
+  assertThrows(() => d.decodeV2(odd), ProtobufDecodeError, "odd number");
+});
+
+Deno.test("the label cache returns the same Labels object for a repeated series in 1.0 and 2.0", () => {
+  const cache = new LabelCache();
+  const d = new RemoteWriteDecoder(cache);
+  const v1 = encodeV1(create(WriteRequestSchema, {
+    timeseries: [{
+      labels: [{ name: "__name__", value: "up" }, { name: "job", value: "a" }],
+      samples: [{ value: 1, timestamp: 1n }],
+    }],
+  }));
+  const v2 = encodeV2(create(RequestSchema, {
+    symbols: ["", "__name__", "up", "job", "a"],
+    timeseries: [{ labelsRefs: [1, 2, 3, 4], samples: [{ value: 1, timestamp: 1n }] }],
+  }));
+  const a = d.decodeV1(v1).request.series[0].labels;
+  const b = d.decodeV1(v1).request.series[0].labels;
+  const c = d.decodeV2(v2).request.series[0].labels;
+  assert(a === b && b === c, "same object from the cache");
+  assertEquals(cache.misses, 1);
+  assertEquals(cache.hits, 2);
+});
+
+Deno.test("decodeV1() rejects invalid UTF-8 in label values", () => {
+  // TimeSeries{labels: Label{name:"a", value: 0xff}} + one sample
+  const label = [0x0a, 0x01, 0x61, 0x12, 0x01, 0xff];
+  const sample = [0x12, 0x09, 0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f];
+  const ts = [0x0a, label.length, ...label, ...sample];
+  const buf = new Uint8Array([0x0a, ts.length, ...ts]);
+  assertThrows(() => new RemoteWriteDecoder().decodeV1(buf), ProtobufDecodeError, "UTF-8");
+});

@@ -1,0 +1,160 @@
+/**
+ * Typed ingest errors. Each carries the HTTP status and the exact text Prometheus, Cortex or AMP
+ * answer with, plus the discard reason AMP reports in `DiscardedSamples{reason}`.
+ * The route writes `message` as the plain-text body (Prometheus's `http.Error` adds a newline).
+ */
+import type { Labels } from "../model/labels.ts";
+
+/** Base class of every error ingest throws on bad input or limits; never thrown for bugs. */
+export class IngestError extends Error {
+  /** HTTP status the route answers with. */
+  readonly status: number;
+  /** AMP/Cortex discard reason, "" when none applies. */
+  readonly reason: string;
+  constructor(message: string, status: number, reason = "") {
+    super(message);
+    this.name = new.target.name;
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+/** 415: a Content-Type or Content-Encoding we do not speak. */
+export class UnsupportedMediaTypeError extends IngestError {
+  constructor(message: string) {
+    super(message, 415);
+  }
+}
+
+/** 400: the compressed body or its declared decompressed size exceeds a limit (Cortex text). */
+export class BodyTooLargeError extends IngestError {
+  constructor(actual: number, limit: number) {
+    super(`received message larger than max (${actual} vs ${limit})`, 400);
+  }
+}
+
+/** 400: the snappy block is corrupt or truncated. */
+export class SnappyDecodeError extends IngestError {
+  constructor(detail: string) {
+    super(`snappy: ${detail}`, 400);
+  }
+}
+
+/** 400: the protobuf message is malformed (truncated, bad wire type, bad UTF-8, bad ref). */
+export class ProtobufDecodeError extends IngestError {
+  constructor(detail: string, offset: number) {
+    super(`proto: cannot parse remote write request: ${detail} at byte ${offset}`, 400);
+  }
+}
+
+/** 400: a series or metadata entry fails stateless validation (Cortex validate wording). */
+export class ValidationError extends IngestError {
+  constructor(message: string, reason: string) {
+    super(message, 400, reason);
+  }
+}
+
+/** 429: the workspace's token bucket cannot cover the request. */
+export class RateLimitedError extends IngestError {
+  /** Seconds until the bucket holds enough tokens (for `Retry-After`), at least 1. */
+  readonly retryAfterSeconds: number;
+  constructor(limit: number, samples: number, metadata: number, retryAfterSeconds: number) {
+    super(
+      `ingestion rate limit (${
+        goFloat(limit)
+      }) exceeded while adding ${samples} samples and ${metadata} metadata`,
+      429,
+      "rate_limited",
+    );
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** 400: the workspace already tracks the maximum number of HA clusters (Cortex text). */
+export class TooManyHaClustersError extends IngestError {
+  constructor(limit: number) {
+    super(`too many HA replicaGroups (limit: ${limit})`, 400, "too_many_ha_clusters");
+  }
+}
+
+/**
+ * Formats a float as Go's `%v` (`strconv.FormatFloat(v, 'g', -1, 64)`): shortest round-trip
+ * digits, exponent form when the decimal exponent is < -4 or >= 6 (e.g. `1.666666e+06`).
+ */
+export function goFloat(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Infinity) return "+Inf";
+  if (v === -Infinity) return "-Inf";
+  if (v === 0) return Object.is(v, -0) ? "-0" : "0";
+  const expForm = v.toExponential();
+  const at = expForm.indexOf("e");
+  const e = Number(expForm.slice(at + 1));
+  if (e < -4 || e >= 6) {
+    const abs = Math.abs(e);
+    return `${expForm.slice(0, at)}e${e < 0 ? "-" : "+"}${abs < 10 ? "0" + abs : abs}`;
+  }
+  return String(v);
+}
+
+/** Go's `strconv.Quote` for the characters label text can hold, truncated like `%.Nq` first. */
+export function goQuote(s: string, runesMax = Infinity): string {
+  let out = '"';
+  let runes = 0;
+  for (const ch of s) {
+    if (runes++ >= runesMax) break;
+    const c = ch.codePointAt(0)!;
+    switch (c) {
+      case 0x07:
+        out += "\\a";
+        continue;
+      case 0x08:
+        out += "\\b";
+        continue;
+      case 0x0c:
+        out += "\\f";
+        continue;
+      case 0x0a:
+        out += "\\n";
+        continue;
+      case 0x0d:
+        out += "\\r";
+        continue;
+      case 0x09:
+        out += "\\t";
+        continue;
+      case 0x0b:
+        out += "\\v";
+        continue;
+      case 0x22:
+        out += '\\"';
+        continue;
+      case 0x5c:
+        out += "\\\\";
+        continue;
+    }
+    if (c < 0x20 || c === 0x7f) out += "\\x" + c.toString(16).padStart(2, "0");
+    else if (c >= 0xd800 && c <= 0xdfff) out += "\\ufffd";
+    else if (c >= 0x80 && c < 0xa0) out += "\\u" + c.toString(16).padStart(4, "0");
+    else out += ch;
+  }
+  return out + '"';
+}
+
+/**
+ * Cortex's `formatLabelSet`: `name{a="1", b="2"}` (values Go-quoted), `name` alone, or `{}`.
+ */
+export function formatLabelSet(labels: Labels): string {
+  let name = "";
+  let hasName = false;
+  const parts: string[] = [];
+  for (const l of labels) {
+    if (l.name === "__name__" && !hasName && l.value !== "") {
+      name = l.value;
+      hasName = true;
+    } else {
+      parts.push(`${l.name}=${goQuote(l.value)}`);
+    }
+  }
+  if (parts.length === 0) return hasName ? name : "{}";
+  return `${name}{${parts.join(", ")}}`;
+}

@@ -1,0 +1,232 @@
+/**
+ * Stateless validation of a decoded write, with Cortex's texts (pkg/util/validation) and AMP's
+ * discard reasons. A request is all-or-nothing: the first invalid series, sample or metadata
+ * entry rejects the whole request with a 400 and nothing is stored.
+ * NaN, ±Inf and the staleness marker are valid sample values. Native histograms and exemplars
+ * are validated as Cortex does and carried, never dropped.
+ */
+import type { Label, Labels } from "../model/labels.ts";
+import type { Exemplar, MetricMetadata, WriteRequest } from "../model/write.ts";
+import { formatLabelSet, goQuote, ValidationError } from "./errors.ts";
+import { EXEMPLAR_LABELS_LENGTH_MAX, type IngestLimits } from "./limits.ts";
+
+/** Native histogram exponential schemas Cortex accepts, plus custom buckets (−53). */
+const SCHEMA_MIN = -4;
+const SCHEMA_MAX = 8;
+const SCHEMA_CUSTOM = -53;
+
+/** Label sets that already passed label validation, per limits object. */
+const validated = new WeakMap<IngestLimits, WeakSet<Labels>>();
+
+/**
+ * Validates `req` in place against `limits` at wall-clock time `nowMs`; throws the first
+ * `ValidationError`. Label validation of a label set is remembered per `limits` object, so a
+ * series seen before (same cached `Labels` object) costs one WeakSet lookup.
+ */
+export function validateWrite(req: WriteRequest, limits: IngestLimits, nowMs: number): void {
+  let ok = validated.get(limits);
+  if (ok === undefined) validated.set(limits, ok = new WeakSet());
+  const minT = limits.sampleAgeMaxMs > 0 ? nowMs - limits.sampleAgeMaxMs : -Infinity;
+  for (const s of req.series) {
+    if (!ok.has(s.labels)) {
+      validateLabels(s.labels, limits);
+      ok.add(s.labels);
+    }
+    if (s.t.length > 0 && s.t[0] < minT) throw tooOld(s.labels, s.t[0]);
+    for (const h of s.histograms) {
+      if (h.t < minT) throw tooOld(s.labels, h.t);
+      const schema = h.h.schema;
+      if ((schema < SCHEMA_MIN || schema > SCHEMA_MAX) && schema !== SCHEMA_CUSTOM) {
+        throw new ValidationError(
+          `invalid native histogram schema ${schema} for metric: ${
+            goQuote(formatLabelSet(s.labels), 200)
+          }. supported schema from ${SCHEMA_MIN} to ${SCHEMA_MAX}`,
+          "native_histogram_invalid_schema",
+        );
+      }
+    }
+    for (const e of s.exemplars) validateExemplar(s.labels, e);
+  }
+  for (const m of req.metadata) validateMetadata(m, limits);
+}
+
+function metricName(labels: Labels): string {
+  for (const l of labels) if (l.name === "__name__") return l.value;
+  return "";
+}
+
+function tooOld(labels: Labels, t: number): ValidationError {
+  return new ValidationError(
+    `timestamp too old: ${t} metric: ${goQuote(metricName(labels), 200)}`,
+    "greater_than_max_sample_age",
+  );
+}
+
+const LEGACY_METRIC = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LEGACY_LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** True when `name` is a valid metric name under the scheme. */
+export function isValidMetricName(name: string, scheme: "legacy" | "utf8"): boolean {
+  return scheme === "legacy" ? LEGACY_METRIC.test(name) : name.length > 0;
+}
+
+/** True when `name` is a valid label name under the scheme. */
+export function isValidLabelName(name: string, scheme: "legacy" | "utf8"): boolean {
+  return scheme === "legacy" ? LEGACY_LABEL.test(name) : name.length > 0;
+}
+
+/** UTF-8 byte length of a string. */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 1; // a surrogate pair is 2 UTF-16 units and 4 UTF-8 bytes
+      i++;
+    } else n += 2;
+  }
+  return n;
+}
+
+function varintSize(n: number): number {
+  let s = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    s++;
+  }
+  return s;
+}
+
+/** Cortex's label size accounting: the protobuf size of each Label message's fields. */
+function labelSize(nameBytes: number, valueBytes: number): number {
+  let n = 0;
+  if (nameBytes > 0) n += 1 + nameBytes + varintSize(nameBytes);
+  if (valueBytes > 0) n += 1 + valueBytes + varintSize(valueBytes);
+  return n;
+}
+
+/** Validates one series' labels as Cortex's ValidateMetricName + ValidateLabels. */
+export function validateLabels(labels: Labels, limits: IngestLimits): void {
+  const name = metricName(labels);
+  if (name === "") throw new ValidationError("sample missing metric name", "missing_metric_name");
+  if (!isValidMetricName(name, limits.nameValidation)) {
+    throw new ValidationError(
+      `sample invalid metric name: ${goQuote(name, 200)}`,
+      "metric_name_invalid",
+    );
+  }
+  if (labels.length > limits.labelNamesPerSeriesMax) {
+    throw new ValidationError(
+      `series has too many labels (actual: ${labels.length}, limit: ${limits.labelNamesPerSeriesMax}) series: '${
+        metricString(labels)
+      }'`,
+      "max_label_names_per_series",
+    );
+  }
+  let last = "";
+  let size = 0;
+  for (const l of labels) {
+    const series = () => goQuote(formatLabelSet(labels), 200);
+    if (!isValidLabelName(l.name, limits.nameValidation)) {
+      throw new ValidationError(
+        `sample invalid label: ${goQuote(l.name, 200)} metric ${series()}`,
+        "label_invalid",
+      );
+    }
+    const nb = utf8Length(l.name), vb = utf8Length(l.value);
+    if (nb > limits.labelNameLengthMax) {
+      throw new ValidationError(
+        `label name too long for metric (actual: ${nb}, limit: ${limits.labelNameLengthMax}) metric: ${series()} label name: ${
+          goQuote(l.name, 200)
+        }`,
+        "label_name_too_long",
+      );
+    }
+    if (vb > limits.labelValueLengthMax) {
+      throw new ValidationError(
+        `label value too long for metric (actual: ${vb}, limit: ${limits.labelValueLengthMax}) metric: ${series()} label name: ${
+          goQuote(l.name, 200)
+        } label value: ${goQuote(l.value, 200)}`,
+        "label_value_too_long",
+      );
+    }
+    if (l.name === last) {
+      throw new ValidationError(
+        `duplicate label name: ${goQuote(l.name, 200)} metric ${series()}`,
+        "duplicate_label_names",
+      );
+    }
+    last = l.name;
+    size += labelSize(nb, vb);
+  }
+  if (size > limits.labelsSizeBytesMax) {
+    throw new ValidationError(
+      `labels size bytes exceeded for metric (actual: ${size}, limit: ${limits.labelsSizeBytesMax}) metric: ${
+        goQuote(formatLabelSet(labels), 200)
+      }`,
+      "labels_size_bytes_exceeded",
+    );
+  }
+}
+
+/** Prometheus `model.Metric.String()`: `name{a="1", b="2"}` with labels sorted by name. */
+function metricString(labels: Labels): string {
+  const name = metricName(labels);
+  const rest = labels.filter((l: Label) => l.name !== "__name__")
+    .map((l) => `${l.name}=${goQuote(l.value)}`);
+  if (rest.length === 0) return name === "" ? "{}" : name;
+  return `${name}{${rest.join(", ")}}`;
+}
+
+/** Prometheus `labels.Labels.String()`: `{a="1", b="2"}`. */
+function labelsString(labels: Labels): string {
+  return "{" + labels.map((l) => `${l.name}=${goQuote(l.value)}`).join(", ") + "}";
+}
+
+function validateExemplar(series: Labels, e: Exemplar): void {
+  const ctx = () => `series: ${labelsString(series)} labels: ${labelsString(e.labels)}`;
+  if (e.labels.length === 0) {
+    throw new ValidationError(
+      `exemplar missing labels, timestamp: ${e.t} ${ctx()}`,
+      "exemplar_labels_missing",
+    );
+  }
+  if (e.t === 0) {
+    throw new ValidationError(
+      `exemplar missing timestamp, timestamp: ${e.t} ${ctx()}`,
+      "exemplar_timestamp_invalid",
+    );
+  }
+  let runes = 0;
+  for (const l of e.labels) runes += [...l.name].length + [...l.value].length;
+  if (runes > EXEMPLAR_LABELS_LENGTH_MAX) {
+    throw new ValidationError(
+      `exemplar combined labelset exceeds ${EXEMPLAR_LABELS_LENGTH_MAX} characters, timestamp: ${e.t} ${ctx()}`,
+      "exemplar_labels_too_long",
+    );
+  }
+}
+
+/** Validates one metadata entry as Cortex's ValidateMetadata (metric name required, 1 KB). */
+export function validateMetadata(m: MetricMetadata, limits: IngestLimits): void {
+  if (m.metric === "") {
+    throw new ValidationError("metadata missing metric name", "missing_metric_name");
+  }
+  const max = limits.metadataLengthMax;
+  let kind = "", cause = "", reason = "";
+  if (utf8Length(m.metric) > max) {
+    (kind = "METRIC_NAME"), (cause = m.metric), (reason = "metric_name_too_long");
+  } else if (utf8Length(m.help) > max) {
+    (kind = "HELP"), (cause = m.help), (reason = "help_too_long");
+  } else if (utf8Length(m.unit) > max) {
+    (kind = "UNIT"), (cause = m.unit), (reason = "unit_too_long");
+  }
+  if (reason !== "") {
+    throw new ValidationError(
+      `metadata '${kind}' value too long: ${goQuote(cause, 200)} metric ${goQuote(m.metric, 200)}`,
+      reason,
+    );
+  }
+}

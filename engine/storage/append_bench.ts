@@ -1,0 +1,92 @@
+/**
+ * Append throughput into a file-backed KV (temp file): remote-write-like requests of 2000 series
+ * × 1 sample (8 labels each) over a pool of 20k series, sequential and 4 in flight (group
+ * commit). Run: ./deno bench -A engine/storage/append_bench.ts
+ */
+import type { Labels } from "../model/labels.ts";
+import { labelsFromRecord } from "../model/labels.ts";
+import type { WriteRequest } from "../model/write.ts";
+import { Tsdb } from "./tsdb.ts";
+
+const SERIES = 20_000;
+const PER_REQUEST = 2000;
+const dir = await Deno.makeTempDir({ prefix: "promenade_bench_" });
+const kv = await Deno.openKv(`${dir}/kv.sqlite`);
+const db = await Tsdb.open(kv);
+const ws = await db.workspace("bench");
+
+const pool: Labels[] = [];
+for (let i = 0; i < SERIES; i++) {
+  pool.push(labelsFromRecord({
+    __name__: `node_metric_${i % 50}`,
+    instance: `host-${Math.floor(i / 200)}.example.com:9100`,
+    job: "node",
+    env: i % 3 === 0 ? "prod" : "staging",
+    region: `region-${i % 4}`,
+    cpu: String(i % 16),
+    mode: ["user", "system", "idle", "iowait"][i % 4],
+    team: `team-${i % 7}`,
+  }));
+}
+
+let cursor = 0;
+let t = 1_700_000_000_000;
+function nextRequest(): WriteRequest {
+  const series = [];
+  for (let i = 0; i < PER_REQUEST; i++) {
+    series.push({
+      labels: pool[cursor],
+      t: Float64Array.of(t),
+      v: Float64Array.of(Math.random() * 100),
+      histograms: [],
+      exemplars: [],
+      createdT: 0,
+    });
+    cursor++;
+    if (cursor === SERIES) {
+      cursor = 0;
+      t += 15_000;
+    }
+  }
+  return { series, metadata: [] };
+}
+
+// Create every series once so the benchmark measures steady-state appends.
+for (let i = 0; i < SERIES / PER_REQUEST; i++) await ws.append(nextRequest());
+
+Deno.bench({
+  name: "append 2000 samples (2000 series x 1), one request at a time",
+  group: "append",
+  baseline: true,
+  async fn() {
+    await ws.append(nextRequest());
+  },
+});
+
+Deno.bench({
+  name: "append 4 x 2000 samples, 4 requests in flight (group commit)",
+  group: "append",
+  async fn() {
+    await Promise.all([
+      ws.append(nextRequest()),
+      ws.append(nextRequest()),
+      ws.append(nextRequest()),
+      ws.append(nextRequest()),
+    ]);
+  },
+});
+
+Deno.bench({
+  name: "append 16 x 2000 samples, 16 requests in flight (group commit)",
+  group: "append",
+  async fn() {
+    const ps = [];
+    for (let i = 0; i < 16; i++) ps.push(ws.append(nextRequest()));
+    await Promise.all(ps);
+  },
+});
+
+globalThis.addEventListener("unload", () => {
+  kv.close();
+  Deno.removeSync(dir, { recursive: true });
+});

@@ -1,0 +1,185 @@
+/**
+ * Growable byte writer and a matching reader: unsigned LEB128 varints, zig-zag signed varints,
+ * little-endian float64, length-prefixed UTF-8 strings. Used by every KV value encoding.
+ */
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** An error reading a stored value: the bytes are truncated or malformed. */
+export class CorruptValueError extends Error {
+  override name = "CorruptValueError";
+}
+
+/** Appends encoded fields to an internal buffer that doubles as needed; reuse with `reset()`. */
+export class ByteWriter {
+  #buf: Uint8Array;
+  #view: DataView;
+  /** Bytes written so far. */
+  length = 0;
+
+  constructor(capacity = 1024) {
+    this.#buf = new Uint8Array(capacity);
+    this.#view = new DataView(this.#buf.buffer);
+  }
+
+  /** Forgets the content, keeping the buffer. */
+  reset(): void {
+    this.length = 0;
+  }
+
+  #ensure(n: number): void {
+    if (this.length + n <= this.#buf.length) return;
+    let cap = this.#buf.length * 2;
+    while (cap < this.length + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.#buf.subarray(0, this.length));
+    this.#buf = next;
+    this.#view = new DataView(next.buffer);
+  }
+
+  /** One byte. */
+  u8(x: number): void {
+    this.#ensure(1);
+    this.#buf[this.length++] = x;
+  }
+
+  /** Unsigned varint of a non-negative safe integer. */
+  uvarint(x: number): void {
+    if (!(x >= 0) || !Number.isSafeInteger(x)) throw new Error(`BUG: uvarint ${x}`);
+    this.#ensure(8);
+    while (x >= 0x80) {
+      this.#buf[this.length++] = (x % 0x80) | 0x80;
+      x = Math.floor(x / 0x80);
+    }
+    this.#buf[this.length++] = x;
+  }
+
+  /** Zig-zag signed varint of a safe integer. */
+  varint(x: number): void {
+    this.uvarint(x >= 0 ? x * 2 : -x * 2 - 1);
+  }
+
+  /** Little-endian float64, bit-exact (NaN payloads kept). */
+  f64(x: number): void {
+    this.#ensure(8);
+    this.#view.setFloat64(this.length, x, true);
+    this.length += 8;
+  }
+
+  /** Copies raw float64 words from a typed array (bit-exact). */
+  f64s(src: Float64Array, start: number, n: number): void {
+    this.#ensure(n * 8);
+    for (let i = 0; i < n; i++) this.#view.setFloat64(this.length + i * 8, src[start + i], true);
+    this.length += n * 8;
+  }
+
+  /** Raw bytes with a varint length prefix. */
+  bytes(b: Uint8Array): void {
+    this.uvarint(b.length);
+    this.#ensure(b.length);
+    this.#buf.set(b, this.length);
+    this.length += b.length;
+  }
+
+  /** Raw bytes without a prefix. */
+  raw(b: Uint8Array): void {
+    this.#ensure(b.length);
+    this.#buf.set(b, this.length);
+    this.length += b.length;
+  }
+
+  /** A UTF-8 string with a varint byte-length prefix. */
+  str(s: string): void {
+    const b = encoder.encode(s);
+    this.uvarint(b.length);
+    this.raw(b);
+  }
+
+  /** A view of the written bytes, valid until the next write or reset. */
+  view(): Uint8Array {
+    return this.#buf.subarray(0, this.length);
+  }
+
+  /** A copy of the written bytes. */
+  copy(): Uint8Array {
+    return this.#buf.slice(0, this.length);
+  }
+}
+
+/** Reads fields written by ByteWriter; throws CorruptValueError past the end. */
+export class ByteReader {
+  readonly #buf: Uint8Array;
+  readonly #view: DataView;
+  /** Current offset. */
+  pos: number;
+
+  constructor(buf: Uint8Array, pos = 0) {
+    this.#buf = buf;
+    this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.pos = pos;
+  }
+
+  /** True when every byte was read. */
+  done(): boolean {
+    return this.pos >= this.#buf.length;
+  }
+
+  #need(n: number): void {
+    if (this.pos + n > this.#buf.length) throw new CorruptValueError("truncated value");
+  }
+
+  /** One byte. */
+  u8(): number {
+    this.#need(1);
+    return this.#buf[this.pos++];
+  }
+
+  /** Unsigned varint. */
+  uvarint(): number {
+    let x = 0, mul = 1;
+    for (let i = 0; i < 8; i++) {
+      this.#need(1);
+      const b = this.#buf[this.pos++];
+      x += (b & 0x7f) * mul;
+      if (b < 0x80) return x;
+      mul *= 0x80;
+    }
+    throw new CorruptValueError("varint too long");
+  }
+
+  /** Zig-zag signed varint. */
+  varint(): number {
+    const u = this.uvarint();
+    return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+  }
+
+  /** Little-endian float64. */
+  f64(): number {
+    this.#need(8);
+    const x = this.#view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return x;
+  }
+
+  /** `n` float64 words into `dst` at `at`. */
+  f64s(dst: Float64Array, at: number, n: number): void {
+    this.#need(n * 8);
+    for (let i = 0; i < n; i++) dst[at + i] = this.#view.getFloat64(this.pos + i * 8, true);
+    this.pos += n * 8;
+  }
+
+  /** Length-prefixed bytes (a view into the source). */
+  bytes(): Uint8Array {
+    const n = this.uvarint();
+    this.#need(n);
+    const b = this.#buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+
+  /** Length-prefixed UTF-8 string. */
+  str(): string {
+    return decoder.decode(this.bytes());
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Checkpoint of a head: per-series append state, open chunk bytes, out-of-order and histogram
+ * buffers, exemplars. With the series records it replaces every WAL record up to its sequence
+ * number. Layout in docs/format_kv.md.
+ */
+import type { HPoint } from "../model/histogram.ts";
+import { ByteReader, ByteWriter, CorruptValueError } from "./byte_buffer.ts";
+import type { Head } from "./head.ts";
+import { decodeHistogram, encodeHistogram } from "./histogram_codec.ts";
+import { decodeLabels, encodeLabels } from "./wal.ts";
+import { xorDecode as xorDecodeInto } from "./xor_ts.ts";
+
+/** Checkpoint format version. */
+export const CHECKPOINT_VERSION = 1;
+
+/** Serialises the head's state (synchronously: a consistent snapshot). */
+export function encodeCheckpoint(head: Head): Uint8Array {
+  const w = new ByteWriter(1 << 16);
+  w.u8(CHECKPOINT_VERSION);
+  w.f64(head.minT);
+  w.f64(head.maxT);
+  w.uvarint(head.nextSid);
+  let n = 0;
+  for (let sid = 1; sid < head.nextSid; sid++) if (head.labels[sid] !== undefined) n++;
+  w.uvarint(n);
+  for (let sid = 1; sid < head.nextSid; sid++) {
+    if (head.labels[sid] === undefined) continue;
+    w.uvarint(sid);
+    w.f64(head.lastT[sid]);
+    w.f64(head.lastV[sid]);
+    w.f64(head.firstT[sid]);
+    if (head.chunkCount[sid] > 0) w.bytes(head.arena.bytes(head.slot[sid]));
+    else w.uvarint(0);
+  }
+  w.uvarint(head.ooo.size);
+  for (const [sid, buf] of head.ooo) {
+    w.uvarint(sid);
+    w.uvarint(buf.t.length);
+    for (let i = 0; i < buf.t.length; i++) {
+      w.varint(buf.t[i]);
+      w.f64(buf.v[i]);
+    }
+  }
+  w.uvarint(head.histLastT.size);
+  for (const [sid, t] of head.histLastT) {
+    w.uvarint(sid);
+    w.varint(t);
+  }
+  w.uvarint(head.hist.size);
+  for (const [sid, pts] of head.hist) {
+    w.uvarint(sid);
+    w.uvarint(pts.length);
+    for (const p of pts) {
+      w.varint(p.t);
+      encodeHistogram(p.h, w);
+    }
+  }
+  w.uvarint(head.exemplars.length);
+  w.uvarint(head.exemplarNext);
+  for (const x of head.exemplars) {
+    w.uvarint(x.sid);
+    w.varint(x.ex.t);
+    w.f64(x.ex.value);
+    encodeLabels(x.ex.labels, w);
+  }
+  return w.copy();
+}
+
+/** Restores a checkpoint into a head whose series are already loaded. */
+export function decodeCheckpoint(bytes: Uint8Array, head: Head): void {
+  const r = new ByteReader(bytes);
+  const version = r.u8();
+  if (version !== CHECKPOINT_VERSION) {
+    throw new CorruptValueError(`unknown checkpoint version ${version}`);
+  }
+  head.minT = r.f64();
+  head.maxT = r.f64();
+  const nextSid = r.uvarint();
+  if (nextSid > head.nextSid) head.nextSid = nextSid;
+  const n = r.uvarint();
+  for (let i = 0; i < n; i++) {
+    const sid = r.uvarint();
+    const lastT = r.f64(), lastV = r.f64(), firstT = r.f64();
+    const chunk = r.bytes();
+    if (head.labels[sid] === undefined) continue; // removed by retention after the checkpoint
+    head.lastT[sid] = lastT;
+    head.lastV[sid] = lastV;
+    head.firstT[sid] = firstT;
+    if (chunk.length > 0) {
+      const slot = head.arena.alloc(chunk);
+      head.slot[sid] = slot;
+      const cnt = head.arena.count(slot);
+      head.chunkCount[sid] = cnt;
+      const t = new Float64Array(cnt), v = new Float64Array(cnt);
+      xorDecodeInto(chunk, t, v);
+      head.chunkMinT[sid] = t[0];
+      head.chunkMaxT[sid] = t[cnt - 1];
+    }
+  }
+  const no = r.uvarint();
+  for (let i = 0; i < no; i++) {
+    const sid = r.uvarint();
+    const k = r.uvarint();
+    const t: number[] = [], v: number[] = [];
+    for (let j = 0; j < k; j++) {
+      t.push(r.varint());
+      v.push(r.f64());
+    }
+    if (head.labels[sid] !== undefined) head.ooo.set(sid, { t, v });
+  }
+  const nl = r.uvarint();
+  for (let i = 0; i < nl; i++) {
+    const sid = r.uvarint();
+    const t = r.varint();
+    if (head.labels[sid] !== undefined) head.histLastT.set(sid, t);
+  }
+  const nh = r.uvarint();
+  for (let i = 0; i < nh; i++) {
+    const sid = r.uvarint();
+    const k = r.uvarint();
+    const pts: HPoint[] = [];
+    for (let j = 0; j < k; j++) {
+      const t = r.varint();
+      pts.push({ t, h: decodeHistogram(r) });
+    }
+    if (head.labels[sid] !== undefined) head.hist.set(sid, pts);
+  }
+  const nx = r.uvarint();
+  head.exemplarNext = r.uvarint();
+  head.exemplars = [];
+  for (let i = 0; i < nx; i++) {
+    const sid = r.uvarint();
+    const t = r.varint();
+    const value = r.f64();
+    head.exemplars.push({ sid, ex: { t, value, labels: decodeLabels(r) } });
+  }
+  if (!r.done()) throw new CorruptValueError("trailing bytes in checkpoint");
+}

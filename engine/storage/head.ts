@@ -1,0 +1,509 @@
+/**
+ * The head of one workspace: series (labels, hash lookup, postings), per-series append state in
+ * typed arrays, open chunks in the arena, out-of-order and histogram buffers, closed chunks
+ * waiting for the flusher, exemplars and metadata. Mutated only by applying committed batches
+ * (live or replayed from the WAL), so replay rebuilds exactly the same state.
+ */
+import type { Labels } from "../model/labels.ts";
+import { labelsEqual } from "../model/labels.ts";
+import type { HPoint } from "../model/histogram.ts";
+import type { Exemplar, MetricMetadata } from "../model/write.ts";
+import type { ChunkArena } from "./chunk_arena.ts";
+import type { Batch } from "./wal.ts";
+import { CHUNK_KIND_HIST, CHUNK_KIND_XOR, CHUNK_KIND_XOR_OOO, partitionOf } from "./keys.ts";
+import { CHUNK_SAMPLES_MAX, METADATA_PER_METRIC_MAX } from "./limits.ts";
+import { MemPostings } from "./postings.ts";
+import { encodeXorChunk } from "../../wasm/mod.ts";
+import { ByteWriter } from "./byte_buffer.ts";
+import { encodeHistogram } from "./histogram_codec.ts";
+
+/** A closed chunk waiting to be written to KV. */
+export interface ClosedChunk {
+  sid: number;
+  partition: number;
+  minT: number;
+  maxT: number;
+  kind: number;
+  bytes: Uint8Array;
+}
+
+/** Out-of-order float samples of one series, sorted by time. */
+export interface OooBuffer {
+  t: number[];
+  v: number[];
+}
+
+/** FNV-1a over label names and values (with separators); equal labels hash equally. */
+export function hashLabels(labels: Labels): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < labels.length; i++) {
+    const n = labels[i].name, v = labels[i].value;
+    for (let j = 0; j < n.length; j++) h = Math.imul(h ^ n.charCodeAt(j), 0x01000193);
+    h = Math.imul(h ^ 0xff, 0x01000193);
+    for (let j = 0; j < v.length; j++) h = Math.imul(h ^ v.charCodeAt(j), 0x01000193);
+    h = Math.imul(h ^ 0xfe, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Serialises a histogram chunk (see docs/format_kv.md). */
+export function encodeHistChunk(points: readonly HPoint[]): Uint8Array {
+  const w = new ByteWriter(256);
+  w.uvarint(points.length);
+  for (const p of points) {
+    w.varint(p.t);
+    encodeHistogram(p.h, w);
+  }
+  return w.copy();
+}
+
+/** Options of a head. */
+export interface HeadOptions {
+  partitionMs: number;
+  oooWindowMs: number;
+  exemplarsMax: number;
+}
+
+/** One workspace's in-memory head. */
+export class Head {
+  readonly postings = new MemPostings();
+  readonly arena: ChunkArena;
+  readonly opts: HeadOptions;
+  /** Labels by series id (undefined for unused ids). */
+  labels: (Labels | undefined)[] = [];
+  #byHash = new Map<number, number | number[]>();
+  /** Number of series. */
+  seriesCount = 0;
+  /** Next unused series id. */
+  nextSid = 1;
+  /** Largest float/histogram timestamp seen, ms (NaN when none). */
+  maxT = NaN;
+  /** Smallest timestamp seen, ms (NaN when none). */
+  minT = NaN;
+
+  // Per-series state, indexed by series id.
+  lastT = new Float64Array(1024).fill(NaN);
+  lastV = new Float64Array(1024);
+  firstT = new Float64Array(1024).fill(NaN);
+  slot = new Int32Array(1024).fill(-1);
+  chunkMinT = new Float64Array(1024);
+  chunkMaxT = new Float64Array(1024);
+  chunkCount = new Uint16Array(1024);
+
+  readonly ooo = new Map<number, OooBuffer>();
+  readonly hist = new Map<number, HPoint[]>();
+  /** Newest histogram timestamp per series (kept after the buffer is flushed). */
+  readonly histLastT = new Map<number, number>();
+  /** Closed chunks not yet written, oldest first; `pendingBase` counts those already removed. */
+  pending: ClosedChunk[] = [];
+  pendingBase = 0;
+  readonly pendingBySid = new Map<number, ClosedChunk[]>();
+  /** Exemplar ring buffer. */
+  exemplars: { sid: number; ex: Exemplar }[] = [];
+  exemplarNext = 0;
+  readonly metadata = new Map<string, MetricMetadata[]>();
+
+  // Scratch for applyBatch (reused; no per-sample allocation).
+  #runSid = new Int32Array(256);
+  #runStart = new Int32Array(256);
+  #runCount = new Int32Array(256);
+  #runRound = new Int32Array(256);
+  #apT = new Float64Array(4096);
+  #apV = new Float64Array(4096);
+  #slots = new Int32Array(256);
+  #starts = new Int32Array(256);
+  #counts = new Int32Array(256);
+
+  constructor(arena: ChunkArena, opts: HeadOptions) {
+    this.arena = arena;
+    this.opts = opts;
+  }
+
+  /** The id of a series with exactly these labels, or 0. */
+  lookup(labels: Labels, hash = hashLabels(labels)): number {
+    const hit = this.#byHash.get(hash);
+    if (hit === undefined) return 0;
+    if (typeof hit === "number") {
+      return labelsEqual(this.labels[hit]!, labels) ? hit : 0;
+    }
+    for (const id of hit) if (labelsEqual(this.labels[id]!, labels)) return id;
+    return 0;
+  }
+
+  #ensure(sid: number): void {
+    if (sid < this.lastT.length) return;
+    let cap = this.lastT.length;
+    while (cap <= sid) cap *= 2;
+    const f = (a: Float64Array, fill: number) => {
+      const n = new Float64Array(cap).fill(fill);
+      n.set(a);
+      return n;
+    };
+    this.lastT = f(this.lastT, NaN);
+    this.lastV = f(this.lastV, 0);
+    this.firstT = f(this.firstT, NaN);
+    this.chunkMinT = f(this.chunkMinT, 0);
+    this.chunkMaxT = f(this.chunkMaxT, 0);
+    const s = new Int32Array(cap).fill(-1);
+    s.set(this.slot);
+    this.slot = s;
+    const c = new Uint16Array(cap);
+    c.set(this.chunkCount);
+    this.chunkCount = c;
+  }
+
+  /** Adds a series with a given id (from a batch, a series record or recovery). */
+  addSeries(sid: number, labels: Labels): void {
+    if (this.labels[sid] !== undefined) {
+      if (!labelsEqual(this.labels[sid]!, labels)) throw new Error(`BUG: series id ${sid} reused`);
+      return;
+    }
+    this.#ensure(sid);
+    this.labels[sid] = labels;
+    const h = hashLabels(labels);
+    const hit = this.#byHash.get(h);
+    if (hit === undefined) this.#byHash.set(h, sid);
+    else if (typeof hit === "number") this.#byHash.set(h, [hit, sid]);
+    else hit.push(sid);
+    this.postings.add(sid, labels);
+    this.seriesCount++;
+    if (sid >= this.nextSid) this.nextSid = sid + 1;
+  }
+
+  /** Removes a series from memory (retention); its open chunk must already be closed. */
+  removeSeries(sid: number): void {
+    const labels = this.labels[sid];
+    if (labels === undefined) return;
+    if (this.slot[sid] >= 0) {
+      this.arena.free(this.slot[sid]);
+      this.slot[sid] = -1;
+    }
+    this.labels[sid] = undefined;
+    const h = hashLabels(labels);
+    const hit = this.#byHash.get(h);
+    if (hit === sid) this.#byHash.delete(h);
+    else if (Array.isArray(hit)) {
+      const rest = hit.filter((x) => x !== sid);
+      this.#byHash.set(h, rest.length === 1 ? rest[0] : rest);
+    }
+    this.postings.delete(sid, labels);
+    this.ooo.delete(sid);
+    this.hist.delete(sid);
+    this.histLastT.delete(sid);
+    this.pendingBySid.delete(sid);
+    this.lastT[sid] = NaN;
+    this.firstT[sid] = NaN;
+    this.seriesCount--;
+  }
+
+  #seen(t: number): void {
+    if (!(t <= this.maxT)) this.maxT = t;
+    if (!(t >= this.minT)) this.minT = t;
+  }
+
+  /** Applies a committed batch. Deterministic: replaying the WAL rebuilds the same head. */
+  applyBatch(b: Batch): void {
+    for (const s of b.newSeries) this.addSeries(s.sid, s.labels);
+    this.#applyFloats(b);
+    for (const h of b.hist) this.#applyHist(h.sid, h.points);
+    for (const x of b.exemplars) this.#addExemplar(x.sid, x.ex);
+    for (const m of b.metadata) this.#addMetadata(m);
+  }
+
+  #applyFloats(b: Batch): void {
+    const P = this.opts.partitionMs;
+    let runs = 0, ap = 0, rounds = 0;
+    if (this.#apT.length < b.samples) {
+      this.#apT = new Float64Array(b.samples * 2);
+      this.#apV = new Float64Array(b.samples * 2);
+    }
+    for (let e = 0; e < b.entries; e++) {
+      const sid = b.sids[e];
+      if (this.labels[sid] === undefined) throw new Error(`BUG: samples for unknown series ${sid}`);
+      const end = b.starts[e] + b.counts[e];
+      let count = this.chunkCount[sid];
+      let part = count > 0 ? partitionOf(this.chunkMinT[sid], P) : -1;
+      let round = 0, runOpen = false;
+      for (let i = b.starts[e]; i < end; i++) {
+        const t = b.t[i], v = b.v[i];
+        const last = this.lastT[sid];
+        if (t === last) continue; // idempotent duplicate (validation rejected different values)
+        if (t < last) {
+          this.#oooInsert(sid, t, v);
+          continue;
+        }
+        this.lastT[sid] = t;
+        this.lastV[sid] = v;
+        if (!(this.firstT[sid] <= t)) this.firstT[sid] = t;
+        this.#seen(t);
+        const p = partitionOf(t, P);
+        if (count >= CHUNK_SAMPLES_MAX || (count > 0 && p !== part)) {
+          // Cut: the next run starts a fresh chunk (closed at the start of its round).
+          if (runOpen) round++;
+          runOpen = false;
+          count = 0;
+        }
+        if (count === 0) part = p;
+        if (!runOpen) {
+          if (runs === this.#runSid.length) this.#growRuns();
+          this.#runSid[runs] = sid;
+          this.#runStart[runs] = ap;
+          this.#runCount[runs] = 0;
+          this.#runRound[runs] = count === 0 ? -(round + 1) : round; // negative: needs a new chunk
+          runs++;
+          runOpen = true;
+          if (round + 1 > rounds) rounds = round + 1;
+        }
+        this.#apT[ap] = t;
+        this.#apV[ap] = v;
+        ap++;
+        this.#runCount[runs - 1]++;
+        count++;
+      }
+    }
+    for (let r = 0; r < rounds; r++) {
+      let n = 0;
+      for (let i = 0; i < runs; i++) {
+        const rr = this.#runRound[i];
+        const fresh = rr < 0;
+        if ((fresh ? -rr - 1 : rr) !== r) continue;
+        const sid = this.#runSid[i];
+        if (fresh && this.chunkCount[sid] > 0) this.#closeChunk(sid);
+        if (this.slot[sid] < 0) this.slot[sid] = this.arena.alloc();
+        const start = this.#runStart[i], cnt = this.#runCount[i];
+        if (this.chunkCount[sid] === 0) this.chunkMinT[sid] = this.#apT[start];
+        this.chunkMaxT[sid] = this.#apT[start + cnt - 1];
+        this.chunkCount[sid] += cnt;
+        if (n === this.#slots.length) {
+          this.#slots = grow(this.#slots);
+          this.#starts = grow(this.#starts);
+          this.#counts = grow(this.#counts);
+        }
+        this.#slots[n] = this.slot[sid];
+        this.#starts[n] = start;
+        this.#counts[n] = cnt;
+        n++;
+      }
+      if (n > 0) {
+        this.arena.appendMany(this.#slots, this.#starts, this.#counts, n, this.#apT, this.#apV);
+      }
+    }
+    for (let e = 0; e < b.entries; e++) {
+      const sid = b.sids[e];
+      const buf = this.ooo.get(sid);
+      if (buf === undefined) continue;
+      if (
+        buf.t.length >= CHUNK_SAMPLES_MAX ||
+        buf.t[buf.t.length - 1] < this.lastT[sid] - this.opts.oooWindowMs
+      ) {
+        this.flushOoo(sid);
+      }
+    }
+  }
+
+  #growRuns(): void {
+    this.#runSid = grow(this.#runSid);
+    this.#runStart = grow(this.#runStart);
+    this.#runCount = grow(this.#runCount);
+    this.#runRound = grow(this.#runRound);
+  }
+
+  #oooInsert(sid: number, t: number, v: number): void {
+    let buf = this.ooo.get(sid);
+    if (buf === undefined) this.ooo.set(sid, buf = { t: [], v: [] });
+    const i = lowerBound(buf.t, t);
+    if (buf.t[i] === t) return;
+    buf.t.splice(i, 0, t);
+    buf.v.splice(i, 0, v);
+    if (!(this.firstT[sid] <= t)) this.firstT[sid] = t;
+    this.#seen(t);
+  }
+
+  /** Closes the open chunk of `sid` into the pending list and frees its slot. */
+  #closeChunk(sid: number): void {
+    const slot = this.slot[sid];
+    if (slot < 0 || this.chunkCount[sid] === 0) return;
+    const bytes = this.arena.bytes(slot);
+    this.#pushPending({
+      sid,
+      partition: partitionOf(this.chunkMinT[sid], this.opts.partitionMs),
+      minT: this.chunkMinT[sid],
+      maxT: this.chunkMaxT[sid],
+      kind: CHUNK_KIND_XOR,
+      bytes,
+    });
+    this.arena.free(slot);
+    this.slot[sid] = -1;
+    this.chunkCount[sid] = 0;
+  }
+
+  /** Closes open chunks of series idle past their partition, freeing arena memory. */
+  closeIdleChunks(nowT: number): number {
+    let closed = 0;
+    const P = this.opts.partitionMs;
+    const cutoff = nowT - this.opts.oooWindowMs;
+    for (let sid = 1; sid < this.nextSid; sid++) {
+      if (this.chunkCount[sid] === 0) continue;
+      if ((partitionOf(this.chunkMinT[sid], P) + 1) * P <= cutoff) {
+        this.#closeChunk(sid);
+        closed++;
+      }
+      const buf = this.ooo.get(sid);
+      if (buf && buf.t[buf.t.length - 1] < this.lastT[sid] - this.opts.oooWindowMs) {
+        this.flushOoo(sid);
+      }
+      const h = this.hist.get(sid);
+      if (h && h.length > 0 && (partitionOf(h[0].t, P) + 1) * P <= cutoff) {
+        this.#flushHist(sid, Infinity);
+      }
+    }
+    return closed;
+  }
+
+  /** Writes a series' out-of-order buffer as OOO chunks (one per partition). */
+  flushOoo(sid: number): void {
+    const buf = this.ooo.get(sid);
+    if (buf === undefined || buf.t.length === 0) return;
+    this.ooo.delete(sid);
+    const P = this.opts.partitionMs;
+    const t = Float64Array.from(buf.t), v = Float64Array.from(buf.v);
+    let i = 0;
+    while (i < t.length) {
+      const p = partitionOf(t[i], P);
+      let j = i;
+      while (j < t.length && partitionOf(t[j], P) === p && j - i < CHUNK_SAMPLES_MAX) j++;
+      this.#pushPending({
+        sid,
+        partition: p,
+        minT: t[i],
+        maxT: t[j - 1],
+        kind: CHUNK_KIND_XOR_OOO,
+        bytes: encodeXorChunk(t.subarray(i, j), v.subarray(i, j)),
+      });
+      i = j;
+    }
+  }
+
+  #applyHist(sid: number, points: readonly HPoint[]): void {
+    let list = this.hist.get(sid);
+    if (list === undefined) this.hist.set(sid, list = []);
+    for (const p of points) {
+      if (!(p.t <= (this.histLastT.get(sid) ?? -Infinity))) this.histLastT.set(sid, p.t);
+      const i = lowerBoundH(list, p.t);
+      if (list[i]?.t === p.t) continue;
+      list.splice(i, 0, p);
+      if (!(this.firstT[sid] <= p.t)) this.firstT[sid] = p.t;
+      this.#seen(p.t);
+    }
+    const P = this.opts.partitionMs;
+    const newest = list[list.length - 1].t;
+    if (list.length >= CHUNK_SAMPLES_MAX) this.#flushHist(sid, Infinity);
+    else if (partitionOf(list[0].t, P) < partitionOf(newest, P)) {
+      this.#flushHist(sid, partitionOf(newest, P) * P);
+    }
+  }
+
+  /** Flushes histogram points with t < beforeT as chunks, one per partition. */
+  #flushHist(sid: number, beforeT: number): void {
+    const list = this.hist.get(sid);
+    if (list === undefined) return;
+    const P = this.opts.partitionMs;
+    let i = 0;
+    while (i < list.length && list[i].t < beforeT) {
+      const p = partitionOf(list[i].t, P);
+      let j = i;
+      while (j < list.length && list[j].t < beforeT && partitionOf(list[j].t, P) === p) j++;
+      const pts = list.slice(i, j);
+      this.#pushPending({
+        sid,
+        partition: p,
+        minT: pts[0].t,
+        maxT: pts[pts.length - 1].t,
+        kind: CHUNK_KIND_HIST,
+        bytes: encodeHistChunk(pts),
+      });
+      i = j;
+    }
+    const rest = list.slice(i);
+    if (rest.length === 0) this.hist.delete(sid);
+    else this.hist.set(sid, rest);
+  }
+
+  #pushPending(c: ClosedChunk): void {
+    this.pending.push(c);
+    let l = this.pendingBySid.get(c.sid);
+    if (l === undefined) this.pendingBySid.set(c.sid, l = []);
+    l.push(c);
+  }
+
+  /** Total closed chunks ever queued (flushed + pending). */
+  pendingTotal(): number {
+    return this.pendingBase + this.pending.length;
+  }
+
+  /** Forgets the first `n` pending chunks once they are durable in KV. */
+  dropPending(n: number): void {
+    for (let i = 0; i < n; i++) {
+      const c = this.pending[i];
+      const l = this.pendingBySid.get(c.sid);
+      if (l !== undefined) {
+        const k = l.indexOf(c);
+        if (k >= 0) l.splice(k, 1);
+        if (l.length === 0) this.pendingBySid.delete(c.sid);
+      }
+    }
+    this.pending = this.pending.slice(n);
+    this.pendingBase += n;
+  }
+
+  #addExemplar(sid: number, ex: Exemplar): void {
+    const max = this.opts.exemplarsMax;
+    if (max <= 0) return;
+    const entry = { sid, ex };
+    if (this.exemplars.length < max) this.exemplars.push(entry);
+    else this.exemplars[this.exemplarNext] = entry;
+    this.exemplarNext = (this.exemplarNext + 1) % max;
+  }
+
+  #addMetadata(m: MetricMetadata): void {
+    let list = this.metadata.get(m.metric);
+    if (list === undefined) this.metadata.set(m.metric, list = []);
+    if (list.some((x) => x.type === m.type && x.help === m.help && x.unit === m.unit)) return;
+    list.push(m);
+    if (list.length > METADATA_PER_METRIC_MAX) list.shift();
+  }
+
+  /** True when the metadata entry is already known (nothing to write). */
+  hasMetadata(m: MetricMetadata): boolean {
+    const list = this.metadata.get(m.metric);
+    return list !== undefined &&
+      list.some((x) => x.type === m.type && x.help === m.help && x.unit === m.unit);
+  }
+}
+
+function grow(a: Int32Array): Int32Array<ArrayBuffer> {
+  const n = new Int32Array(a.length * 2);
+  n.set(a);
+  return n;
+}
+
+/** First index with list[i] >= t. */
+export function lowerBound(list: readonly number[], t: number): number {
+  let lo = 0, hi = list.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (list[m] < t) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
+function lowerBoundH(list: readonly HPoint[], t: number): number {
+  let lo = 0, hi = list.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (list[m].t < t) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}

@@ -1,0 +1,95 @@
+/**
+ * Every KV key the TSDB writes. All start with `["w", workspaceId, "tsdb", ...]` so a workspace's
+ * data is one prefix (tenant isolation, deletion by prefix). Layouts are in docs/format_kv.md.
+ */
+
+/** Key part types Deno KV accepts that we use. */
+export type KeyPart = string | number;
+
+/** The prefix of every TSDB key of a workspace. */
+export function tsdbPrefix(ws: string): Deno.KvKey {
+  return ["w", ws, "tsdb"];
+}
+
+/** The whole workspace prefix (control plane and TSDB). */
+export function workspacePrefix(ws: string): Deno.KvKey {
+  return ["w", ws];
+}
+
+/** Series record: `["w", ws, "tsdb", "s", seriesId]`. */
+export function seriesKey(ws: string, sid: number): Deno.KvKey {
+  return ["w", ws, "tsdb", "s", sid];
+}
+
+/** Prefix of all series records. */
+export function seriesPrefix(ws: string): Deno.KvKey {
+  return ["w", ws, "tsdb", "s"];
+}
+
+/** WAL segment: `["w", ws, "tsdb", "wal", seq, segment]`. */
+export function walKey(ws: string, seq: number, seg: number): Deno.KvKey {
+  return ["w", ws, "tsdb", "wal", seq, seg];
+}
+
+/** Prefix of all WAL segments. */
+export function walPrefix(ws: string): Deno.KvKey {
+  return ["w", ws, "tsdb", "wal"];
+}
+
+/** Chunk kinds, the last key part. */
+export const CHUNK_KIND_XOR = 0;
+/** A float chunk of out-of-order samples (may overlap other chunks). */
+export const CHUNK_KIND_XOR_OOO = 1;
+/** A histogram chunk (our own encoding, see docs/format_kv.md). */
+export const CHUNK_KIND_HIST = 2;
+
+/** Chunk: `["w", ws, "tsdb", "c", partition, seriesId, minT, kind]`. */
+export function chunkKey(
+  ws: string,
+  partition: number,
+  sid: number,
+  minT: number,
+  kind: number,
+): Deno.KvKey {
+  return ["w", ws, "tsdb", "c", partition, sid, minT, kind];
+}
+
+/** Prefix of one partition's chunks. */
+export function partitionPrefix(ws: string, partition: number): Deno.KvKey {
+  return ["w", ws, "tsdb", "c", partition];
+}
+
+/** Prefix of all chunks. */
+export function chunksPrefix(ws: string): Deno.KvKey {
+  return ["w", ws, "tsdb", "c"];
+}
+
+/** Checkpoint segment: `["w", ws, "tsdb", "ckpt", generation, segment]`. */
+export function checkpointKey(ws: string, gen: number, seg: number): Deno.KvKey {
+  return ["w", ws, "tsdb", "ckpt", gen, seg];
+}
+
+/** Prefix of all checkpoint segments. */
+export function checkpointPrefix(ws: string): Deno.KvKey {
+  return ["w", ws, "tsdb", "ckpt"];
+}
+
+/** The checkpoint head: which checkpoint generation is complete and up to which WAL seq. */
+export function checkpointHeadKey(ws: string): Deno.KvKey {
+  return ["w", ws, "tsdb", "ckpthead"];
+}
+
+/** Metric metadata: `["w", ws, "tsdb", "meta", metricName]`. */
+export function metadataKey(ws: string, metric: string): Deno.KvKey {
+  return ["w", ws, "tsdb", "meta", metric];
+}
+
+/** Prefix of all metadata. */
+export function metadataPrefix(ws: string): Deno.KvKey {
+  return ["w", ws, "tsdb", "meta"];
+}
+
+/** The partition index holding time `t` (ms). */
+export function partitionOf(t: number, partitionMs: number): number {
+  return Math.floor(t / partitionMs);
+}

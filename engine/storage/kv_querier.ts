@@ -1,0 +1,268 @@
+/**
+ * The KV-backed Querier: selects series through the head's postings and merges, per series,
+ * KV chunks (through a cache of sealed partitions), closed chunks not yet flushed, the open head
+ * chunk and the out-of-order and histogram buffers.
+ */
+import type { Labels } from "../model/labels.ts";
+import { labelsCompare } from "../model/labels.ts";
+import type { Matcher } from "../model/matcher.ts";
+import type { FloatHistogram, HPoint } from "../model/histogram.ts";
+import type { Querier, SelectHints, SeriesData } from "./querier.ts";
+import { ByteReader } from "./byte_buffer.ts";
+import { decodeHistogram } from "./histogram_codec.ts";
+import { CHUNK_KIND_HIST, chunksPrefix, partitionOf } from "./keys.ts";
+import { CHUNK_CACHE_BYTES_MAX } from "./limits.ts";
+import type { Workspace } from "./workspace.ts";
+import { decodeXorChunk } from "../../wasm/mod.ts";
+
+interface Piece {
+  t: Float64Array;
+  v: Float64Array;
+}
+
+/** Decodes a histogram chunk. */
+export function decodeHistChunk(bytes: Uint8Array): HPoint[] {
+  const r = new ByteReader(bytes);
+  const n = r.uvarint();
+  const out: HPoint[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = r.varint();
+    out.push({ t, h: decodeHistogram(r) });
+  }
+  return out;
+}
+
+/** Per-series data gathered from every source before merging. */
+interface Gathered {
+  sid: number;
+  labels: Labels;
+  /** Head pieces: pending closed chunks, the open chunk, the out-of-order buffer. */
+  pieces: Piece[];
+  /** KV chunk pieces, in key order. */
+  kv: Piece[];
+  hist: HPoint[][];
+}
+
+/** Reads one workspace (see Querier). */
+export class KvQuerier implements Querier {
+  readonly #ws: Workspace;
+
+  constructor(ws: Workspace) {
+    this.#ws = ws;
+  }
+
+  /** Series ids matching the matchers with data overlapping the range. */
+  #sids(matchers: readonly Matcher[], hints: SelectHints): number[] {
+    const h = this.#ws.head;
+    const out: number[] = [];
+    for (const sid of h.postings.select(matchers)) {
+      const first = h.firstT[sid];
+      const last = Math.max(
+        Number.isNaN(h.lastT[sid]) ? -Infinity : h.lastT[sid],
+        h.histLastT.get(sid) ?? -Infinity,
+      );
+      if (Number.isNaN(first) || first > hints.maxT || last < hints.minT) continue;
+      out.push(sid);
+    }
+    return out;
+  }
+
+  async select(matchers: readonly Matcher[], hints: SelectHints): Promise<SeriesData[]> {
+    const ws = this.#ws, h = ws.head;
+    const sids = this.#sids(matchers, hints);
+    const { minT, maxT } = hints;
+    // 1. Head data, snapshotted synchronously (before KV, so a concurrent flush is seen twice
+    // at worst, never missed).
+    const gathered = new Map<number, Gathered>();
+    for (const sid of sids) {
+      const g: Gathered = { sid, labels: h.labels[sid]!, pieces: [], kv: [], hist: [] };
+      for (const c of h.pendingBySid.get(sid) ?? []) {
+        if (c.maxT < minT || c.minT > maxT) continue;
+        if (c.kind === CHUNK_KIND_HIST) g.hist.push(decodeHistChunk(c.bytes));
+        else g.pieces.push(decode(c.bytes));
+      }
+      if (h.chunkCount[sid] > 0 && h.chunkMaxT[sid] >= minT && h.chunkMinT[sid] <= maxT) {
+        g.pieces.push(decode(h.arena.bytes(h.slot[sid])));
+      }
+      const buf = h.ooo.get(sid);
+      if (buf) g.pieces.push({ t: Float64Array.from(buf.t), v: Float64Array.from(buf.v) });
+      const hl = h.hist.get(sid);
+      if (hl && hl.length > 0) g.hist.push(hl.slice());
+      gathered.set(sid, g);
+    }
+    // 2. KV chunks, partition by partition.
+    if (sids.length > 0) await this.#readKv(sids, gathered, minT, maxT);
+    // 3. Merge.
+    const out: SeriesData[] = [];
+    for (const sid of sids) {
+      const g = gathered.get(sid)!;
+      const { t, v } = mergePieces(g.kv.concat(g.pieces), minT, maxT);
+      let ht: Float64Array | undefined, hs: FloatHistogram[] | undefined;
+      if (g.hist.length > 0) {
+        const m = mergeHist(g.hist, minT, maxT);
+        if (m.length > 0) {
+          ht = Float64Array.from(m, (p) => p.t);
+          hs = m.map((p) => p.h);
+        }
+      }
+      if (t.length === 0 && ht === undefined) continue;
+      out.push(ht ? { labels: g.labels, t, v, ht, h: hs } : { labels: g.labels, t, v });
+    }
+    out.sort((a, b) => labelsCompare(a.labels, b.labels));
+    return out;
+  }
+
+  async #readKv(
+    sids: number[],
+    gathered: Map<number, Gathered>,
+    minT: number,
+    maxT: number,
+  ): Promise<void> {
+    const ws = this.#ws, h = ws.head, P = ws.partitionMs;
+    const pMin = partitionOf(Math.max(minT, h.minT), P);
+    const pMax = partitionOf(Math.min(maxT, h.maxT), P);
+    if (!(pMin <= pMax)) return;
+    // Partitions that can no longer change (older than the OOO window) are cacheable.
+    const sealedBelow = partitionOf(h.maxT - h.opts.oooWindowMs, P);
+    const prefix = chunksPrefix(ws.id);
+    const add = (sid: number, bytes: Uint8Array, kind: number) => {
+      const g = gathered.get(sid)!;
+      if (kind === CHUNK_KIND_HIST) g.hist.push(decodeHistChunk(bytes));
+      else g.kv.push(decode(bytes));
+    };
+    for (let p = pMin; p <= pMax; p++) {
+      const sealed = p < sealedBelow;
+      const todo: number[] = [];
+      for (const sid of sids) {
+        const hit = sealed ? ws.chunkCache.get(`${p}:${sid}`) : undefined;
+        if (hit === undefined) todo.push(sid);
+        else {
+          // Refresh LRU position.
+          ws.chunkCache.delete(`${p}:${sid}`);
+          ws.chunkCache.set(`${p}:${sid}`, hit);
+          for (const c of hit) add(sid, c.subarray(1), c[0]);
+        }
+      }
+      if (todo.length === 0) continue;
+      const found = new Map<number, Uint8Array[]>();
+      const collect = (sid: number, kind: number, bytes: Uint8Array) => {
+        add(sid, bytes, kind);
+        if (!sealed) return;
+        const tagged = new Uint8Array(bytes.length + 1);
+        tagged[0] = kind;
+        tagged.set(bytes, 1);
+        let l = found.get(sid);
+        if (l === undefined) found.set(sid, l = []);
+        l.push(tagged);
+      };
+      if (todo.length <= 16) {
+        for (const sid of todo) {
+          for await (const e of ws.kv.list<Uint8Array>({ prefix: [...prefix, p, sid] })) {
+            collect(sid, e.key[7] as number, e.value);
+          }
+        }
+      } else {
+        const want = new Set(todo);
+        for await (
+          const e of ws.kv.list<Uint8Array>({
+            start: [...prefix, p, todo[0]],
+            end: [...prefix, p, todo[todo.length - 1] + 1],
+          }, { batchSize: 1000 })
+        ) {
+          const sid = e.key[5] as number;
+          if (want.has(sid)) collect(sid, e.key[7] as number, e.value);
+        }
+      }
+      if (sealed) {
+        for (const sid of todo) {
+          const list = found.get(sid) ?? [];
+          ws.chunkCache.set(`${p}:${sid}`, list);
+          ws.chunkCacheBytes += list.reduce((s, c) => s + c.length, 0) + 16;
+        }
+        while (ws.chunkCacheBytes > CHUNK_CACHE_BYTES_MAX) {
+          const [k, l] = ws.chunkCache.entries().next().value!;
+          ws.chunkCache.delete(k);
+          ws.chunkCacheBytes -= l.reduce((s, c) => s + c.length, 0) + 16;
+        }
+      }
+    }
+  }
+
+  async labelNames(matchers: readonly Matcher[], hints: SelectHints): Promise<string[]> {
+    await Promise.resolve();
+    const h = this.#ws.head;
+    const names = new Set<string>();
+    for (const sid of this.#sids(matchers, hints)) {
+      for (const l of h.labels[sid]!) names.add(l.name);
+    }
+    return [...names].sort();
+  }
+
+  async labelValues(
+    name: string,
+    matchers: readonly Matcher[],
+    hints: SelectHints,
+  ): Promise<string[]> {
+    await Promise.resolve();
+    const h = this.#ws.head;
+    const values = new Set<string>();
+    for (const sid of this.#sids(matchers, hints)) {
+      for (const l of h.labels[sid]!) if (l.name === name) values.add(l.value);
+    }
+    return [...values].sort();
+  }
+}
+
+function decode(bytes: Uint8Array): Piece {
+  return decodeXorChunk(bytes);
+}
+
+/**
+ * Merges sample pieces into one ascending column pair within [minT, maxT]; on equal timestamps
+ * the earlier piece wins (pieces come in source order).
+ */
+export function mergePieces(
+  pieces: Piece[],
+  minT: number,
+  maxT: number,
+): { t: Float64Array; v: Float64Array } {
+  let n = 0;
+  for (const p of pieces) n += p.t.length;
+  const t = new Float64Array(n), v = new Float64Array(n);
+  const src = new Int32Array(n);
+  let k = 0, sorted = true, prev = -Infinity;
+  for (let pi = 0; pi < pieces.length; pi++) {
+    const p = pieces[pi];
+    for (let i = 0; i < p.t.length; i++) {
+      const x = p.t[i];
+      if (x < minT || x > maxT) continue;
+      if (x <= prev) sorted = false;
+      prev = x;
+      t[k] = x;
+      v[k] = p.v[i];
+      src[k] = k;
+      k++;
+    }
+  }
+  if (sorted) return { t: t.slice(0, k), v: v.slice(0, k) };
+  const idx = Array.from(src.subarray(0, k));
+  idx.sort((a, b) => t[a] - t[b] || a - b);
+  const ot = new Float64Array(k), ov = new Float64Array(k);
+  let m = 0;
+  for (const i of idx) {
+    if (m > 0 && ot[m - 1] === t[i]) continue;
+    ot[m] = t[i];
+    ov[m] = v[i];
+    m++;
+  }
+  return { t: ot.slice(0, m), v: ov.slice(0, m) };
+}
+
+function mergeHist(lists: HPoint[][], minT: number, maxT: number): HPoint[] {
+  const all: HPoint[] = [];
+  for (const l of lists) for (const p of l) if (p.t >= minT && p.t <= maxT) all.push(p);
+  all.sort((a, b) => a.t - b.t);
+  const out: HPoint[] = [];
+  for (const p of all) if (out.length === 0 || out[out.length - 1].t !== p.t) out.push(p);
+  return out;
+}

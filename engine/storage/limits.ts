@@ -1,0 +1,68 @@
+/**
+ * Storage limits in one place, each with its reason. Relations between them are asserted at load.
+ */
+
+/** Deno KV: largest value in bytes (facts/runtime.md §6). */
+export const KV_VALUE_BYTES_MAX = 65536;
+/** Deno KV: largest total mutation size of one atomic commit. */
+export const KV_ATOMIC_BYTES_MAX = 819200;
+/** Deno KV: most mutations in one atomic commit. */
+export const KV_ATOMIC_MUTATIONS_MAX = 1000;
+/** Deno KV: most keys in one getMany. */
+export const KV_GET_MANY_KEYS_MAX = 10;
+
+/** Bytes of payload per WAL segment value (leaves room for the segment header). */
+export const WAL_SEGMENT_BYTES_MAX = 64000;
+/** WAL segments per atomic commit: 12 × 64000 B + keys stays under the 800 KiB atomic limit. */
+export const WAL_SEGMENTS_PER_ATOMIC_MAX = 12;
+/** Samples per group-commit batch; bounds the batch buffers and commit latency. */
+export const BATCH_SAMPLES_MAX = 400_000;
+/** Requests per group-commit batch. */
+export const BATCH_REQUESTS_MAX = 256;
+
+/** A head chunk closes at this many samples (Prometheus's target). */
+export const CHUNK_SAMPLES_MAX = 120;
+/** Time partition length: chunks never cross a partition edge; retention deletes whole ones. */
+export const PARTITION_MS = 2 * 3600_000;
+
+/** Closed chunks waiting to be flushed before appends wait for the flusher (back-pressure). */
+export const PENDING_CHUNKS_MAX = 200_000;
+/** Chunk writes per flush commit (leave room under the mutation limit). */
+export const FLUSH_CHUNKS_PER_ATOMIC = 900;
+/** Bytes of chunk values per flush commit. */
+export const FLUSH_BYTES_PER_ATOMIC = 700_000;
+/** Checkpoint after this many WAL bytes since the last one. */
+export const CHECKPOINT_WAL_BYTES = 32 * 1024 * 1024;
+
+/** Default out-of-order window (AMP default: 600 s). */
+export const OOO_WINDOW_MS_DEFAULT = 600_000;
+/** A series is active when it got a sample within this window (AMP: last 2 hours). */
+export const ACTIVE_WINDOW_MS = 2 * 3600_000;
+/** Default active series limit per workspace (AMP quota). */
+export const ACTIVE_SERIES_MAX_DEFAULT = 50_000_000;
+/** Most exemplars kept per workspace (Prometheus's max_exemplars default is 100000). */
+export const EXEMPLARS_MAX_DEFAULT = 10_000;
+/** Most metadata entries kept per metric (AMP quota). */
+export const METADATA_PER_METRIC_MAX = 10;
+/** Bytes of KV chunk values kept in the read cache. */
+export const CHUNK_CACHE_BYTES_MAX = 32 * 1024 * 1024;
+/** Default retention (AMP default). */
+export const RETENTION_DAYS_DEFAULT = 150;
+/** Allowed retention range (AMP). */
+export const RETENTION_DAYS_MIN = 1;
+/** Allowed retention range (AMP). */
+export const RETENTION_DAYS_MAX = 1095;
+
+if (WAL_SEGMENTS_PER_ATOMIC_MAX * (WAL_SEGMENT_BYTES_MAX + 200) >= KV_ATOMIC_BYTES_MAX) {
+  throw new Error("BUG: WAL segments per atomic exceed the KV atomic size limit");
+}
+if (WAL_SEGMENT_BYTES_MAX + 16 > KV_VALUE_BYTES_MAX) {
+  throw new Error("BUG: WAL segment exceeds the KV value limit");
+}
+if (FLUSH_CHUNKS_PER_ATOMIC >= KV_ATOMIC_MUTATIONS_MAX) {
+  throw new Error("BUG: flush commit exceeds the KV mutation limit");
+}
+if (FLUSH_BYTES_PER_ATOMIC + KV_VALUE_BYTES_MAX > KV_ATOMIC_BYTES_MAX) {
+  throw new Error("BUG: flush commit may exceed the KV atomic size limit");
+}
+if (PARTITION_MS % 3600_000 !== 0) throw new Error("BUG: partitions must be whole hours");

@@ -1,0 +1,46 @@
+/** Helpers for storage tests: building requests and dumping a workspace's full content. */
+import { labelsFromRecord, labelsString } from "../model/labels.ts";
+import { Matcher } from "../model/matcher.ts";
+import type { HPoint } from "../model/histogram.ts";
+import type { WriteRequest, WriteSeries } from "../model/write.ts";
+import type { Querier } from "./querier.ts";
+
+/** One series of a request from a label record and [t, v] pairs. */
+export function series(
+  labels: Record<string, string>,
+  samples: [number, number][],
+  histograms: HPoint[] = [],
+): WriteSeries {
+  return {
+    labels: labelsFromRecord(labels),
+    t: Float64Array.from(samples, (s) => s[0]),
+    v: Float64Array.from(samples, (s) => s[1]),
+    histograms,
+    exemplars: [],
+    createdT: 0,
+  };
+}
+
+/** A request of the given series and no metadata. */
+export function request(...s: WriteSeries[]): WriteRequest {
+  return { series: s, metadata: [] };
+}
+
+/** Every series and sample as text lines, for equality checks across restarts. */
+export async function dump(q: Querier, minT = -1e15, maxT = 1e15): Promise<string[]> {
+  const out: string[] = [];
+  const all = await q.select([new Matcher("=~", "__name__", ".+")], { minT, maxT });
+  for (const s of all) {
+    const pts: string[] = [];
+    for (let i = 0; i < s.t.length; i++) pts.push(`${s.t[i]}=${s.v[i]}`);
+    for (let i = 0; i < (s.ht?.length ?? 0); i++) pts.push(`${s.ht![i]}=h${s.h![i].count}`);
+    out.push(`${labelsString(s.labels)} ${pts.join(" ")}`);
+  }
+  return out;
+}
+
+/** A fresh temporary KV file path (the caller removes its directory). */
+export async function tempKvPath(): Promise<{ path: string; dir: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "promenade_kv_" });
+  return { path: `${dir}/kv.sqlite`, dir };
+}

@@ -1,0 +1,271 @@
+/**
+ * WAL records: one group-commit batch of accepted requests, columnar, split into KV-sized
+ * segments. Byte layouts are in docs/format_kv.md.
+ */
+import type { Labels } from "../model/labels.ts";
+import type { HPoint } from "../model/histogram.ts";
+import type { Exemplar, MetricMetadata } from "../model/write.ts";
+import { ByteReader, ByteWriter, CorruptValueError } from "./byte_buffer.ts";
+import { WAL_SEGMENT_BYTES_MAX } from "./limits.ts";
+import { decodeHistogram, encodeHistogram } from "./histogram_codec.ts";
+
+/** WAL record format version. */
+export const WAL_VERSION = 1;
+
+/** A new series defined by a batch. */
+export interface NewSeries {
+  sid: number;
+  labels: Labels;
+}
+
+/** The accepted content of a group-commit batch; reused between batches with `reset()`. */
+export class Batch {
+  /** Series first seen in this batch. */
+  newSeries: NewSeries[] = [];
+  /** Per entry: series id, first sample index, sample count. */
+  sids = new Int32Array(256);
+  starts = new Int32Array(256);
+  counts = new Int32Array(256);
+  entries = 0;
+  /** Float samples, grouped by entry. */
+  t = new Float64Array(4096);
+  v = new Float64Array(4096);
+  samples = 0;
+  /** Histogram samples per series. */
+  hist: { sid: number; points: HPoint[] }[] = [];
+  /** Exemplars per series. */
+  exemplars: { sid: number; ex: Exemplar }[] = [];
+  /** Metadata entries. */
+  metadata: MetricMetadata[] = [];
+
+  /** Empties the batch, keeping buffers. */
+  reset(): void {
+    this.newSeries = [];
+    this.entries = 0;
+    this.samples = 0;
+    this.hist = [];
+    this.exemplars = [];
+    this.metadata = [];
+  }
+
+  /** True when nothing would be written. */
+  empty(): boolean {
+    return this.newSeries.length === 0 && this.entries === 0 && this.hist.length === 0 &&
+      this.exemplars.length === 0 && this.metadata.length === 0;
+  }
+
+  /** Starts a sample entry for `sid`; returns its index. */
+  beginEntry(sid: number): number {
+    if (this.entries === this.sids.length) {
+      this.sids = grow32(this.sids);
+      this.starts = grow32(this.starts);
+      this.counts = grow32(this.counts);
+    }
+    const e = this.entries++;
+    this.sids[e] = sid;
+    this.starts[e] = this.samples;
+    this.counts[e] = 0;
+    return e;
+  }
+
+  /** Appends a sample to the last entry. */
+  push(t: number, v: number): void {
+    if (this.samples === this.t.length) {
+      const nt = new Float64Array(this.t.length * 2), nv = new Float64Array(this.t.length * 2);
+      nt.set(this.t);
+      nv.set(this.v);
+      this.t = nt;
+      this.v = nv;
+    }
+    this.t[this.samples] = t;
+    this.v[this.samples] = v;
+    this.samples++;
+    this.counts[this.entries - 1]++;
+  }
+
+  /** Drops entries and samples after a mark (rollback of a rejected request). */
+  truncate(mark: BatchMark): void {
+    this.entries = mark.entries;
+    this.samples = mark.samples;
+    this.newSeries.length = mark.newSeries;
+    this.hist.length = mark.hist;
+    this.exemplars.length = mark.exemplars;
+    this.metadata.length = mark.metadata;
+  }
+
+  /** The current sizes, for truncate(). */
+  mark(): BatchMark {
+    return {
+      entries: this.entries,
+      samples: this.samples,
+      newSeries: this.newSeries.length,
+      hist: this.hist.length,
+      exemplars: this.exemplars.length,
+      metadata: this.metadata.length,
+    };
+  }
+}
+
+/** Sizes of a batch at a point in time. */
+export interface BatchMark {
+  entries: number;
+  samples: number;
+  newSeries: number;
+  hist: number;
+  exemplars: number;
+  metadata: number;
+}
+
+function grow32(a: Int32Array): Int32Array<ArrayBuffer> {
+  const n = new Int32Array(a.length * 2);
+  n.set(a);
+  return n;
+}
+
+/** Encodes a batch as one WAL record (before segmenting). */
+export function encodeBatch(b: Batch, w: ByteWriter): void {
+  w.reset();
+  w.u8(WAL_VERSION);
+  w.uvarint(b.newSeries.length);
+  for (const s of b.newSeries) {
+    w.uvarint(s.sid);
+    encodeLabels(s.labels, w);
+  }
+  w.uvarint(b.entries);
+  for (let e = 0; e < b.entries; e++) {
+    const start = b.starts[e], n = b.counts[e];
+    w.uvarint(b.sids[e]);
+    w.uvarint(n);
+    let prev = 0;
+    for (let i = 0; i < n; i++) {
+      const t = b.t[start + i];
+      w.varint(t - prev);
+      prev = t;
+    }
+    w.f64s(b.v, start, n);
+  }
+  w.uvarint(b.hist.length);
+  for (const h of b.hist) {
+    w.uvarint(h.sid);
+    w.uvarint(h.points.length);
+    for (const p of h.points) {
+      w.varint(p.t);
+      encodeHistogram(p.h, w);
+    }
+  }
+  w.uvarint(b.exemplars.length);
+  for (const x of b.exemplars) {
+    w.uvarint(x.sid);
+    w.varint(x.ex.t);
+    w.f64(x.ex.value);
+    encodeLabels(x.ex.labels, w);
+  }
+  w.uvarint(b.metadata.length);
+  for (const m of b.metadata) {
+    w.str(m.metric);
+    w.str(m.type);
+    w.str(m.help);
+    w.str(m.unit);
+  }
+}
+
+/** Decodes a WAL record into `b` (which is reset first). */
+export function decodeBatch(bytes: Uint8Array, b: Batch): void {
+  b.reset();
+  const r = new ByteReader(bytes);
+  const version = r.u8();
+  if (version !== WAL_VERSION) throw new CorruptValueError(`unknown WAL version ${version}`);
+  const ns = r.uvarint();
+  for (let i = 0; i < ns; i++) {
+    const sid = r.uvarint();
+    b.newSeries.push({ sid, labels: decodeLabels(r) });
+  }
+  const entries = r.uvarint();
+  for (let e = 0; e < entries; e++) {
+    b.beginEntry(r.uvarint());
+    const n = r.uvarint();
+    let t = 0;
+    const start = b.samples;
+    for (let i = 0; i < n; i++) {
+      t += r.varint();
+      b.push(t, 0);
+    }
+    r.f64s(b.v, start, n);
+  }
+  const nh = r.uvarint();
+  for (let i = 0; i < nh; i++) {
+    const sid = r.uvarint();
+    const n = r.uvarint();
+    const points: HPoint[] = [];
+    for (let j = 0; j < n; j++) {
+      const t = r.varint();
+      points.push({ t, h: decodeHistogram(r) });
+    }
+    b.hist.push({ sid, points });
+  }
+  const nx = r.uvarint();
+  for (let i = 0; i < nx; i++) {
+    const sid = r.uvarint();
+    const t = r.varint();
+    const value = r.f64();
+    b.exemplars.push({ sid, ex: { t, value, labels: decodeLabels(r) } });
+  }
+  const nm = r.uvarint();
+  for (let i = 0; i < nm; i++) {
+    b.metadata.push({ metric: r.str(), type: r.str(), help: r.str(), unit: r.str() });
+  }
+  if (!r.done()) throw new CorruptValueError("trailing bytes in WAL record");
+}
+
+/** Labels as count + (name, value) strings. */
+export function encodeLabels(labels: Labels, w: ByteWriter): void {
+  w.uvarint(labels.length);
+  for (const l of labels) {
+    w.str(l.name);
+    w.str(l.value);
+  }
+}
+
+/** Reads labels written by encodeLabels. */
+export function decodeLabels(r: ByteReader): Labels {
+  const n = r.uvarint();
+  const out: { name: string; value: string }[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = { name: r.str(), value: r.str() };
+  return out;
+}
+
+/**
+ * Splits a record into segment values: each is a 4-byte little-endian segment count followed
+ * by up to WAL_SEGMENT_BYTES_MAX payload bytes. A record is committed iff all segments exist.
+ */
+export function segmentRecord(record: Uint8Array): Uint8Array[] {
+  const n = Math.max(1, Math.ceil(record.length / WAL_SEGMENT_BYTES_MAX));
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const part = record.subarray(i * WAL_SEGMENT_BYTES_MAX, (i + 1) * WAL_SEGMENT_BYTES_MAX);
+    const seg = new Uint8Array(4 + part.length);
+    new DataView(seg.buffer).setUint32(0, n, true);
+    seg.set(part, 4);
+    out.push(seg);
+  }
+  return out;
+}
+
+/** Segment count declared by a segment value. */
+export function segmentCount(seg: Uint8Array): number {
+  if (seg.length < 4) throw new CorruptValueError("WAL segment too short");
+  return new DataView(seg.buffer, seg.byteOffset, 4).getUint32(0, true);
+}
+
+/** Joins complete segments (in order) back into the record. */
+export function joinSegments(segs: readonly Uint8Array[]): Uint8Array {
+  let len = 0;
+  for (const s of segs) len += s.length - 4;
+  const out = new Uint8Array(len);
+  let at = 0;
+  for (const s of segs) {
+    out.set(s.subarray(4), at);
+    at += s.length - 4;
+  }
+  return out;
+}

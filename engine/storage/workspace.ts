@@ -1,0 +1,975 @@
+/**
+ * One workspace's TSDB: the Appender (stateful validation, group commit of WAL records to KV,
+ * then the head), the chunk flusher, checkpoints, recovery, retention and reads.
+ */
+import type { Labels } from "../model/labels.ts";
+import { labelsCompare, labelsEqual } from "../model/labels.ts";
+import type { Matcher } from "../model/matcher.ts";
+import { type HeadStats, headStats } from "./stats.ts";
+import { isStaleNaN } from "../model/value.ts";
+import type { Exemplar, MetricMetadata, WriteRequest } from "../model/write.ts";
+import type { Querier } from "./querier.ts";
+import { ByteWriter } from "./byte_buffer.ts";
+import type { ChunkArena } from "./chunk_arena.ts";
+import { WasmChunkArena } from "./chunk_arena.ts";
+import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
+import {
+  DuplicateSampleError,
+  LabelSetSeriesLimitError,
+  OutOfOrderSampleError,
+  SeriesLimitError,
+  StorageClosedError,
+} from "./errors.ts";
+import { hashLabels, Head } from "./head.ts";
+import {
+  checkpointHeadKey,
+  checkpointKey,
+  checkpointPrefix,
+  CHUNK_KIND_HIST,
+  chunkKey,
+  chunksPrefix,
+  metadataKey,
+  metadataPrefix,
+  partitionOf,
+  seriesKey,
+  seriesPrefix,
+  walKey,
+  walPrefix,
+} from "./keys.ts";
+import {
+  ACTIVE_SERIES_MAX_DEFAULT,
+  ACTIVE_WINDOW_MS,
+  BATCH_REQUESTS_MAX,
+  BATCH_SAMPLES_MAX,
+  CHECKPOINT_WAL_BYTES,
+  EXEMPLARS_MAX_DEFAULT,
+  FLUSH_BYTES_PER_ATOMIC,
+  FLUSH_CHUNKS_PER_ATOMIC,
+  KV_ATOMIC_MUTATIONS_MAX,
+  OOO_WINDOW_MS_DEFAULT,
+  PARTITION_MS,
+  PENDING_CHUNKS_MAX,
+  WAL_SEGMENTS_PER_ATOMIC_MAX,
+} from "./limits.ts";
+import {
+  Batch,
+  decodeBatch,
+  encodeBatch,
+  joinSegments,
+  segmentCount,
+  segmentRecord,
+} from "./wal.ts";
+import { decodeLabels, encodeLabels } from "./wal.ts";
+import { ByteReader } from "./byte_buffer.ts";
+import { decodeXorChunk } from "../../wasm/mod.ts";
+import { KvQuerier } from "./kv_querier.ts";
+
+/** One `limitsPerLabelSet` entry; an empty label set is the default bucket. */
+export interface LabelSetLimit {
+  labelSet: Record<string, string>;
+  limits: { maxSeries: number };
+}
+
+/** Per-workspace settings. */
+export interface WorkspaceOptions {
+  /** Out-of-order window, ms (AMP default 600 s). */
+  oooWindowMs?: number;
+  /** Active series limit (0 = none). */
+  activeSeriesMax?: number;
+  /** Series limits per label set (maxSeries 0 = no limit). */
+  limitsPerLabelSet?: LabelSetLimit[];
+  /** The `user=` part of Cortex error messages (AMP: `<account>_<workspace>`); defaults to the id. */
+  user?: string;
+  /** Exemplars kept in the ring buffer. */
+  exemplarsMax?: number;
+  /** Checkpoint after this many WAL bytes. */
+  checkpointWalBytes?: number;
+  /** Time partition length, ms (fixed per store; default 2 h). */
+  partitionMs?: number;
+}
+
+/** What append() accepted. */
+export interface AppendResult {
+  samples: number;
+  histograms: number;
+  exemplars: number;
+}
+
+interface PendingAppend {
+  req: WriteRequest;
+  resolve: (r: AppendResult) => void;
+  reject: (e: unknown) => void;
+  result?: AppendResult;
+}
+
+interface OooCheck {
+  sid: number;
+  t: number;
+  v: number;
+  index: number;
+}
+
+const f64 = new Float64Array(2);
+const u32 = new Uint32Array(f64.buffer);
+
+/** True when two floats have the same bit pattern (Prometheus's duplicate test). */
+export function sameBits(a: number, b: number): boolean {
+  if (a === b) return a !== 0 || 1 / a === 1 / b;
+  if (a === a || b === b) return false;
+  if (isStaleNaN(a) !== isStaleNaN(b)) return false;
+  f64[0] = a;
+  f64[1] = b;
+  return u32[0] === u32[2] && u32[1] === u32[3];
+}
+
+/** A workspace's TSDB. Create with Workspace.open(); one writer per workspace. */
+export class Workspace {
+  readonly kv: Deno.Kv;
+  readonly id: string;
+  readonly head: Head;
+  readonly partitionMs: number;
+  #opts: Required<Omit<WorkspaceOptions, "partitionMs">>;
+  #queue: PendingAppend[] = [];
+  #running = false;
+  #closed = false;
+  #batch = new Batch();
+  #writer = new ByteWriter(1 << 16);
+  #nextSeq = 1;
+  #appliedSeq = 0;
+  #walBytes = 0;
+  #ckptSeq = 0;
+  #ckptGen = 0;
+  #ckptSids = 1; // series ids below this have series records in KV
+  #ckptRunning: Promise<void> | undefined;
+  #flushing: Promise<void> | undefined;
+  #flushError: unknown;
+  #activeCount = 0;
+  #bucketCount = new Int32Array(0);
+  #bucketDefault = -1;
+  // Staging state of the current batch.
+  #stagedGen = new Uint32Array(1024);
+  #stagedT = new Float64Array(1024);
+  #stagedV = new Float64Array(1024);
+  #gen = 0;
+  #undo: number[] = [];
+  #stagedNextSid = 1;
+  #stagedNew = new Map<number, { sid: number; labels: Labels }[]>();
+  #stagedNewCount = 0;
+  #stagedBuckets = new Int32Array(0);
+  #stagedHist = new Map<number, number>();
+  #stagedMeta = new Set<string>();
+  #ooo: OooCheck[] = [];
+  /** Cache of KV chunk lists of sealed partitions, shared with the querier. */
+  readonly chunkCache: Map<string, Uint8Array[]> = new Map();
+  chunkCacheBytes = 0;
+
+  private constructor(
+    kv: Deno.Kv,
+    id: string,
+    opts: WorkspaceOptions,
+    arena: ChunkArena,
+  ) {
+    this.kv = kv;
+    this.id = id;
+    this.partitionMs = opts.partitionMs ?? PARTITION_MS;
+    this.#opts = normalise(opts, id);
+    this.head = new Head(arena, {
+      partitionMs: this.partitionMs,
+      oooWindowMs: this.#opts.oooWindowMs,
+      exemplarsMax: this.#opts.exemplarsMax,
+    });
+    this.#setBuckets();
+  }
+
+  /** Opens a workspace and rebuilds its head from KV (series, checkpoint, WAL replay). */
+  static async open(
+    kv: Deno.Kv,
+    id: string,
+    opts: WorkspaceOptions = {},
+    arena: ChunkArena = new WasmChunkArena(),
+  ): Promise<Workspace> {
+    const ws = new Workspace(kv, id, opts, arena);
+    await ws.#recover();
+    return ws;
+  }
+
+  /** Current settings. */
+  get options(): Readonly<Required<Omit<WorkspaceOptions, "partitionMs">>> {
+    return this.#opts;
+  }
+
+  /** Updates limits (takes effect for the next batch). */
+  configure(opts: WorkspaceOptions): void {
+    this.#opts = normalise({ ...this.#opts, ...opts }, this.id);
+    this.head.opts.oooWindowMs = this.#opts.oooWindowMs;
+    this.#setBuckets();
+    this.recount();
+  }
+
+  #setBuckets(): void {
+    const n = this.#opts.limitsPerLabelSet.length;
+    this.#bucketCount = new Int32Array(n);
+    this.#stagedBuckets = new Int32Array(n);
+    this.#bucketDefault = this.#opts.limitsPerLabelSet.findIndex((l) =>
+      Object.keys(l.labelSet).length === 0
+    );
+  }
+
+  /** Label-set limit indices a series falls in. */
+  #bucketsOf(labels: Labels, out: number[]): void {
+    out.length = 0;
+    const limits = this.#opts.limitsPerLabelSet;
+    for (let i = 0; i < limits.length; i++) {
+      const set = limits[i].labelSet;
+      let any = false, all = true;
+      for (const name in set) {
+        any = true;
+        let found = false;
+        for (const l of labels) {
+          if (l.name === name) {
+            found = l.value === set[name];
+            break;
+          }
+        }
+        if (!found) {
+          all = false;
+          break;
+        }
+      }
+      if (any && all) out.push(i);
+    }
+    if (out.length === 0 && this.#bucketDefault >= 0) out.push(this.#bucketDefault);
+  }
+
+  /** Recomputes active series and label-set counts (active: a sample in the last 2 h). */
+  recount(): void {
+    const h = this.head;
+    const since = h.maxT - ACTIVE_WINDOW_MS;
+    let active = 0;
+    this.#bucketCount.fill(0);
+    const tmp: number[] = [];
+    for (let sid = 1; sid < h.nextSid; sid++) {
+      const labels = h.labels[sid];
+      if (labels === undefined) continue;
+      const last = Math.max(h.lastT[sid], h.histLastT.get(sid) ?? -Infinity);
+      if (!(last >= since) && !Number.isNaN(h.maxT)) continue;
+      active++;
+      this.#bucketsOf(labels, tmp);
+      for (const b of tmp) this.#bucketCount[b]++;
+    }
+    this.#activeCount = active;
+  }
+
+  /** Active series as last counted (plus series created since). */
+  activeSeries(): number {
+    return this.#activeCount;
+  }
+
+  /**
+   * Validates and durably appends a request: resolves only after its samples and new series are
+   * committed to KV. Rejections (StorageWriteError) change nothing.
+   */
+  append(req: WriteRequest): Promise<AppendResult> {
+    if (this.#closed) return Promise.reject(new StorageClosedError("storage is closed"));
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ req, resolve, reject });
+      if (!this.#running) this.#pump();
+    });
+  }
+
+  /** Read access to this workspace. */
+  querier(): Querier {
+    return new KvQuerier(this);
+  }
+
+  /**
+   * Metric metadata in the shape of Prometheus's `/api/v1/metadata`: metric → entries.
+   * `metric` filters to one metric; `limit` caps metrics, `limitPerMetric` entries per metric.
+   */
+  metadata(
+    metric?: string,
+    limit = Infinity,
+    limitPerMetric = Infinity,
+  ): Record<string, { type: string; help: string; unit: string }[]> {
+    const out: Record<string, { type: string; help: string; unit: string }[]> = {};
+    let n = 0;
+    for (const [name, list] of this.head.metadata) {
+      if (metric !== undefined && metric !== "" && name !== metric) continue;
+      if (n >= limit) break;
+      out[name] = list.slice(0, limitPerMetric).map((m) => ({
+        type: m.type,
+        help: m.help,
+        unit: m.unit,
+      }));
+      n++;
+    }
+    return out;
+  }
+
+  /**
+   * Exemplars of series matching any of the selectors (each a matcher list) with timestamps in
+   * [minT, maxT], grouped by series as in `/api/v1/query_exemplars`, ascending by time.
+   */
+  exemplars(
+    selectors: readonly (readonly Matcher[])[],
+    minT: number,
+    maxT: number,
+  ): { seriesLabels: Labels; exemplars: Exemplar[] }[] {
+    const h = this.head;
+    const sids = new Set<number>();
+    for (const m of selectors) for (const sid of h.postings.select(m)) sids.add(sid);
+    const bySid = new Map<number, Exemplar[]>();
+    for (const x of h.exemplars) {
+      if (!sids.has(x.sid) || x.ex.t < minT || x.ex.t > maxT) continue;
+      let l = bySid.get(x.sid);
+      if (l === undefined) bySid.set(x.sid, l = []);
+      l.push(x.ex);
+    }
+    const out: { seriesLabels: Labels; exemplars: Exemplar[] }[] = [];
+    for (const [sid, list] of bySid) {
+      const labels = h.labels[sid];
+      if (labels === undefined) continue;
+      list.sort((a, b) => a.t - b.t);
+      out.push({ seriesLabels: labels, exemplars: list });
+    }
+    out.sort((a, b) => labelsCompare(a.seriesLabels, b.seriesLabels));
+    return out;
+  }
+
+  /** Head statistics for `status/tsdb`. */
+  stats(limit = 10): HeadStats {
+    return headStats(this.head, limit);
+  }
+
+  async #pump(): Promise<void> {
+    this.#running = true;
+    try {
+      while (this.#queue.length > 0) {
+        if (this.#closed) {
+          for (const p of this.#queue.splice(0)) {
+            p.reject(new StorageClosedError("storage is closed"));
+          }
+          break;
+        }
+        while (this.head.pending.length > PENDING_CHUNKS_MAX) await this.#flush();
+        let samples = 0, n = 0;
+        while (n < this.#queue.length && n < BATCH_REQUESTS_MAX) {
+          samples += requestSamples(this.#queue[n].req);
+          n++;
+          if (samples >= BATCH_SAMPLES_MAX) break;
+        }
+        await this.#processBatch(this.#queue.splice(0, n));
+        if (this.head.pending.length > 0 && this.#flushing === undefined) {
+          this.#flushing = this.#flushLoop();
+        }
+        if (this.#walBytes >= this.#opts.checkpointWalBytes && this.#ckptRunning === undefined) {
+          this.#ckptRunning = this.#checkpoint().catch((e) => {
+            // The WAL stays until a later checkpoint succeeds; nothing acknowledged is lost.
+            if (!this.#closed) console.error(`storage: checkpoint of ${this.id} failed:`, e);
+          }).finally(() => this.#ckptRunning = undefined);
+        }
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #processBatch(reqs: PendingAppend[]): Promise<void> {
+    const b = this.#batch;
+    b.reset();
+    this.#gen++;
+    if (this.#gen === 0xffffffff) {
+      this.#stagedGen.fill(0);
+      this.#gen = 1;
+    }
+    this.#stagedNextSid = this.head.nextSid;
+    this.#stagedNew.clear();
+    this.#stagedNewCount = 0;
+    this.#stagedBuckets.fill(0);
+    this.#stagedHist.clear();
+    this.#stagedMeta.clear();
+    const accepted: PendingAppend[] = [];
+    for (const p of reqs) {
+      const mark = b.mark();
+      this.#undo.length = 0;
+      const undoMark = 0;
+      const sidMark = this.#stagedNextSid;
+      const newMark = this.#stagedNewCount;
+      const bucketMark = this.#stagedBuckets.slice();
+      const histMark = new Map(this.#stagedHist);
+      const metaMark = new Set(this.#stagedMeta);
+      try {
+        p.result = await this.#stage(p.req, b);
+        accepted.push(p);
+      } catch (e) {
+        b.truncate(mark);
+        for (let i = this.#undo.length - 4; i >= undoMark; i -= 4) {
+          const sid = this.#undo[i];
+          this.#stagedGen[sid] = this.#undo[i + 1];
+          this.#stagedT[sid] = this.#undo[i + 2];
+          this.#stagedV[sid] = this.#undo[i + 3];
+        }
+        this.#stagedNextSid = sidMark;
+        for (const [h, list] of this.#stagedNew) {
+          const keep = list.filter((x) => x.sid < sidMark);
+          if (keep.length === 0) this.#stagedNew.delete(h);
+          else this.#stagedNew.set(h, keep);
+        }
+        this.#stagedNewCount = newMark;
+        this.#stagedBuckets = bucketMark;
+        this.#stagedHist = histMark;
+        this.#stagedMeta = metaMark;
+        p.reject(e);
+      }
+      this.#undo.length = 0;
+    }
+    if (accepted.length === 0) return;
+    if (!b.empty()) {
+      let seq: number;
+      try {
+        seq = await this.#commit(b);
+      } catch (e) {
+        // Burn the ids: the record may exist in KV and be replayed after a restart.
+        this.head.nextSid = Math.max(this.head.nextSid, this.#stagedNextSid);
+        this.#appliedSeq = this.#nextSeq - 1;
+        for (const p of accepted) p.reject(e);
+        return;
+      }
+      this.head.applyBatch(b);
+      this.#appliedSeq = seq;
+      this.#activeCount += b.newSeries.length;
+      for (let i = 0; i < this.#bucketCount.length; i++) {
+        this.#bucketCount[i] += this.#stagedBuckets[i];
+      }
+    }
+    for (const p of accepted) p.resolve(p.result!);
+  }
+
+  #stageSeriesState(sid: number, t: number, v: number): void {
+    if (sid >= this.#stagedGen.length) {
+      let cap = this.#stagedGen.length;
+      while (cap <= sid) cap *= 2;
+      const g = new Uint32Array(cap), tt = new Float64Array(cap), vv = new Float64Array(cap);
+      g.set(this.#stagedGen);
+      tt.set(this.#stagedT);
+      vv.set(this.#stagedV);
+      this.#stagedGen = g;
+      this.#stagedT = tt;
+      this.#stagedV = vv;
+    }
+    this.#undo.push(sid, this.#stagedGen[sid], this.#stagedT[sid], this.#stagedV[sid]);
+    this.#stagedGen[sid] = this.#gen;
+    this.#stagedT[sid] = t;
+    this.#stagedV[sid] = v;
+  }
+
+  #lookupStaged(hash: number, labels: Labels): number {
+    const list = this.#stagedNew.get(hash);
+    if (list === undefined) return 0;
+    for (const x of list) if (labelsEqual(x.labels, labels)) return x.sid;
+    return 0;
+  }
+
+  #newSeries(labels: Labels, hash: number, b: Batch): number {
+    const max = this.#opts.activeSeriesMax;
+    if (max > 0 && this.#activeCount + this.#stagedNewCount + 1 > max) {
+      throw new SeriesLimitError(this.#opts.user, max, max);
+    }
+    const buckets: number[] = [];
+    this.#bucketsOf(labels, buckets);
+    const limits = this.#opts.limitsPerLabelSet;
+    for (const i of buckets) {
+      const lim = limits[i].limits.maxSeries;
+      if (lim > 0 && this.#bucketCount[i] + this.#stagedBuckets[i] + 1 > lim) {
+        throw new LabelSetSeriesLimitError(this.#opts.user, lim, limits[i].labelSet);
+      }
+    }
+    for (const i of buckets) this.#stagedBuckets[i]++;
+    this.#stagedNewCount++;
+    const sid = this.#stagedNextSid++;
+    b.newSeries.push({ sid, labels });
+    const list = this.#stagedNew.get(hash);
+    if (list === undefined) this.#stagedNew.set(hash, [{ sid, labels }]);
+    else list.push({ sid, labels });
+    return sid;
+  }
+
+  async #stage(req: WriteRequest, b: Batch): Promise<AppendResult> {
+    const head = this.head, user = this.#opts.user, win = this.#opts.oooWindowMs;
+    const ooo = this.#ooo;
+    ooo.length = 0;
+    let samples = 0, histograms = 0, exemplars = 0;
+    for (const s of req.series) {
+      const hash = hashLabels(s.labels);
+      let sid = head.lookup(s.labels, hash);
+      if (sid === 0) sid = this.#lookupStaged(hash, s.labels);
+      if (sid === 0) sid = this.#newSeries(s.labels, hash, b);
+      const n = s.t.length;
+      if (n > 0) {
+        let lastT: number, lastV: number;
+        if (sid < this.#stagedGen.length && this.#stagedGen[sid] === this.#gen) {
+          lastT = this.#stagedT[sid];
+          lastV = this.#stagedV[sid];
+        } else if (sid < head.lastT.length) {
+          lastT = head.lastT[sid];
+          lastV = head.lastV[sid];
+        } else {
+          lastT = NaN;
+          lastV = 0;
+        }
+        const e = b.beginEntry(sid);
+        for (let i = 0; i < n; i++) {
+          const t = s.t[i], v = s.v[i];
+          if (!(t <= lastT)) {
+            b.push(t, v);
+            lastT = t;
+            lastV = v;
+          } else if (t === lastT) {
+            if (!sameBits(v, lastV)) throw new DuplicateSampleError(user, t, s.labels);
+          } else if (t >= lastT - win) {
+            ooo.push({ sid, t, v, index: b.samples });
+            b.push(t, v);
+          } else {
+            throw new OutOfOrderSampleError(user, t, s.labels);
+          }
+        }
+        if (b.counts[e] === 0) b.entries--;
+        this.#stageSeriesState(sid, lastT, lastV);
+        samples += n;
+      }
+      if (s.histograms.length > 0) {
+        let last = this.#stagedHist.get(sid) ?? head.histLastT.get(sid) ?? -Infinity;
+        const list = head.hist.get(sid);
+        const points = [];
+        for (const p of s.histograms) {
+          if (p.t > last) last = p.t;
+          else if (p.t < last - win) throw new OutOfOrderSampleError(user, p.t, s.labels);
+          else {
+            const have = list?.find((x) => x.t === p.t) ??
+              points.find((x) => x.t === p.t);
+            if (have !== undefined) {
+              if (JSON.stringify(have.h) !== JSON.stringify(p.h)) {
+                throw new DuplicateSampleError(user, p.t, s.labels);
+              }
+              continue;
+            }
+          }
+          points.push(p);
+        }
+        this.#stagedHist.set(sid, last);
+        if (points.length > 0) b.hist.push({ sid, points });
+        histograms += s.histograms.length;
+      }
+      for (const ex of s.exemplars) {
+        b.exemplars.push({ sid, ex });
+        exemplars++;
+      }
+    }
+    for (const m of req.metadata) {
+      const key = `${m.metric}\xff${m.type}\xff${m.help}\xff${m.unit}`;
+      if (head.hasMetadata(m) || this.#stagedMeta.has(key)) continue;
+      this.#stagedMeta.add(key);
+      b.metadata.push(m);
+    }
+    if (ooo.length > 0) await this.#checkOoo(ooo, b, req);
+    return { samples, histograms, exemplars };
+  }
+
+  /** Rejects out-of-order samples whose timestamp already holds a different value. */
+  async #checkOoo(items: OooCheck[], b: Batch, req: WriteRequest): Promise<void> {
+    const bySid = new Map<number, OooCheck[]>();
+    for (const it of items) {
+      const l = bySid.get(it.sid);
+      if (l === undefined) bySid.set(it.sid, [it]);
+      else l.push(it);
+    }
+    for (const [sid, list] of bySid) {
+      const known = new Map<number, number>();
+      // Earlier samples of this batch.
+      for (let e = 0; e < b.entries; e++) {
+        if (b.sids[e] !== sid) continue;
+        for (let i = b.starts[e]; i < b.starts[e] + b.counts[e]; i++) {
+          if (!known.has(b.t[i]) && !list.some((x) => x.index === i)) known.set(b.t[i], b.v[i]);
+        }
+      }
+      let minT = Infinity, maxT = -Infinity;
+      for (const x of list) {
+        if (x.t < minT) minT = x.t;
+        if (x.t > maxT) maxT = x.t;
+      }
+      for (const c of await this.readSeriesChunks(sid, minT, maxT)) {
+        for (let i = 0; i < c.t.length; i++) if (!known.has(c.t[i])) known.set(c.t[i], c.v[i]);
+      }
+      for (const x of list) {
+        const have = known.get(x.t);
+        if (have !== undefined && !sameBits(have, x.v)) {
+          const labels = this.head.labels[sid] ?? this.#labelsOfStaged(sid, b) ??
+            req.series[0].labels;
+          throw new DuplicateSampleError(this.#opts.user, x.t, labels);
+        }
+        known.set(x.t, x.v);
+      }
+    }
+  }
+
+  #labelsOfStaged(sid: number, b: Batch): Labels | undefined {
+    return b.newSeries.find((s) => s.sid === sid)?.labels;
+  }
+
+  /**
+   * Every float sample of a series overlapping [minT, maxT] from all sources (head chunk, OOO
+   * buffer, pending and KV chunks), one column pair per source, unsorted across sources.
+   */
+  async readSeriesChunks(
+    sid: number,
+    minT: number,
+    maxT: number,
+  ): Promise<{ t: Float64Array; v: Float64Array }[]> {
+    const out: { t: Float64Array; v: Float64Array }[] = [];
+    const h = this.head;
+    const decode = (bytes: Uint8Array) => out.push(decodeXorChunk(bytes));
+    if (sid < h.chunkCount.length && h.chunkCount[sid] > 0) decode(h.arena.bytes(h.slot[sid]));
+    const buf = h.ooo.get(sid);
+    if (buf) out.push({ t: Float64Array.from(buf.t), v: Float64Array.from(buf.v) });
+    for (const c of h.pendingBySid.get(sid) ?? []) {
+      if (c.kind !== CHUNK_KIND_HIST && c.maxT >= minT && c.minT <= maxT) decode(c.bytes);
+    }
+    const P = this.partitionMs;
+    for (let p = partitionOf(minT, P); p <= partitionOf(maxT, P); p++) {
+      const prefix = [...chunksPrefix(this.id), p, sid];
+      for await (const e of this.kv.list<Uint8Array>({ prefix })) {
+        if (e.key[7] === CHUNK_KIND_HIST) continue;
+        decode(e.value);
+      }
+    }
+    return out;
+  }
+
+  async #commit(b: Batch): Promise<number> {
+    encodeBatch(b, this.#writer);
+    const segs = segmentRecord(this.#writer.view());
+    const seq = this.#nextSeq++;
+    this.#walBytes += this.#writer.length;
+    const meta = new Map<string, MetricMetadata[]>();
+    for (const m of b.metadata) {
+      const list = meta.get(m.metric) ?? [...(this.head.metadata.get(m.metric) ?? [])];
+      list.push(m);
+      while (list.length > 10) list.shift();
+      meta.set(m.metric, list);
+    }
+    let i = 0;
+    let first = true;
+    while (i < segs.length) {
+      const op = this.kv.atomic();
+      const end = Math.min(segs.length, i + WAL_SEGMENTS_PER_ATOMIC_MAX);
+      for (; i < end; i++) op.set(walKey(this.id, seq, i), segs[i]);
+      if (first && meta.size > 0 && meta.size + (end - 0) < KV_ATOMIC_MUTATIONS_MAX / 2) {
+        for (const [metric, list] of meta) op.set(metadataKey(this.id, metric), list);
+        meta.clear();
+      }
+      first = false;
+      const res = await op.commit();
+      if (!res.ok) throw new Error("BUG: WAL commit without checks failed");
+    }
+    for (const [metric, list] of meta) await this.kv.set(metadataKey(this.id, metric), list);
+    return seq;
+  }
+
+  /** Writes pending closed chunks until none are left. */
+  async #flushLoop(): Promise<void> {
+    try {
+      while (this.head.pending.length > 0) {
+        const op = this.kv.atomic();
+        let n = 0, bytes = 0;
+        for (const c of this.head.pending) {
+          if (n >= FLUSH_CHUNKS_PER_ATOMIC || bytes + c.bytes.length > FLUSH_BYTES_PER_ATOMIC) {
+            break;
+          }
+          op.set(chunkKey(this.id, c.partition, c.sid, c.minT, c.kind), c.bytes);
+          n++;
+          bytes += c.bytes.length + 64;
+        }
+        await op.commit();
+        this.head.dropPending(n);
+      }
+    } catch (e) {
+      this.#flushError = e;
+      console.error(`storage: chunk flush failed for workspace ${this.id}:`, e);
+    } finally {
+      this.#flushing = undefined;
+    }
+  }
+
+  /** Waits until every closed chunk is written to KV. */
+  async #flush(): Promise<void> {
+    while (this.head.pending.length > 0) {
+      if (this.#flushing === undefined) this.#flushing = this.#flushLoop();
+      await this.#flushing;
+      if (this.#flushError !== undefined) {
+        const e = this.#flushError;
+        this.#flushError = undefined;
+        throw e;
+      }
+    }
+  }
+
+  /** Waits for queued appends and pending chunk writes. */
+  async flush(): Promise<void> {
+    while (this.#running || this.#queue.length > 0) await new Promise((r) => setTimeout(r, 1));
+    await this.#flush();
+  }
+
+  /**
+   * Writes a checkpoint of the head at the current WAL position, then deletes the WAL records
+   * and older checkpoints it replaces.
+   */
+  async checkpoint(): Promise<void> {
+    await this.flush();
+    while (this.#ckptRunning) await this.#ckptRunning;
+    this.#ckptRunning = this.#checkpoint().finally(() => this.#ckptRunning = undefined);
+    await this.#ckptRunning;
+  }
+
+  async #checkpoint(): Promise<void> {
+    // Synchronous snapshot: consistent with every batch committed so far.
+    const seq = this.#appliedSeq;
+    const snapshot = encodeCheckpoint(this.head);
+    const pendingMark = this.head.pendingTotal();
+    const sidEnd = this.head.nextSid;
+    const newSeries: [number, Labels][] = [];
+    for (let sid = this.#ckptSids; sid < sidEnd; sid++) {
+      const l = this.head.labels[sid];
+      if (l !== undefined) newSeries.push([sid, l]);
+    }
+    this.#walBytes = 0;
+    const gen = this.#ckptGen + 1;
+    // 1. Series records of series created since the last checkpoint.
+    const w = new ByteWriter(256);
+    for (let i = 0; i < newSeries.length; i += 500) {
+      const op = this.kv.atomic();
+      for (const [sid, labels] of newSeries.slice(i, i + 500)) {
+        w.reset();
+        encodeLabels(labels, w);
+        op.set(seriesKey(this.id, sid), w.copy());
+      }
+      await op.commit();
+    }
+    // 2. Closed chunks up to the snapshot must be durable.
+    while (this.head.pendingBase < pendingMark) {
+      if (this.#flushing === undefined) this.#flushing = this.#flushLoop();
+      await this.#flushing;
+      if (this.#flushError !== undefined) throw this.#flushError;
+    }
+    // 3. The checkpoint segments, then the head pointer.
+    const segs = segmentRecord(snapshot);
+    for (let i = 0; i < segs.length; i += WAL_SEGMENTS_PER_ATOMIC_MAX) {
+      const op = this.kv.atomic();
+      for (let j = i; j < Math.min(segs.length, i + WAL_SEGMENTS_PER_ATOMIC_MAX); j++) {
+        op.set(checkpointKey(this.id, gen, j), segs[j]);
+      }
+      await op.commit();
+    }
+    await this.kv.set(checkpointHeadKey(this.id), { gen, seq, sids: sidEnd });
+    this.#ckptGen = gen;
+    this.#ckptSeq = seq;
+    this.#ckptSids = sidEnd;
+    // 4. Delete what the checkpoint replaces.
+    await deleteRange(this.kv, {
+      start: [...walPrefix(this.id), 0],
+      end: [...walPrefix(this.id), seq + 1],
+    });
+    await deleteRange(this.kv, {
+      start: [...checkpointPrefix(this.id), 0],
+      end: [...checkpointPrefix(this.id), gen],
+    });
+  }
+
+  async #recover(): Promise<void> {
+    const h = this.head;
+    // Series records.
+    for await (const e of this.kv.list<Uint8Array>({ prefix: seriesPrefix(this.id) })) {
+      h.addSeries(e.key[4] as number, decodeLabels(new ByteReader(e.value)));
+    }
+    // Metadata.
+    for await (const e of this.kv.list<MetricMetadata[]>({ prefix: metadataPrefix(this.id) })) {
+      h.metadata.set(e.key[4] as string, e.value);
+    }
+    // Checkpoint.
+    const ch = await this.kv.get<{ gen: number; seq: number; sids: number }>(
+      checkpointHeadKey(this.id),
+    );
+    if (ch.value !== null) {
+      const segs: Uint8Array[] = [];
+      for await (
+        const e of this.kv.list<Uint8Array>({
+          prefix: [...checkpointPrefix(this.id), ch.value.gen],
+        })
+      ) segs.push(e.value);
+      if (segs.length === 0 || segs.length !== segmentCount(segs[0])) {
+        throw new Error(`BUG: checkpoint ${ch.value.gen} of workspace ${this.id} is incomplete`);
+      }
+      decodeCheckpoint(joinSegments(segs), h);
+      this.#ckptGen = ch.value.gen;
+      this.#ckptSeq = ch.value.seq;
+      this.#ckptSids = ch.value.sids;
+      if (h.nextSid < ch.value.sids) h.nextSid = ch.value.sids;
+    }
+    this.#nextSeq = this.#ckptSeq + 1;
+    this.#appliedSeq = this.#ckptSeq;
+    // WAL replay.
+    let seq = -1;
+    let segs: Uint8Array[] = [];
+    const incomplete: number[] = [];
+    const b = new Batch();
+    const finish = () => {
+      if (seq < 0) return;
+      if (segs.length === segmentCount(segs[0])) {
+        const rec = joinSegments(segs);
+        decodeBatch(rec, b);
+        h.applyBatch(b);
+        this.#walBytes += rec.length;
+      } else incomplete.push(seq);
+      if (seq >= this.#nextSeq) this.#nextSeq = seq + 1;
+      this.#appliedSeq = this.#nextSeq - 1;
+    };
+    for await (
+      const e of this.kv.list<Uint8Array>({
+        start: [...walPrefix(this.id), this.#ckptSeq + 1],
+        end: [...walPrefix(this.id), Number.MAX_SAFE_INTEGER],
+      })
+    ) {
+      const s = e.key[4] as number;
+      if (s !== seq) {
+        finish();
+        seq = s;
+        segs = [];
+      }
+      segs.push(e.value);
+    }
+    finish();
+    for (const s of incomplete) await deleteRange(this.kv, { prefix: [...walPrefix(this.id), s] });
+    this.recount();
+  }
+
+  /** Closes idle open chunks and recounts active series; call periodically. */
+  maintain(): void {
+    if (!Number.isNaN(this.head.maxT)) this.head.closeIdleChunks(this.head.maxT);
+    this.recount();
+    if (this.head.pending.length > 0 && this.#flushing === undefined) {
+      this.#flushing = this.#flushLoop();
+    }
+  }
+
+  /**
+   * Deletes every partition ending at or before `nowMs - days`, and forgets series with no
+   * samples left. Whole partitions only: no sample is read.
+   */
+  async applyRetention(days: number, nowMs: number): Promise<{ partitions: number }> {
+    const cutoff = nowMs - days * 86_400_000;
+    const P = this.partitionMs;
+    const firstKept = Math.floor(cutoff / P); // partitions < firstKept end at or before cutoff
+    // Close chunks that belong to expiring partitions so nothing is written there later.
+    this.head.closeIdleChunks(cutoff + this.#opts.oooWindowMs);
+    await this.flush();
+    const parts = new Set<number>();
+    let batch: Deno.KvKey[] = [];
+    for await (
+      const e of this.kv.list({
+        start: [...chunksPrefix(this.id), -Number.MAX_SAFE_INTEGER],
+        end: [...chunksPrefix(this.id), firstKept],
+      }, { batchSize: 1000 })
+    ) {
+      parts.add(e.key[4] as number);
+      batch.push(e.key);
+      if (batch.length >= 1000) {
+        await deleteKeys(this.kv, batch);
+        batch = [];
+      }
+    }
+    await deleteKeys(this.kv, batch);
+    for (const k of [...this.chunkCache.keys()]) {
+      if (Number(k.split(":")[0]) < firstKept) {
+        this.chunkCacheBytes -= this.chunkCache.get(k)!.reduce((s, c) => s + c.length, 0);
+        this.chunkCache.delete(k);
+      }
+    }
+    // Forget series whose newest sample is before the cutoff.
+    const h = this.head;
+    const gone: number[] = [];
+    for (let sid = 1; sid < h.nextSid; sid++) {
+      if (h.labels[sid] === undefined) continue;
+      const last = Math.max(
+        Number.isNaN(h.lastT[sid]) ? -Infinity : h.lastT[sid],
+        h.histLastT.get(sid) ?? -Infinity,
+        h.ooo.get(sid)?.t.at(-1) ?? -Infinity,
+      );
+      if (last < firstKept * P && h.chunkCount[sid] === 0) gone.push(sid);
+    }
+    for (let i = 0; i < gone.length; i += 1000) {
+      await deleteKeys(this.kv, gone.slice(i, i + 1000).map((sid) => seriesKey(this.id, sid)));
+    }
+    for (const sid of gone) h.removeSeries(sid);
+    if (gone.length > 0) await this.checkpoint();
+    this.recount();
+    return { partitions: parts.size };
+  }
+
+  /** Stops accepting appends, drains the queue and the flusher, and checkpoints. */
+  async close(opts: { checkpoint?: boolean } = {}): Promise<void> {
+    await this.flush();
+    if (opts.checkpoint !== false) await this.checkpoint();
+    this.#closed = true;
+  }
+
+  /** Marks the workspace closed without writing anything (after its data was deleted). */
+  abandon(): void {
+    this.#closed = true;
+  }
+}
+
+function normalise(
+  o: WorkspaceOptions,
+  id: string,
+): Required<Omit<WorkspaceOptions, "partitionMs">> {
+  const r = {
+    oooWindowMs: o.oooWindowMs ?? OOO_WINDOW_MS_DEFAULT,
+    activeSeriesMax: o.activeSeriesMax ?? ACTIVE_SERIES_MAX_DEFAULT,
+    limitsPerLabelSet: o.limitsPerLabelSet ?? [],
+    user: o.user ?? id,
+    exemplarsMax: o.exemplarsMax ?? EXEMPLARS_MAX_DEFAULT,
+    checkpointWalBytes: o.checkpointWalBytes ?? CHECKPOINT_WAL_BYTES,
+  };
+  if (!(r.oooWindowMs >= 0)) throw new RangeError(`invalid out-of-order window ${r.oooWindowMs}`);
+  return r;
+}
+
+function requestSamples(req: WriteRequest): number {
+  let n = 0;
+  for (const s of req.series) n += s.t.length + s.histograms.length;
+  return n;
+}
+
+/** Deletes keys in atomics of at most 1000 mutations. */
+export async function deleteKeys(kv: Deno.Kv, keys: Deno.KvKey[]): Promise<void> {
+  for (let i = 0; i < keys.length; i += KV_ATOMIC_MUTATIONS_MAX) {
+    const op = kv.atomic();
+    for (const k of keys.slice(i, i + KV_ATOMIC_MUTATIONS_MAX)) op.delete(k);
+    await op.commit();
+  }
+}
+
+/** Deletes every key of a list selector (listing keys only, 1000 per commit). */
+export async function deleteRange(kv: Deno.Kv, selector: Deno.KvListSelector): Promise<number> {
+  let batch: Deno.KvKey[] = [];
+  let n = 0;
+  for await (const e of kv.list(selector, { batchSize: 1000 })) {
+    batch.push(e.key);
+    n++;
+    if (batch.length >= KV_ATOMIC_MUTATIONS_MAX) {
+      await deleteKeys(kv, batch);
+      batch = [];
+    }
+  }
+  await deleteKeys(kv, batch);
+  return n;
+}

@@ -1,0 +1,485 @@
+// Prometheus XOR chunks (Gorilla, Pelkonen et al., VLDB 2015, as adapted by Prometheus TSDB
+// tsdb/chunkenc/xor.go): an arena of open chunks appended in batches, and a whole-chunk decoder.
+//
+// Chunk bytes: a 2-byte big-endian sample count, then a bit stream (MSB first):
+//   sample 0: timestamp as a zig-zag varint, value as 64 raw bits;
+//   sample 1: timestamp delta as an unsigned varint, value XOR-encoded;
+//   sample n: delta-of-delta of the timestamp in a '0' | '10'+14 | '110'+17 | '1110'+20 | '1111'+64
+//             bit bucket, value XOR-encoded.
+// Values: '0' when equal to the previous one; otherwise '1' then either '0' + the meaningful bits
+// inside the previous leading/trailing zero window, or '1' + 5 bits leading zeros (capped at 31)
+// + 6 bits meaningful length (64 written as 0) + the meaningful bits.
+// The byte length is ceil(bits / 8) as Prometheus >= 3.0 writes it (2.x could leave one more zero
+// byte at the end; readers ignore it).
+
+import { alloc, free } from "./alloc";
+import { getBits, getBits32, putBits, putBits32 } from "./bits";
+
+/** Error codes returned (negated) by the exports. */
+export const ERR_HANDLE: i32 = -1;
+export const ERR_TIMESTAMP: i32 = -2;
+export const ERR_FULL: i32 = -3;
+export const ERR_TRUNCATED: i32 = -4;
+export const ERR_VARINT: i32 = -5;
+
+/** Samples a chunk can hold: the header is a u16. */
+const SAMPLES_MAX: u32 = 65535;
+/** Worst case bytes one sample adds (10-byte varint + 77 bits), plus 8 bytes of write slack. */
+const SAMPLE_ROOM: u32 = 20 + 8 + 4;
+/** |t| must stay within JS safe integers so every timestamp converts exactly to and from f64. */
+const T_ABS_MAX: f64 = 9007199254740991.0;
+
+// Slot record of one open chunk (48 bytes), indexed by handle - 1.
+const S_BUF = 0; // u32 buffer pointer, 0 when the slot is free
+const S_CAP = 4; // u32 buffer capacity
+const S_POS = 8; // u32 bits written, header included (starts at 16); next free handle when free
+const S_NUM = 12; // u32 samples
+const S_T = 16; // i64 last timestamp
+const S_V = 24; // u64 last value bits
+const S_TDELTA = 32; // i64 last timestamp delta
+const S_LEADING = 40; // u8 leading zeros of the XOR window, 0xff before the first non-zero XOR
+const S_TRAILING = 41; // u8 trailing zeros of the XOR window
+const SLOT_BYTES: usize = 48;
+
+let slots: usize = 0;
+let slotsCap: u32 = 0; // slots allocated
+let slotsUsed: u32 = 0; // handles ever issued (high-water)
+let slotsLive: u32 = 0;
+let freeHandle: u32 = 0; // head of the free handle list (0 = none)
+
+// Return area for multi-value results (see chunk_info), 16-byte aligned.
+const ret: usize = memory.data(64, 16);
+
+// Scratch I/O area that the host fills with batch columns and reads decoded columns from.
+let ioPtr: usize = 0;
+let ioCap: usize = 0;
+
+// @ts-ignore: decorator
+@inline function slotOf(h: u32): usize {
+  return slots + <usize>(h - 1) * SLOT_BYTES;
+}
+
+/** Slot pointer of a live handle, or 0. */
+function liveSlot(h: u32): usize {
+  if (h == 0 || h > slotsUsed) return 0;
+  const s = slotOf(h);
+  return load<u32>(s, S_BUF) == 0 ? 0 : s;
+}
+
+function newHandle(): u32 {
+  if (freeHandle != 0) {
+    const h = freeHandle;
+    freeHandle = load<u32>(slotOf(h), S_POS);
+    return h;
+  }
+  if (slotsUsed == slotsCap) {
+    const cap: u32 = slotsCap == 0 ? 64 : slotsCap * 2;
+    const p = alloc(<usize>cap * SLOT_BYTES);
+    if (slots != 0) {
+      memory.copy(p, slots, <usize>slotsUsed * SLOT_BYTES);
+      free(slots, allocCapOf(<usize>slotsCap * SLOT_BYTES));
+    }
+    slots = p;
+    slotsCap = cap;
+  }
+  return ++slotsUsed;
+}
+
+import { classOf, classSize } from "./alloc";
+
+function allocCapOf(size: usize): usize {
+  return classSize(classOf(size));
+}
+
+/** Makes `s` an empty chunk with a buffer of at least `bytes` bytes. */
+function initSlot(s: usize, bytes: usize): void {
+  const cap = allocCapOf(bytes);
+  const buf = alloc(bytes);
+  store<u16>(buf, 0);
+  store<u32>(s, <u32>buf, S_BUF);
+  store<u32>(s, <u32>cap, S_CAP);
+  store<u32>(s, 16, S_POS);
+  store<u32>(s, 0, S_NUM);
+  store<i64>(s, 0, S_T);
+  store<u64>(s, 0, S_V);
+  store<i64>(s, 0, S_TDELTA);
+  store<u8>(s, 0xff, S_LEADING);
+  store<u8>(s, 0, S_TRAILING);
+}
+
+/** Opens an empty chunk; returns its handle (>= 1). */
+export function chunk_open(): i32 {
+  const h = newHandle();
+  initSlot(slotOf(h), 64);
+  slotsLive++;
+  return <i32>h;
+}
+
+/** Frees a chunk and its handle; returns 0, or ERR_HANDLE. */
+export function chunk_free(h: u32): i32 {
+  const s = liveSlot(h);
+  if (s == 0) return ERR_HANDLE;
+  free(<usize>load<u32>(s, S_BUF), <usize>load<u32>(s, S_CAP));
+  store<u32>(s, 0, S_BUF);
+  store<u32>(s, freeHandle, S_POS);
+  freeHandle = h;
+  slotsLive--;
+  return 0;
+}
+
+/** Writes {ptr u32, len u32, samples u32, cap u32, lastT f64, lastV f64} to the return area;
+ * returns 0 or ERR_HANDLE. */
+export function chunk_info(h: u32): i32 {
+  const s = liveSlot(h);
+  if (s == 0) return ERR_HANDLE;
+  const num = load<u32>(s, S_NUM);
+  store<u32>(ret, load<u32>(s, S_BUF), 0);
+  store<u32>(ret, (load<u32>(s, S_POS) + 7) >>> 3, 4);
+  store<u32>(ret, num, 8);
+  store<u32>(ret, load<u32>(s, S_CAP), 12);
+  store<f64>(ret, num == 0 ? NaN : <f64>load<i64>(s, S_T), 16);
+  store<u64>(ret, num == 0 ? 0x7ff8000000000000 : load<u64>(s, S_V), 24);
+  return 0;
+}
+
+/** For `n` handles at `handles` (u32), writes the last timestamp (f64, NaN when empty) to `outT`
+ * and the sample count (u32) to `outNum`; returns 0 or ERR_HANDLE (ret[0] = offending index). */
+export function chunks_last(handles: usize, n: u32, outT: usize, outNum: usize): i32 {
+  for (let i: u32 = 0; i < n; i++) {
+    const s = liveSlot(load<u32>(handles + (<usize>i << 2)));
+    if (s == 0) {
+      store<u32>(ret, i);
+      return ERR_HANDLE;
+    }
+    const num = load<u32>(s, S_NUM);
+    store<f64>(outT + (<usize>i << 3), num == 0 ? NaN : <f64>load<i64>(s, S_T));
+    store<u32>(outNum + (<usize>i << 2), num);
+  }
+  return 0;
+}
+
+/** Returns a scratch area of at least `bytes` bytes, valid until the next io_reserve. Its
+ * contents are not preserved when it grows. */
+export function io_reserve(bytes: usize): usize {
+  if (bytes > ioCap) {
+    if (ioPtr != 0) free(ioPtr, ioCap);
+    ioCap = allocCapOf(bytes);
+    ioPtr = alloc(bytes);
+  }
+  return ioPtr;
+}
+
+/** Pointer of the 64-byte return area used by chunk_info and error reports. */
+export function ret_ptr(): usize {
+  return ret;
+}
+
+/** Live chunks. */
+export function chunks_live(): u32 {
+  return slotsLive;
+}
+
+// @ts-ignore: decorator
+@inline function putUvarint(buf: usize, pos: u32, x: u64): u32 {
+  while (x >= 0x80) {
+    pos = putBits32(buf, pos, (x & 0x7f) | 0x80, 8);
+    x >>>= 7;
+  }
+  return putBits32(buf, pos, x, 8);
+}
+
+/**
+ * Appends samples to many chunks in one call. For series i, `counts[i]` samples taken in order
+ * from the t (f64 ms) and v (f64 bits) columns go to chunk `handles[i]`; series are consecutive in
+ * the columns. Everything is validated first, so on error nothing is appended; the error code is
+ * returned and ret[0] holds the index of the offending series. Returns the samples appended.
+ */
+export function chunks_append(handles: usize, counts: usize, nSeries: u32, tCol: usize, vCol: usize): i32 {
+  // Validation pass: handles live, counts fit, timestamps exact integers in the safe range.
+  let off: usize = 0;
+  for (let i: u32 = 0; i < nSeries; i++) {
+    const s = liveSlot(load<u32>(handles + (<usize>i << 2)));
+    const c = load<u32>(counts + (<usize>i << 2));
+    store<u32>(ret, i);
+    if (s == 0) return ERR_HANDLE;
+    if (<u64>load<u32>(s, S_NUM) + <u64>c > <u64>SAMPLES_MAX) return ERR_FULL;
+    for (let j: usize = 0; j < <usize>c; j++) {
+      const t = load<f64>(tCol + ((off + j) << 3));
+      if (!(t >= -T_ABS_MAX && t <= T_ABS_MAX) || t != Math.trunc(t)) return ERR_TIMESTAMP;
+    }
+    off += <usize>c;
+  }
+  // The same handle may appear twice; the sum check above is per entry, so re-check while appending.
+  off = 0;
+  for (let i: u32 = 0; i < nSeries; i++) {
+    const s = slotOf(load<u32>(handles + (<usize>i << 2)));
+    const c = load<u32>(counts + (<usize>i << 2));
+    if (<u64>load<u32>(s, S_NUM) + <u64>c > <u64>SAMPLES_MAX) {
+      store<u32>(ret, i);
+      return ERR_FULL; // only reachable with duplicate handles; earlier entries were appended
+    }
+    appendRun(s, tCol + (off << 3), vCol + (off << 3), c);
+    off += <usize>c;
+  }
+  return <i32>off;
+}
+
+function appendRun(s: usize, tCol: usize, vCol: usize, count: u32): void {
+  let buf = <usize>load<u32>(s, S_BUF);
+  let cap = load<u32>(s, S_CAP);
+  let pos = load<u32>(s, S_POS);
+  let num = load<u32>(s, S_NUM);
+  let t = load<i64>(s, S_T);
+  let v = load<u64>(s, S_V);
+  let tDelta = load<i64>(s, S_TDELTA);
+  let leading = <u32>load<u8>(s, S_LEADING);
+  let trailing = <u32>load<u8>(s, S_TRAILING);
+
+  for (let i: u32 = 0; i < count; i++) {
+    const ts = <i64>load<f64>(tCol + (<usize>i << 3));
+    const vb = load<u64>(vCol + (<usize>i << 3));
+    const need = (pos >>> 3) + SAMPLE_ROOM;
+    if (need > cap) {
+      const want: u32 = need > cap + (cap >>> 1) ? need : cap + (cap >>> 1);
+      const nb = alloc(<usize>want);
+      memory.copy(nb, buf, <usize>((pos + 7) >>> 3));
+      free(buf, <usize>cap);
+      buf = nb;
+      cap = <u32>allocCapOf(<usize>want);
+    }
+    if (num == 0) {
+      pos = putUvarint(buf, pos, <u64>((ts << 1) ^ (ts >> 63)));
+      pos = putBits(buf, pos, vb, 64);
+      tDelta = 0;
+    } else {
+      const d = ts - t;
+      if (num == 1) {
+        pos = putUvarint(buf, pos, <u64>d);
+      } else {
+        const dod = d - tDelta;
+        if (dod == 0) {
+          pos = putBits32(buf, pos, 0, 1);
+        } else if (dod >= -8191 && dod <= 8192) {
+          pos = putBits32(buf, pos, (<u64>0b10 << 14) | (<u64>dod & 0x3fff), 16);
+        } else if (dod >= -65535 && dod <= 65536) {
+          pos = putBits32(buf, pos, (<u64>0b110 << 17) | (<u64>dod & 0x1ffff), 20);
+        } else if (dod >= -524287 && dod <= 524288) {
+          pos = putBits32(buf, pos, (<u64>0b1110 << 20) | (<u64>dod & 0xfffff), 24);
+        } else {
+          pos = putBits32(buf, pos, 0b1111, 4);
+          pos = putBits(buf, pos, <u64>dod, 64);
+        }
+      }
+      tDelta = d;
+      // XOR value encoding.
+      const x = vb ^ v;
+      if (x == 0) {
+        pos = putBits32(buf, pos, 0, 1);
+      } else {
+        let lz = <u32>clz<u64>(x);
+        const tz = <u32>ctz<u64>(x);
+        if (lz >= 32) lz = 31;
+        if (leading != 0xff && lz >= leading && tz >= trailing) {
+          pos = putBits32(buf, pos, 0b10, 2);
+          pos = putBits(buf, pos, x >>> <u64>trailing, 64 - leading - trailing);
+        } else {
+          leading = lz;
+          trailing = tz;
+          const sig = 64 - lz - tz;
+          // '11' + 5 bits leading + 6 bits length (64 wraps to 0): 13 bits in one write.
+          pos = putBits32(buf, pos, (<u64>0b11 << 11) | (<u64>lz << 6) | <u64>(sig & 63), 13);
+          pos = putBits(buf, pos, x >>> <u64>tz, sig);
+        }
+      }
+    }
+    t = ts;
+    v = vb;
+    num++;
+  }
+
+  store<u8>(buf, <u8>(num >>> 8));
+  store<u8>(buf + 1, <u8>num);
+  store<u32>(s, <u32>buf, S_BUF);
+  store<u32>(s, cap, S_CAP);
+  store<u32>(s, pos, S_POS);
+  store<u32>(s, num, S_NUM);
+  store<i64>(s, t, S_T);
+  store<u64>(s, v, S_V);
+  store<i64>(s, tDelta, S_TDELTA);
+  store<u8>(s, <u8>leading, S_LEADING);
+  store<u8>(s, <u8>trailing, S_TRAILING);
+}
+
+// Decoder end state, read by chunk_open_from.
+let decT: i64 = 0;
+let decV: u64 = 0;
+let decTDelta: i64 = 0;
+let decLeading: u32 = 0;
+let decTrailing: u32 = 0;
+let decPos: u32 = 0;
+
+/** Reads an unsigned varint at bit `pos` into decV (as scratch); returns the new pos or an error. */
+function readUvarint(buf: usize, len: u32, pos: u32): i64 {
+  let x: u64 = 0;
+  let shift: u64 = 0;
+  const end = len << 3;
+  for (let i = 0; i < 10; i++) {
+    if (pos + 8 > end) return ERR_TRUNCATED;
+    const b = getBits32(buf, len, pos, 8);
+    pos += 8;
+    if (b < 0x80) {
+      if (i == 9 && b > 1) return ERR_VARINT;
+      decV = x | (b << shift);
+      return pos;
+    }
+    x |= (b & 0x7f) << shift;
+    shift += 7;
+  }
+  return ERR_VARINT;
+}
+
+/**
+ * Decodes a whole chunk of `len` bytes at `buf`. When `outT` is not 0, writes timestamps (f64 ms)
+ * to `outT` and value bits to `outV`, at most `max` samples. Returns the sample count or an
+ * error; leaves the encoder state after the last sample in the dec* globals.
+ */
+function decode(buf: usize, len: u32, outT: usize, outV: usize, max: u32): i32 {
+  if (len < 2) return ERR_TRUNCATED;
+  const n = (<u32>load<u8>(buf) << 8) | <u32>load<u8>(buf + 1);
+  if (outT != 0 && n > max) return ERR_FULL;
+  const end = len << 3;
+  let pos: u32 = 16;
+  let t: i64 = 0;
+  let v: u64 = 0;
+  let tDelta: i64 = 0;
+  let leading: u32 = 0xff; // 0xff: no XOR window read yet (behaves as 0/0 when reused)
+  let trailing: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    if (i == 0) {
+      const r = readUvarint(buf, len, pos);
+      if (r < 0) return <i32>r;
+      pos = <u32>r;
+      const ux = decV;
+      t = <i64>(ux >>> 1) ^ -<i64>(ux & 1);
+      if (pos + 64 > end) return ERR_TRUNCATED;
+      v = getBits(buf, len, pos, 64);
+      pos += 64;
+    } else {
+      if (i == 1) {
+        const r = readUvarint(buf, len, pos);
+        if (r < 0) return <i32>r;
+        pos = <u32>r;
+        tDelta = <i64>decV;
+      } else {
+        // Up to 4 prefix bits select the delta-of-delta bucket.
+        let sz: u32 = 0;
+        let dod: i64 = 0;
+        let ones: u32 = 0;
+        while (ones < 4) {
+          if (pos + 1 > end) return ERR_TRUNCATED;
+          const bit = getBits32(buf, len, pos, 1);
+          pos++;
+          if (bit == 0) break;
+          ones++;
+        }
+        if (ones == 1) sz = 14;
+        else if (ones == 2) sz = 17;
+        else if (ones == 3) sz = 20;
+        else if (ones == 4) sz = 64;
+        if (sz == 64) {
+          if (pos + 64 > end) return ERR_TRUNCATED;
+          dod = <i64>getBits(buf, len, pos, 64);
+          pos += 64;
+        } else if (sz != 0) {
+          if (pos + sz > end) return ERR_TRUNCATED;
+          let b = getBits32(buf, len, pos, sz);
+          pos += sz;
+          if (b > (<u64>1 << <u64>(sz - 1))) b -= <u64>1 << <u64>sz;
+          dod = <i64>b;
+        }
+        tDelta += dod;
+      }
+      t += tDelta;
+      // XOR value.
+      if (pos + 1 > end) return ERR_TRUNCATED;
+      if (getBits32(buf, len, pos, 1) != 0) {
+        pos++;
+        if (pos + 1 > end) return ERR_TRUNCATED;
+        const fresh = getBits32(buf, len, pos, 1);
+        pos++;
+        let mbits: u32;
+        if (fresh != 0) {
+          if (pos + 11 > end) return ERR_TRUNCATED;
+          const lm = <u32>getBits32(buf, len, pos, 11);
+          pos += 11;
+          leading = lm >>> 6;
+          mbits = lm & 63;
+          if (mbits == 0) mbits = 64;
+          if (leading + mbits > 64) return ERR_VARINT; // corrupt window
+          trailing = 64 - leading - mbits;
+        } else {
+          if (leading == 0xff) {
+            leading = 0; // Prometheus's reader starts from a 0/0 window
+            trailing = 0;
+          }
+          mbits = 64 - leading - trailing;
+        }
+        if (pos + mbits > end) return ERR_TRUNCATED;
+        v ^= getBits(buf, len, pos, mbits) << <u64>trailing;
+        pos += mbits;
+      } else {
+        pos++;
+      }
+    }
+    if (outT != 0) {
+      store<f64>(outT + (<usize>i << 3), <f64>t);
+      store<u64>(outV + (<usize>i << 3), v);
+    }
+  }
+  decT = t;
+  decV = v;
+  decTDelta = tDelta;
+  decLeading = leading;
+  decTrailing = trailing;
+  decPos = pos;
+  return <i32>n;
+}
+
+/** Decodes `len` chunk bytes at `src` into f64 columns at `outT`/`outV` (room for `max`
+ * samples); returns the sample count or an error (ERR_FULL when `max` is too small). */
+export function xor_decode(src: usize, len: u32, outT: usize, outV: usize, max: u32): i32 {
+  return decode(src, len, outT, outV, max);
+}
+
+/** Decodes open chunk `h` into `outT`/`outV` (room for `max` samples). */
+export function chunk_decode(h: u32, outT: usize, outV: usize, max: u32): i32 {
+  const s = liveSlot(h);
+  if (s == 0) return ERR_HANDLE;
+  return decode(<usize>load<u32>(s, S_BUF), (load<u32>(s, S_POS) + 7) >>> 3, outT, outV, max);
+}
+
+/** Opens a chunk from existing chunk bytes (e.g. at start, from KV) so appends continue it as if
+ * all its samples had been appended to this arena. Returns the handle or an error. */
+export function chunk_open_from(src: usize, len: u32): i32 {
+  const n = decode(src, len, 0, 0, 0);
+  if (n < 0) return n;
+  const used = (decPos + 7) >>> 3;
+  const h = newHandle();
+  const s = slotOf(h);
+  initSlot(s, <usize>(used + SAMPLE_ROOM));
+  const buf = <usize>load<u32>(s, S_BUF);
+  memory.copy(buf, src, <usize>used);
+  if ((decPos & 7) != 0) {
+    const last = buf + <usize>(used - 1);
+    store<u8>(last, load<u8>(last) & <u8>(0xff00 >>> (decPos & 7)));
+  }
+  store<u32>(s, decPos, S_POS);
+  store<u32>(s, <u32>n, S_NUM);
+  store<i64>(s, decT, S_T);
+  store<u64>(s, decV, S_V);
+  store<i64>(s, decTDelta, S_TDELTA);
+  store<u8>(s, <u8>decLeading, S_LEADING);
+  store<u8>(s, <u8>decTrailing, S_TRAILING);
+  slotsLive++;
+  return <i32>h;
+}

@@ -1,0 +1,15 @@
+// Entry point of wasm/promenade.wasm: the exports documented in wasm/README.md.
+export {
+  chunk_decode,
+  chunk_free,
+  chunk_info,
+  chunk_open,
+  chunk_open_from,
+  chunks_append,
+  chunks_last,
+  chunks_live,
+  io_reserve,
+  ret_ptr,
+  xor_decode,
+} from "./chunk";
+export { allocFree as alloc_free_bytes, allocHighWater as alloc_high_water, allocInUse as alloc_in_use } from "./alloc";
