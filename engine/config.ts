@@ -24,6 +24,22 @@ export interface Config {
   logLevel: LogLevel;
   /** External base URL of this server (for prometheusEndpoint); derived from requests when empty. */
   publicUrl: string;
+  /** Samples older than this are rejected (AMP: 1 h); 0 disables the check (backfill, tests). */
+  sampleAgeMaxMs: number;
+  /** Out-of-order window (AMP: 600 s). */
+  oooWindowMs: number;
+  /** Per-workspace ingestion rate, samples/s (token bucket refill). */
+  ingestionRate: number;
+  /** Per-workspace ingestion burst, samples (token bucket capacity). */
+  ingestionBurst: number;
+  /** Per-workspace active series limit (0 = none). */
+  activeSeriesMax: number;
+  /** Per-workspace QueryMetrics requests per second (AMP: 300). */
+  queryTps: number;
+  /** Per-workspace series/labels/metadata requests per second (AMP: 10). */
+  metadataTps: number;
+  /** Default query timeout. */
+  queryTimeoutMs: number;
 }
 
 /** A configuration value that cannot be used. */
@@ -124,6 +140,78 @@ export const OPTIONS: readonly Option[] = [
       c.publicUrl = v.replace(/\/+$/, "");
     },
   },
+  {
+    flag: "sample-age-max",
+    env: "PROMENADE_SAMPLE_AGE_MAX",
+    default: "3600",
+    help: "reject samples older than this many seconds (AMP: 3600); 0 disables the check",
+    apply(c, v) {
+      c.sampleAgeMaxMs = nonNegative("sample-age-max", v) * 1000;
+    },
+  },
+  {
+    flag: "ooo-window",
+    env: "PROMENADE_OOO_WINDOW",
+    default: "600",
+    help: "accept out-of-order samples up to this many seconds old (AMP: 600)",
+    apply(c, v) {
+      c.oooWindowMs = nonNegative("ooo-window", v) * 1000;
+    },
+  },
+  {
+    flag: "ingestion-rate",
+    env: "PROMENADE_INGESTION_RATE",
+    default: "1666666",
+    help: "per-workspace ingestion rate in samples/s (token bucket refill)",
+    apply(c, v) {
+      c.ingestionRate = positiveInt("ingestion-rate", v);
+    },
+  },
+  {
+    flag: "ingestion-burst",
+    env: "PROMENADE_INGESTION_BURST",
+    default: "1000000",
+    help: "per-workspace ingestion burst in samples (token bucket capacity)",
+    apply(c, v) {
+      c.ingestionBurst = positiveInt("ingestion-burst", v);
+    },
+  },
+  {
+    flag: "active-series-max",
+    env: "PROMENADE_ACTIVE_SERIES_MAX",
+    default: "50000000",
+    help: "per-workspace active series limit (0 = none)",
+    apply(c, v) {
+      c.activeSeriesMax = nonNegative("active-series-max", v);
+    },
+  },
+  {
+    flag: "query-tps",
+    env: "PROMENADE_QUERY_TPS",
+    default: "300",
+    help: "per-workspace query requests per second (AMP QueryMetrics: 300)",
+    apply(c, v) {
+      c.queryTps = positiveInt("query-tps", v);
+    },
+  },
+  {
+    flag: "metadata-tps",
+    env: "PROMENADE_METADATA_TPS",
+    default: "10",
+    help: "per-workspace series/labels/metadata requests per second (AMP: 10)",
+    apply(c, v) {
+      c.metadataTps = positiveInt("metadata-tps", v);
+    },
+  },
+  {
+    flag: "query-timeout",
+    env: "PROMENADE_QUERY_TIMEOUT",
+    default: "120",
+    help: "default query timeout in seconds",
+    apply(c, v) {
+      c.queryTimeoutMs = positiveInt("query-timeout", v) * 1000;
+    },
+  },
 ];
 
 /** Parses flags (`--name=value` or `--name value`) and environment into a Config. */
@@ -163,6 +251,13 @@ export function usage(): string {
     );
   }
   return lines.join("\n");
+}
+
+function nonNegative(name: string, v: string): number {
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) {
+    throw new ConfigError(`invalid ${name} ${JSON.stringify(v)}: want a non-negative integer`);
+  }
+  return Number(v);
 }
 
 function positiveInt(name: string, v: string): number {

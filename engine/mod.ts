@@ -7,6 +7,8 @@ import { Logger } from "./log.ts";
 import { SelfMetrics } from "./self_metrics.ts";
 import { instrumentKv } from "./kv_instrumented.ts";
 import { WorkspaceStore } from "./control/mod.ts";
+import { Tsdb } from "./storage/mod.ts";
+import { DataPlane } from "./data_plane.ts";
 
 export * as model from "./model/mod.ts";
 export * from "./control/mod.ts";
@@ -15,6 +17,8 @@ export type { Config } from "./config.ts";
 export { logContext, Logger } from "./log.ts";
 export type { LogLevel } from "./log.ts";
 export { SelfMetrics } from "./self_metrics.ts";
+export { type ApiClass, DataPlane, DEFAULT_WORKSPACE, type IngestTarget } from "./data_plane.ts";
+export * from "./prom_api.ts";
 
 /** Options for opening the engine beyond the config (tests use them). */
 export interface OpenOptions {
@@ -33,6 +37,7 @@ export class Service {
     readonly log: Logger,
     readonly metrics: SelfMetrics,
     readonly workspaces: WorkspaceStore,
+    readonly data: DataPlane,
   ) {}
 
   /** True once recovery has finished and requests can be served. */
@@ -43,6 +48,7 @@ export class Service {
   /** Finishes work a previous process left (workspace transitions, deletions); then marks ready. */
   async recover(): Promise<void> {
     await this.workspaces.recover();
+    await this.data.recover();
     this.#ready = true;
     this.log.info("recovery done");
   }
@@ -51,6 +57,7 @@ export class Service {
   async close(): Promise<void> {
     this.#ready = false;
     await this.workspaces.close();
+    await this.data.close();
     this.kv.close();
   }
 }
@@ -64,13 +71,17 @@ export async function openService(config: Config, opts: OpenOptions = {}): Promi
     if (dir !== "") await Deno.mkdir(dir, { recursive: true });
   }
   const kv = instrumentKv(await Deno.openKv(config.dataPath), metrics);
+  let data: DataPlane | undefined;
   const workspaces = new WorkspaceStore(kv, {
     region: config.region,
     accountId: config.accountId,
     workspacesMax: config.workspacesMax,
     log,
     transitionDelayMs: opts.transitionDelayMs,
+    onDeleteData: (id) => data!.deleteData(id),
+    onConfigChange: (id, cfg) => data!.configChanged(id, cfg),
   });
+  data = new DataPlane(await Tsdb.open(kv), workspaces, config, log);
   log.info("kv opened", { path: config.dataPath });
-  return new Service(config, kv, log, metrics, workspaces);
+  return new Service(config, kv, log, metrics, workspaces, data);
 }

@@ -13,8 +13,8 @@ import {
   formatExpr,
   parseExpr,
   PromQLParseError,
-  type QueryResult,
   QueryExecutionError,
+  type QueryResult,
 } from "./promql/mod.ts";
 import type { Expr, VectorSelector } from "./promql/parser/mod.ts";
 import { children } from "./promql/parser/mod.ts";
@@ -101,7 +101,12 @@ export interface QueryRequestOptions {
 export interface QueryOutcome extends QueryResult {
   /** Step timestamps (ms) matching `stats.totalQueryableSamplesPerStep`. */
   stepTimes: number[];
-  timings: { evalTotalTime: number; queryPreparationTime: number; innerEvalTime: number; execTotalTime: number };
+  timings: {
+    evalTotalTime: number;
+    queryPreparationTime: number;
+    innerEvalTime: number;
+    execTotalTime: number;
+  };
 }
 
 /** Earliest and latest representable times, as Prometheus's API defaults (ms). */
@@ -120,7 +125,12 @@ export class QueryApi {
   }
 
   /** `/api/v1/query`. */
-  async instantQuery(target: QueryTarget, expr: string, timeMs: number, opts: QueryRequestOptions = {}): Promise<QueryOutcome> {
+  async instantQuery(
+    target: QueryTarget,
+    expr: string,
+    timeMs: number,
+    opts: QueryRequestOptions = {},
+  ): Promise<QueryOutcome> {
     const querier = this.#countingQuerier(target.querier());
     const started = performance.now();
     const res = await this.promql.instantQuery(querier, expr, timeMs, engineOptions(opts));
@@ -136,7 +146,11 @@ export class QueryApi {
     stepMs: number,
     opts: QueryRequestOptions = {},
   ): Promise<QueryOutcome> {
-    if (endMs < startMs) throw new BadDataError('invalid parameter "end": end timestamp must not be before start time');
+    if (endMs < startMs) {
+      throw new BadDataError(
+        'invalid parameter "end": end timestamp must not be before start time',
+      );
+    }
     if (stepMs <= 0) {
       throw new BadDataError(
         'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer',
@@ -150,7 +164,14 @@ export class QueryApi {
     this.checkRange(startMs, endMs);
     const querier = this.#countingQuerier(target.querier());
     const started = performance.now();
-    const res = await this.promql.rangeQuery(querier, expr, startMs, endMs, stepMs, engineOptions(opts));
+    const res = await this.promql.rangeQuery(
+      querier,
+      expr,
+      startMs,
+      endMs,
+      stepMs,
+      engineOptions(opts),
+    );
     const steps: number[] = [];
     for (let t = startMs; t <= endMs; t += stepMs) steps.push(t);
     return finish(res, steps, started, opts.limit ?? 0);
@@ -161,29 +182,43 @@ export class QueryApi {
     if (startMs <= MIN_TIME_MS || endMs >= MAX_TIME_MS) return; // open-ended metadata queries
     if (endMs - startMs > this.limits.queryRangeMaxMs) {
       throw new BadDataError(
-        `the query time range exceeds the limit (query length: ${goDuration(endMs - startMs)}, limit: ${
-          goDuration(this.limits.queryRangeMaxMs)
-        })`,
+        `the query time range exceeds the limit (query length: ${
+          goDuration(endMs - startMs)
+        }, limit: ${goDuration(this.limits.queryRangeMaxMs)})`,
       );
     }
   }
 
   /** `/api/v1/series`: label sets of series matching any selector with samples in range. */
-  async series(target: QueryTarget, selectors: Matcher[][], startMs: number, endMs: number, limit = 0): Promise<
+  async series(
+    target: QueryTarget,
+    selectors: Matcher[][],
+    startMs: number,
+    endMs: number,
+    limit = 0,
+  ): Promise<
     { series: Labels[]; warnings: string[] }
   > {
     this.checkRange(startMs, endMs);
     const q = target.querier();
     const seen = new Map<string, Labels>();
     for (const ms of selectors) {
-      for (const s of await selectSeries(q, ms, { minT: startMs, maxT: endMs })) seen.set(labelsKey(s), s);
+      for (const s of await selectSeries(q, ms, { minT: startMs, maxT: endMs })) {
+        seen.set(labelsKey(s), s);
+      }
     }
     const all = [...seen.values()].sort(labelsCompare);
     return truncated(all, limit);
   }
 
   /** `/api/v1/labels`. */
-  async labelNames(target: QueryTarget, selectors: Matcher[][], startMs: number, endMs: number, limit = 0): Promise<
+  async labelNames(
+    target: QueryTarget,
+    selectors: Matcher[][],
+    startMs: number,
+    endMs: number,
+    limit = 0,
+  ): Promise<
     { values: string[]; warnings: string[] }
   > {
     this.checkRange(startMs, endMs);
@@ -244,7 +279,9 @@ export class QueryApi {
         const out = await q.select(matchers, hints);
         fetched += out.length;
         if (fetched > max) {
-          throw new QueryExecutionError(`the query hit the max number of series limit (limit: ${max} series)`);
+          throw new QueryExecutionError(
+            `the query hit the max number of series limit (limit: ${max} series)`,
+          );
         }
         return out;
       },
@@ -259,7 +296,9 @@ export function parseQueryParam(expr: string): Expr {
   try {
     return parseExpr(expr);
   } catch (e) {
-    if (e instanceof PromQLParseError) throw new BadDataError(`invalid parameter "query": ${e.message}`);
+    if (e instanceof PromQLParseError) {
+      throw new BadDataError(`invalid parameter "query": ${e.message}`);
+    }
     throw e;
   }
 }
@@ -287,8 +326,14 @@ export function parseSeriesSelector(s: string): Matcher[] {
   return sel.matchers;
 }
 
-async function selectSeries(q: Querier, matchers: Matcher[], hints: SelectHints): Promise<Labels[]> {
-  const withSeries = q as Querier & { series?: (m: readonly Matcher[], h: SelectHints) => Promise<Labels[]> };
+async function selectSeries(
+  q: Querier,
+  matchers: Matcher[],
+  hints: SelectHints,
+): Promise<Labels[]> {
+  const withSeries = q as Querier & {
+    series?: (m: readonly Matcher[], h: SelectHints) => Promise<Labels[]>;
+  };
   if (withSeries.series) return await withSeries.series(matchers, hints);
   const data: SeriesData[] = await q.select(matchers, hints);
   return data.filter((s) => s.t.length > 0 || (s.ht?.length ?? 0) > 0).map((s) => s.labels);
@@ -302,7 +347,12 @@ function engineOptions(o: QueryRequestOptions) {
   return out;
 }
 
-function finish(res: QueryResult, stepTimes: number[], started: number, limit: number): QueryOutcome {
+function finish(
+  res: QueryResult,
+  stepTimes: number[],
+  started: number,
+  limit: number,
+): QueryOutcome {
   const total = (performance.now() - started) / 1000;
   const warnings = [...res.warnings];
   const v = res.value;
@@ -319,12 +369,19 @@ function finish(res: QueryResult, stepTimes: number[], started: number, limit: n
     ...res,
     warnings,
     stepTimes,
-    timings: { evalTotalTime: total, queryPreparationTime: 0, innerEvalTime: total, execTotalTime: total },
+    timings: {
+      evalTotalTime: total,
+      queryPreparationTime: 0,
+      innerEvalTime: total,
+      execTotalTime: total,
+    },
   };
 }
 
 function truncated<T>(all: T[], limit: number): { series: T[]; warnings: string[] } {
-  if (limit > 0 && all.length > limit) return { series: all.slice(0, limit), warnings: ["results truncated due to limit"] };
+  if (limit > 0 && all.length > limit) {
+    return { series: all.slice(0, limit), warnings: ["results truncated due to limit"] };
+  }
   return { series: all, warnings: [] };
 }
 

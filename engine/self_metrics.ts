@@ -163,6 +163,28 @@ export class SelfMetrics {
   readonly kvOps = this.registry.register(
     new Counter("promenade_kv_operations_total", "Deno KV operations by kind.", ["op"]),
   );
+  /** Samples and histogram samples committed by remote write. */
+  readonly ingestedSamples = this.registry.register(
+    new Counter(
+      "promenade_ingested_samples_total",
+      "Samples (float and histogram) committed by remote write.",
+    ),
+  );
+  /** Samples from non-elected HA replicas, acknowledged and dropped. */
+  readonly dedupedSamples = this.registry.register(
+    new Counter(
+      "promenade_ha_deduped_samples_total",
+      "Samples from non-elected HA replicas, dropped.",
+    ),
+  );
+  /** Remote-write requests rejected, by AMP discard reason (or HTTP status). */
+  readonly rejectedWrites = this.registry.register(
+    new Counter(
+      "promenade_rejected_write_requests_total",
+      "Remote-write requests rejected, by reason.",
+      ["reason"],
+    ),
+  );
   /** Deno KV atomic commits that failed their checks. */
   readonly kvCommitConflicts = this.registry.register(
     new Counter(

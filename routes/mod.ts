@@ -4,8 +4,19 @@
  * remote write as they land).
  */
 import { Hono } from "hono";
-import { logContext, type Service } from "../engine/mod.ts";
+import { type Config, logContext, OPTIONS, type Service } from "../engine/mod.ts";
+
+/** The version reported by status/buildinfo. */
+export const VERSION = "0.1.0";
+
+function flagValue(config: Config, flag: string): string {
+  const key = flag.replace(/-([a-z])/g, (_m, ch: string) => ch.toUpperCase()) as keyof Config;
+  const v = config[key];
+  return v === undefined ? "" : String(v);
+}
 import { controlRoutes } from "./control/mod.ts";
+import { promRoutes } from "./prom/mod.ts";
+import { remoteWriteRoutes } from "./prom/remote_write.ts";
 
 /** Per-request values set by the middleware. */
 export type AppEnv = { Variables: { requestId: string } };
@@ -50,6 +61,21 @@ export function buildApp(service: Service): Hono<AppEnv> {
     return await next();
   });
 
+  app.route("/", remoteWriteRoutes(service));
+  app.route(
+    "/",
+    promRoutes({
+      queryApi: service.data.queryApi,
+      queryTarget: (id) => service.data.queryTarget(id),
+      throttle: (id, cls) => service.data.throttle(id, cls),
+      status: {
+        version: VERSION,
+        startTimeMs: Date.now(),
+        flags: Object.fromEntries(OPTIONS.map((o) => [o.flag, flagValue(service.config, o.flag)])),
+        retentionFor: (id) => service.data.retentionFor(id),
+      },
+    }),
+  );
   app.route("/", controlRoutes(service));
 
   app.notFound((c) => c.text("404 page not found\n", 404));

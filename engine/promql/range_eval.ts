@@ -12,11 +12,7 @@ import { execError } from "./context.ts";
 import type { Evaluator } from "./evaluator.ts";
 import { unwrapParens } from "./evaluator.ts";
 import { absentLabels } from "./functions/instant.ts";
-import {
-  RANGE_KERNELS,
-  RangeKernelError,
-  type RangeWindows,
-} from "./functions/range_kernels.ts";
+import { RANGE_KERNELS, RangeKernelError, type RangeWindows } from "./functions/range_kernels.ts";
 import { histogramsWithoutStale, lastLE, withoutStale } from "./selectors.ts";
 import { type Matrix, newSeries } from "./value.ts";
 

@@ -21,14 +21,21 @@ export function astJson(e: Expr): unknown {
         op: e.op,
         lhs: astJson(e.lhs),
         rhs: astJson(e.rhs),
-        matching: m ? { card: m.card, labels: m.matchingLabels, on: m.on, include: m.include } : null,
+        matching: m
+          ? { card: m.card, labels: m.matchingLabels, on: m.on, include: m.include }
+          : null,
         bool: e.returnBool,
       };
     }
     case "Call":
       return {
         type: "call",
-        func: { name: e.func.name, argTypes: e.func.argTypes, variadic: e.func.variadic, returnType: e.func.returnType },
+        func: {
+          name: e.func.name,
+          argTypes: e.func.argTypes,
+          variadic: e.func.variadic,
+          returnType: e.func.returnType,
+        },
         args: e.args.map(astJson),
       };
     case "MatrixSelector": {
@@ -55,7 +62,12 @@ export function astJson(e: Expr): unknown {
     case "VectorSelector":
       return { type: "vectorSelector", ...selectorFields(e) };
     case "DurationExpr":
-      return { type: "durationExpr", op: e.op, lhs: e.lhs ? astJson(e.lhs) : null, rhs: e.rhs ? astJson(e.rhs) : null };
+      return {
+        type: "durationExpr",
+        op: e.op,
+        lhs: e.lhs ? astJson(e.lhs) : null,
+        rhs: e.rhs ? astJson(e.rhs) : null,
+      };
   }
 }
 

@@ -15,12 +15,21 @@ import {
 } from "../../engine/prom_api.ts";
 import { labelsToRecord } from "../../engine/model/mod.ts";
 import { formatFloatF } from "../../engine/promql/format_float.ts";
-import { durationParam, Form, limitParam, matchParam, parseDuration, parseTime, timeParam, wrapParam } from "./params.ts";
+import {
+  durationParam,
+  Form,
+  limitParam,
+  matchParam,
+  parseDuration,
+  parseTime,
+  timeParam,
+  wrapParam,
+} from "./params.ts";
 import { failure, metricJson, queryDataJson, success, ts } from "./respond.ts";
 import { astJson } from "./ast_json.ts";
+import { DEFAULT_WORKSPACE } from "../../engine/mod.ts";
 
-/** API classes with their own per-workspace request rate limits (AMP QueryMetrics vs metadata TPS). */
-export type ApiClass = "query" | "metadata";
+import type { ApiClass } from "../../engine/mod.ts";
 
 /** What the Prometheus API routes need from the service. */
 export interface PromApiDeps {
@@ -38,16 +47,16 @@ export interface PromApiDeps {
   };
 }
 
-/** The built-in workspace behind `/api/v1/...`. */
-export const DEFAULT_WORKSPACE = "default";
-
 /** Routes for both path layouts. */
 export function promRoutes(deps: PromApiDeps): Hono {
   const app = new Hono();
   app.use("/api/v1/*", compress());
   app.use("/workspaces/:workspaceId/api/v1/*", compress());
   app.route("/api/v1", apiV1(deps, () => DEFAULT_WORKSPACE));
-  app.route("/workspaces/:workspaceId/api/v1", apiV1(deps, (c) => c.req.param("workspaceId") ?? ""));
+  app.route(
+    "/workspaces/:workspaceId/api/v1",
+    apiV1(deps, (c) => c.req.param("workspaceId") ?? ""),
+  );
   return app;
 }
 
@@ -57,7 +66,10 @@ function apiV1(deps: PromApiDeps, wsOf: (c: Context) => string): Hono {
   app.onError((err, c) => failure(c, err));
 
   /** Resolves the workspace, applies its rate limit and reads the form. */
-  const begin = async (c: Context, cls: ApiClass): Promise<{ target: QueryTarget; form: Form; ws: string }> => {
+  const begin = async (
+    c: Context,
+    cls: ApiClass,
+  ): Promise<{ target: QueryTarget; form: Form; ws: string }> => {
     const ws = wsOf(c);
     const target = await deps.queryTarget(ws);
     deps.throttle(ws, cls);
@@ -82,7 +94,11 @@ function apiV1(deps: PromApiDeps, wsOf: (c: Context) => string): Hono {
     const { target, form } = await begin(c, "query");
     const start = wrapParam("start", () => parseTime(form.get("start")));
     const end = wrapParam("end", () => parseTime(form.get("end")));
-    if (end < start) throw new BadDataError('invalid parameter "end": end timestamp must not be before start time');
+    if (end < start) {
+      throw new BadDataError(
+        'invalid parameter "end": end timestamp must not be before start time',
+      );
+    }
     const step = wrapParam("step", () => parseDuration(form.get("step")));
     const out = await api.rangeQuery(target, form.get("query"), start, end, step, {
       timeoutMs: durationParam(form, "timeout"),
@@ -169,7 +185,9 @@ function apiV1(deps: PromApiDeps, wsOf: (c: Context) => string): Hono {
     const parts = out.map((s) =>
       `{"seriesLabels":${metricJson(s.seriesLabels)},"exemplars":[${
         s.exemplars.map((e) =>
-          `{"labels":${JSON.stringify(labelsToRecord(e.labels))},"value":"${formatFloatF(e.value)}","timestamp":${ts(e.t)}}`
+          `{"labels":${JSON.stringify(labelsToRecord(e.labels))},"value":"${
+            formatFloatF(e.value)
+          }","timestamp":${ts(e.t)}}`
         ).join(",")
       }]}`
     );
@@ -237,7 +255,10 @@ function apiV1(deps: PromApiDeps, wsOf: (c: Context) => string): Hono {
   });
   app.get("/targets", async (c) => {
     await deps.queryTarget(wsOf(c));
-    return success(c, JSON.stringify({ activeTargets: [], droppedTargets: [], droppedTargetCounts: {} }));
+    return success(
+      c,
+      JSON.stringify({ activeTargets: [], droppedTargets: [], droppedTargetCounts: {} }),
+    );
   });
   app.get("/alertmanagers", async (c) => {
     await deps.queryTarget(wsOf(c));

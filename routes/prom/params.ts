@@ -3,7 +3,12 @@
  * unix seconds), durations (Prometheus duration or float seconds), limits and `match[]`.
  */
 import type { Context } from "hono";
-import { BadDataError, MAX_TIME_MS, MIN_TIME_MS, parseSeriesSelector } from "../../engine/prom_api.ts";
+import {
+  BadDataError,
+  MAX_TIME_MS,
+  MIN_TIME_MS,
+  parseSeriesSelector,
+} from "../../engine/prom_api.ts";
 import type { Matcher } from "../../engine/model/mod.ts";
 import { parseDurationMs } from "../../engine/promql/parser/mod.ts";
 
@@ -29,7 +34,9 @@ export class Form {
     };
     if (c.req.method === "POST") {
       const type = c.req.header("content-type") ?? "";
-      if (type.startsWith("application/x-www-form-urlencoded")) add(new URLSearchParams(await c.req.text()));
+      if (type.startsWith("application/x-www-form-urlencoded")) {
+        add(new URLSearchParams(await c.req.text()));
+      }
     }
     add(new URL(c.req.url).searchParams);
     return new Form(values);
@@ -99,7 +106,9 @@ export function durationParam(form: Form, name: string): number | undefined {
 export function limitParam(form: Form, name: string, dflt: number, allowNegative = false): number {
   const s = form.get(name);
   if (s === "") return dflt;
-  if (!/^[+-]?\d+$/.test(s)) throw new BadDataError(`strconv.Atoi: parsing ${goQuote(s)}: invalid syntax`);
+  if (!/^[+-]?\d+$/.test(s)) {
+    throw new BadDataError(`strconv.Atoi: parsing ${goQuote(s)}: invalid syntax`);
+  }
   const n = Number(s);
   if (n < 0 && !allowNegative) throw new BadDataError(`${name} must be non-negative`);
   return n;

@@ -22,7 +22,14 @@ import {
 import { formatFloatF } from "../../engine/promql/format_float.ts";
 
 /** Prometheus API errorType values. */
-export type ErrorType = "bad_data" | "execution" | "timeout" | "canceled" | "internal" | "unavailable" | "not_found";
+export type ErrorType =
+  | "bad_data"
+  | "execution"
+  | "timeout"
+  | "canceled"
+  | "internal"
+  | "unavailable"
+  | "not_found";
 
 const STATUS: Record<ErrorType, number> = {
   bad_data: 400,
@@ -36,7 +43,10 @@ const STATUS: Record<ErrorType, number> = {
 
 /** The one table from error classes to errorType. */
 export function classify(err: unknown): ErrorType {
-  if (err instanceof BadDataError || err instanceof PromQLParseError || err instanceof QueryTooComplexError) {
+  if (
+    err instanceof BadDataError || err instanceof PromQLParseError ||
+    err instanceof QueryTooComplexError
+  ) {
     return "bad_data";
   }
   if (err instanceof WorkspaceNotFoundError) return "not_found";
@@ -47,7 +57,12 @@ export function classify(err: unknown): ErrorType {
 }
 
 /** Writes `{"status":"success","data":...}` with optional warnings/infos; `dataJson` is pre-encoded. */
-export function success(c: Context, dataJson: string, warnings: string[] = [], infos: string[] = []): Response {
+export function success(
+  c: Context,
+  dataJson: string,
+  warnings: string[] = [],
+  infos: string[] = [],
+): Response {
   let body = `{"status":"success","data":${dataJson}`;
   if (warnings.length > 0) body += `,"warnings":${JSON.stringify(warnings)}`;
   if (infos.length > 0) body += `,"infos":${JSON.stringify(infos)}`;
@@ -64,10 +79,16 @@ export function failure(c: Context, err: unknown): Response {
     });
   }
   const type = classify(err);
-  const message = type === "internal" ? `internal error: ${(err as Error)?.message ?? String(err)}` : (err as Error).message;
-  return c.body(JSON.stringify({ status: "error", errorType: type, error: message }), STATUS[type] as 400, {
-    "content-type": "application/json",
-  });
+  const message = type === "internal"
+    ? `internal error: ${(err as Error)?.message ?? String(err)}`
+    : (err as Error).message;
+  return c.body(
+    JSON.stringify({ status: "error", errorType: type, error: message }),
+    STATUS[type] as 400,
+    {
+      "content-type": "application/json",
+    },
+  );
 }
 
 /** Timestamp in ms as Prometheus's JSON: seconds with a 3-digit millisecond fraction when non-zero. */
@@ -101,7 +122,11 @@ export function histogramJson(h: FloatHistogram): string {
   const buckets: string[] = [];
   const zt = h.zeroThreshold;
   const base = Math.pow(2, Math.pow(2, -h.schema));
-  const spans = (spansArr: { offset: number; length: number }[], counts: number[], negative: boolean) => {
+  const spans = (
+    spansArr: { offset: number; length: number }[],
+    counts: number[],
+    negative: boolean,
+  ) => {
     let idx = 0;
     let k = 0;
     for (const span of spansArr) {
@@ -119,12 +144,18 @@ export function histogramJson(h: FloatHistogram): string {
         }
         if (negative) [lower, upper] = [-upper, -lower];
         const rule = negative ? 1 : 0; // Prometheus: 0 = left-open right-closed, 1 = left-closed right-open
-        buckets.push(`[${rule},"${formatFloatF(lower)}","${formatFloatF(upper)}","${formatFloatF(count)}"]`);
+        buckets.push(
+          `[${rule},"${formatFloatF(lower)}","${formatFloatF(upper)}","${formatFloatF(count)}"]`,
+        );
       }
     }
   };
   spans(h.negativeSpans, h.negativeBuckets, true);
-  if (h.zeroCount > 0) buckets.unshift(`[3,"${formatFloatF(-zt)}","${formatFloatF(zt)}","${formatFloatF(h.zeroCount)}"]`);
+  if (h.zeroCount > 0) {
+    buckets.unshift(
+      `[3,"${formatFloatF(-zt)}","${formatFloatF(zt)}","${formatFloatF(h.zeroCount)}"]`,
+    );
+  }
   spans(h.positiveSpans, h.positiveBuckets, false);
   let s = `{"count":"${formatFloatF(h.count)}","sum":"${formatFloatF(h.sum)}"`;
   if (buckets.length > 0) s += `,"buckets":[${buckets.join(",")}]`;
@@ -175,9 +206,16 @@ export function queryDataJson(out: QueryOutcome, withStats: boolean): string {
   }
   let data = `{"resultType":"${v.type}","result":${result}`;
   if (withStats) {
-    const perStep = out.stats.totalQueryableSamplesPerStep.map((n, i) => `[${ts(out.stepTimes[i])},${n}]`);
-    data += `,"stats":{"timings":${JSON.stringify({ ...out.timings, resultSortTime: 0, execQueueTime: 0 })}` +
-      `,"samples":{"totalQueryableSamplesPerStep":[${perStep.join(",")}],"totalQueryableSamples":${out.stats.totalQueryableSamples}}}`;
+    const perStep = out.stats.totalQueryableSamplesPerStep.map((n, i) =>
+      `[${ts(out.stepTimes[i])},${n}]`
+    );
+    data +=
+      `,"stats":{"timings":${
+        JSON.stringify({ ...out.timings, resultSortTime: 0, execQueueTime: 0 })
+      }` +
+      `,"samples":{"totalQueryableSamplesPerStep":[${
+        perStep.join(",")
+      }],"totalQueryableSamples":${out.stats.totalQueryableSamples}}}`;
   }
   return data + "}";
 }
