@@ -24,6 +24,7 @@ import {
   matrixSortError,
   type ResultValue,
 } from "./compare.ts";
+import { conformanceDoc, loadFailureNotes } from "./report_doc.ts";
 import { type EvalCmd, isFail, isOrdered, type LoadCmd, parseTestFile } from "./test_file.ts";
 
 /** What a query returns, structurally identical to `QueryResult` of engine/promql/mod.ts. */
@@ -71,6 +72,8 @@ export interface EvalOutcome {
 /** Per-file totals and outcomes. */
 export interface FileReport {
   file: string;
+  /** "corpus" for the upstream files, "own" for tests/promql/testdata. */
+  source?: "corpus" | "own";
   passed: number;
   failed: number;
   skipped: number;
@@ -445,14 +448,19 @@ export function formatSummary(reports: readonly FileReport[]): string {
       }  skipped ${String(r.skipped).padStart(4)}${by ? ` (${by})` : ""}`,
     );
   }
-  const t = summarize(reports);
-  const run = t.passed + t.failed;
-  const pct = run === 0 ? 0 : (100 * t.passed) / run;
-  lines.push(
-    `${"total".padEnd(28)} passed ${String(t.passed).padStart(4)}  failed ${
-      String(t.failed).padStart(4)
-    }  skipped ${String(t.skipped).padStart(4)}  (${pct.toFixed(1)}% of run evals)`,
-  );
+  const total = (label: string, rs: readonly FileReport[]) => {
+    const t = summarize(rs);
+    const run = t.passed + t.failed;
+    const pct = run === 0 ? 0 : (100 * t.passed) / run;
+    lines.push(
+      `${label.padEnd(28)} passed ${String(t.passed).padStart(4)}  failed ${
+        String(t.failed).padStart(4)
+      }  skipped ${String(t.skipped).padStart(4)}  (${pct.toFixed(1)}% of run evals)`,
+    );
+  };
+  const corpus = reports.filter((r) => r.source !== "own");
+  if (corpus.length !== reports.length) total("corpus total", corpus);
+  total("total", reports);
   return lines.join("\n");
 }
 
@@ -468,7 +476,9 @@ export async function runFiles(
 ): Promise<FileReport[]> {
   const reports: FileReport[] = [];
   for (const f of files) {
-    reports.push(await runTestText(fileName(f), await Deno.readTextFile(f), engine, opts));
+    const r = await runTestText(fileName(f), await Deno.readTextFile(f), engine, opts);
+    r.source = f.href.startsWith(OWN_TESTDATA_DIR.href) ? "own" : "corpus";
+    reports.push(r);
   }
   return reports;
 }
@@ -520,8 +530,8 @@ async function main(args: string[]): Promise<number> {
     console.log(`wrote ${BASELINE_FILE.pathname}`);
   }
   if (writeDoc && corpus) {
-    const { conformanceDoc, loadFailureNotes } = await import("./report_doc.ts");
     const doc = conformanceDoc(reports, await loadFailureNotes(), new Date().toISOString());
+    await Deno.mkdir(new URL("./", DOC_FILE), { recursive: true });
     await Deno.writeTextFile(DOC_FILE, doc);
     console.log(`wrote ${DOC_FILE.pathname}`);
   }
