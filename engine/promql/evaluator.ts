@@ -642,9 +642,12 @@ function formatG(f: number): string {
   return String(f);
 }
 
-/** True when `s` is a valid (UTF-8) label name: non-empty valid text. */
+/**
+ * True when `s` is a valid (UTF-8) label name: non-empty valid text. The parser turns invalid
+ * UTF-8 bytes in string literals into U+FFFD, so that character counts as invalid here.
+ */
 export function isValidLabelName(s: string): boolean {
-  return s.length > 0 && s.isWellFormed();
+  return s.length > 0 && s.isWellFormed() && !s.includes("\uFFFD");
 }
 
 /** Expands `$1`, `${1}`, `$name`, `${name}` and `$$` in a label_replace replacement (Go rules). */
