@@ -61,7 +61,8 @@ export function conformanceDoc(
   out.push("");
   out.push(
     "Flags: `--verbose` prints each failing eval as written plus what the engine returned; " +
-      "`--no-range-check` turns off the range-mode re-check (FORMAT.md 6.2). Bare file names are " +
+      "`--no-range-check` / `--no-at-check` turn off the extra checks of FORMAT.md section 6. " +
+      "Bare file names are " +
       "looked up in the corpus, then in tests/promql/testdata/. When the corpus directory is " +
       'missing the test prints "skipped: conformance corpus not found" and is ignored.',
   );
