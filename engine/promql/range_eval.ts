@@ -20,6 +20,7 @@ import {
 } from "./functions/range_kernels.ts";
 import { histogramsWithoutStale, lastLE, withoutStale } from "./selectors.ts";
 import { type Matrix, newSeries } from "./value.ts";
+import { rangeWithHistograms } from "./range_histogram.ts";
 
 const ANCHORED_SAFE = ["changes", "delta", "increase", "rate", "resets"];
 const SMOOTHED_SAFE = ["delta", "increase", "rate"];
@@ -146,6 +147,12 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
     if (ev.topLevel) countWindowStats(ev, s, w);
     if (s.h.length > 0 && HISTOGRAM_AWARE.has(name)) {
       histogramAware(ev, name, s, w, series);
+    } else if (s.h.length > 0 && !isAbsent) {
+      rangeWithHistograms(
+        { name, ctx, arg: e.args[mi], w, params, kernel, ts: (k) => ev.ts(k) },
+        s,
+        series,
+      );
     } else if (isAbsent) {
       windowsPresent(s, w, present);
       for (let k = 0; k < steps; k++) {
