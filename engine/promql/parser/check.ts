@@ -44,6 +44,54 @@ export function checkAst(e: Expr, input: string, errors: ParseErrorDetail[]): Va
     return { start, end };
   };
 
+  const checkBinary = (b: BinaryExpr, lt: ValueType, rt: ValueType): void => {
+    const cmp = COMPARISON.has(b.op);
+    const setOp = SET_OPS.has(b.op);
+    const vm = b.vectorMatching!;
+    if (b.returnBool && !cmp) {
+      err(opRange(b), "bool modifier can only be used on comparison operators");
+    }
+    if (cmp && !b.returnBool && lt === "scalar" && rt === "scalar") {
+      err(opRange(b), "comparisons between scalars must use BOOL modifier");
+    }
+    if (setOp && vm.card === "one-to-one") vm.card = "many-to-many";
+    if (vm.on) {
+      for (const l1 of vm.matchingLabels) {
+        for (const l2 of vm.include) {
+          if (l1 === l2) {
+            err(
+              opRange(b),
+              `label ${goQuote(l1)} must not occur in ON and GROUP clause at once`,
+            );
+          }
+        }
+      }
+    }
+    if (lt !== "scalar" && lt !== "vector") {
+      err(b.lhs.pos, "binary expression must contain only scalar and instant vector types");
+    }
+    if (rt !== "scalar" && rt !== "vector") {
+      err(b.rhs.pos, "binary expression must contain only scalar and instant vector types");
+    }
+    const hasFill = vm.fillValues.lhs !== undefined || vm.fillValues.rhs !== undefined;
+    if (lt !== "vector" || rt !== "vector") {
+      if (vm.matchingLabels.length > 0) {
+        err(b.pos, "vector matching only allowed between instant vectors");
+      }
+      if (hasFill) err(b.pos, "filling in missing series only allowed between instant vectors");
+      delete b.vectorMatching;
+    } else if (setOp) {
+      if (vm.card === "one-to-many" || vm.card === "many-to-one") {
+        err(b.pos, `no grouping allowed for ${goQuote(b.op)} operation`);
+      }
+      if (vm.card !== "many-to-many") err(b.pos, "set operations must always be many-to-many");
+      if (hasFill) err(b.pos, "filling in missing series not allowed for set operators");
+    }
+    if ((lt === "scalar" || rt === "scalar") && setOp) {
+      err(b.pos, `set operator ${goQuote(b.op)} not allowed in binary scalar expression`);
+    }
+  };
+
   const check = (n: Expr): ValueType => {
     const typ = n.valueType;
     switch (n.kind) {
@@ -59,52 +107,19 @@ export function checkAst(e: Expr, input: string, errors: ParseErrorDetail[]): Va
         break;
 
       case "BinaryExpr": {
-        const lt = check(n.lhs);
-        const rt = check(n.rhs);
-        const cmp = COMPARISON.has(n.op);
-        const setOp = SET_OPS.has(n.op);
-        const vm = n.vectorMatching!;
-        if (n.returnBool && !cmp) {
-          err(opRange(n), "bool modifier can only be used on comparison operators");
+        // Walk the left spine iteratively: long chains (a + b + c + ...) must not exhaust the stack.
+        const spine: BinaryExpr[] = [];
+        let cur: Expr = n;
+        while (cur.kind === "BinaryExpr") {
+          spine.push(cur);
+          cur = cur.lhs;
         }
-        if (cmp && !n.returnBool && lt === "scalar" && rt === "scalar") {
-          err(opRange(n), "comparisons between scalars must use BOOL modifier");
-        }
-        if (setOp && vm.card === "one-to-one") vm.card = "many-to-many";
-        if (vm.on) {
-          for (const l1 of vm.matchingLabels) {
-            for (const l2 of vm.include) {
-              if (l1 === l2) {
-                err(
-                  opRange(n),
-                  `label ${goQuote(l1)} must not occur in ON and GROUP clause at once`,
-                );
-              }
-            }
-          }
-        }
-        if (lt !== "scalar" && lt !== "vector") {
-          err(n.lhs.pos, "binary expression must contain only scalar and instant vector types");
-        }
-        if (rt !== "scalar" && rt !== "vector") {
-          err(n.rhs.pos, "binary expression must contain only scalar and instant vector types");
-        }
-        const hasFill = vm.fillValues.lhs !== undefined || vm.fillValues.rhs !== undefined;
-        if (lt !== "vector" || rt !== "vector") {
-          if (vm.matchingLabels.length > 0) {
-            err(n.pos, "vector matching only allowed between instant vectors");
-          }
-          if (hasFill) err(n.pos, "filling in missing series only allowed between instant vectors");
-          delete n.vectorMatching;
-        } else if (setOp) {
-          if (vm.card === "one-to-many" || vm.card === "many-to-one") {
-            err(n.pos, `no grouping allowed for ${goQuote(n.op)} operation`);
-          }
-          if (vm.card !== "many-to-many") err(n.pos, "set operations must always be many-to-many");
-          if (hasFill) err(n.pos, "filling in missing series not allowed for set operators");
-        }
-        if ((lt === "scalar" || rt === "scalar") && setOp) {
-          err(n.pos, `set operator ${goQuote(n.op)} not allowed in binary scalar expression`);
+        let lt = check(cur);
+        for (let i = spine.length - 1; i >= 0; i--) {
+          const b = spine[i];
+          const rt = check(b.rhs);
+          checkBinary(b, lt, rt);
+          lt = b.valueType;
         }
         break;
       }

@@ -587,3 +587,20 @@ Deno.test("parseExpr() reports absurd nesting as a parse error", () => {
   const ok = "(".repeat(200) + "1" + ")".repeat(200);
   assertEquals(parseExpr(ok).valueType, "scalar");
 });
+
+Deno.test("long operator chains parse, type-check and print without deep recursion", () => {
+  const q = "x" + " + x".repeat(20_000);
+  assertEquals(formatExpr(parseExpr(q)), q);
+  // Every empty selector of a long chain is reported, in source order, as Prometheus does.
+  const bad = "(" + "-{}-1".repeat(2000) + ")" + "[1m:]".repeat(100);
+  const e = parseError(bad);
+  assertEquals(e.errors.length, 2000 + 99);
+  assertEquals(e.errors[0], {
+    pos: { start: 2, end: 4 },
+    err: "vector selector must contain at least one non-empty matcher",
+  });
+  assertEquals(
+    e.errors[2000].err,
+    "subquery is only allowed on instant vector, got matrix instead",
+  );
+});

@@ -49,19 +49,16 @@ export function convertPositions(
   if (!map) return x;
   if (Array.isArray(x)) return x.map((e) => ({ pos: conv(map, e.pos), err: e.err }));
   const seen = new Set<Expr>();
-  const visit = (e: Expr | DurationExpr | undefined): void => {
-    if (!e || seen.has(e)) return;
+  const stack: (Expr | DurationExpr | undefined)[] = [x];
+  while (stack.length > 0) {
+    const e = stack.pop();
+    if (!e || seen.has(e)) continue;
     seen.add(e);
     e.pos = conv(map, e.pos);
-    if (e.kind === "VectorSelector") visit(e.offsetExpr);
-    if (e.kind === "MatrixSelector") visit(e.rangeExpr);
-    if (e.kind === "SubqueryExpr") {
-      visit(e.rangeExpr);
-      visit(e.stepExpr);
-      visit(e.offsetExpr);
-    }
-    for (const c of children(e)) visit(c);
-  };
-  visit(x);
+    if (e.kind === "VectorSelector") stack.push(e.offsetExpr);
+    if (e.kind === "MatrixSelector") stack.push(e.rangeExpr);
+    if (e.kind === "SubqueryExpr") stack.push(e.rangeExpr, e.stepExpr, e.offsetExpr);
+    stack.push(...children(e));
+  }
   return x;
 }

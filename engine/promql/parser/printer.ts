@@ -39,10 +39,21 @@ export function formatExpr(expr: Expr): string {
       const param = expr.param ? formatExpr(expr.param) + ", " : "";
       return `${aggOpString(expr)}(${param}${formatExpr(expr.expr)})`;
     }
-    case "BinaryExpr":
-      return `${formatExpr(expr.lhs)} ${expr.op}${expr.returnBool ? " bool" : ""}${
-        matchingString(expr)
-      } ${formatExpr(expr.rhs)}`;
+    case "BinaryExpr": {
+      // Iterate over the left spine so that long chains (a + b + c + ...) do not recurse deeply.
+      const spine: BinaryExpr[] = [];
+      let cur: Expr = expr;
+      while (cur.kind === "BinaryExpr") {
+        spine.push(cur);
+        cur = cur.lhs;
+      }
+      let s = formatExpr(cur);
+      for (let i = spine.length - 1; i >= 0; i--) {
+        const b = spine[i];
+        s += ` ${b.op}${b.returnBool ? " bool" : ""}${matchingString(b)} ${formatExpr(b.rhs)}`;
+      }
+      return s;
+    }
     case "Call":
       return `${expr.func.name}(${expr.args.map(formatExpr).join(", ")})`;
     case "ParenExpr":
@@ -194,7 +205,13 @@ export interface PrettifyOptions {
 export function prettifyExpr(expr: Expr, opts: PrettifyOptions = {}): string {
   const max = opts.lineBytesMax ?? MAX_LINE_BYTES;
   const pretty = (e: Expr, level: number): string => prettyNode(e, level, max, pretty);
-  return pretty(expr, 0);
+  try {
+    return pretty(expr, 0);
+  } catch (e) {
+    // Pathologically deep trees exhaust the stack here; the one-line form is still exact.
+    if (e instanceof RangeError) return formatExpr(expr);
+    throw e;
+  }
 }
 
 function prettyNode(
