@@ -46,7 +46,8 @@ export class Matcher {
 
 /**
  * Compiles an RE2-style pattern to an anchored JS RegExp. Translates the RE2 forms JS lacks:
- * leading inline flags `(?i)`/`(?s)`, `(?P<name>`, POSIX classes `[[:alpha:]]`, `\z`, `\Q...\E`.
+ * leading inline flags `(?i)`/`(?s)`, inline flags inside the pattern (`a((?i)b)` becomes the JS
+ * modifier group `a((?i:b))`), `(?P<name>`, POSIX classes `[[:alpha:]]`, `\z`, `\Q...\E`.
  */
 export function compileAnchoredRegex(pattern: string): RegExp {
   let src = pattern;
@@ -61,6 +62,7 @@ export function compileAnchoredRegex(pattern: string): RegExp {
     (_m, lit: string) => lit.replace(/[\\^$.|?*+()[\]{}]/g, "\\$&"),
   );
   src = src.replace(/\(\?P</g, "(?<");
+  src = scopeInlineFlags(src);
   src = src.replace(/\\z/g, "(?![\\s\\S])");
   src = src.replace(
     /\[:(\^?)(alnum|alpha|ascii|blank|cntrl|digit|graph|lower|print|punct|space|upper|word|xdigit):\]/g,
@@ -71,6 +73,62 @@ export function compileAnchoredRegex(pattern: string): RegExp {
   } catch (e) {
     throw new RegexSyntaxError(`error parsing regexp: ${(e as Error).message}: \`${pattern}\``);
   }
+}
+
+/**
+ * Rewrites RE2 inline flag groups `(?flags)` that are not at the start into JS modifier groups
+ * `(?flags:...)` closed where the enclosing group closes (RE2 applies them to the rest of it).
+ * `U` (ungreedy) has no JS equivalent and is dropped.
+ */
+function scopeInlineFlags(src: string): string {
+  if (!src.includes("(?")) return src;
+  let out = "";
+  const pending: number[] = [0]; // extra ")" to emit when the group at each depth closes
+  let inClass = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === "\\") {
+      out += src.slice(i, i + 2);
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === "]") inClass = false;
+      out += c;
+      continue;
+    }
+    if (c === "[") {
+      inClass = true;
+      out += c;
+      if (src[i + 1] === "^") out += src[++i];
+      if (src[i + 1] === "]") out += src[++i];
+      continue;
+    }
+    if (c === "(") {
+      const m = /^\(\?([imsU]*)(?:-([imsU]*))?\)/.exec(src.slice(i));
+      if (m && (m[1] || m[2])) {
+        const on = m[1].replace(/U/g, "");
+        const off = (m[2] ?? "").replace(/U/g, "");
+        if (on || off) {
+          out += `(?${on}${off ? "-" + off : ""}:`;
+          pending[pending.length - 1]++;
+        }
+        i += m[0].length - 1;
+        continue;
+      }
+      pending.push(0);
+      out += c;
+      continue;
+    }
+    if (c === ")") {
+      out += ")".repeat(pending.pop() ?? 0);
+      if (pending.length === 0) pending.push(0);
+      out += c;
+      continue;
+    }
+    out += c;
+  }
+  return out + ")".repeat(pending.reduce((a, b) => a + b, 0));
 }
 
 const POSIX: Record<string, string> = {

@@ -14,7 +14,9 @@ export const STALE_NAN: number = (() => {
 export function isStaleNaN(v: number): boolean {
   if (v === v) return false;
   f64[0] = v;
-  return u32[0] === 2 && u32[1] === 0x7ff00000;
+  // The marker is a signalling NaN; optimised code may quiet it (set bit 51) on the way, so
+  // accept the quieted form with the same payload too.
+  return u32[0] === 2 && (u32[1] & 0xfff7ffff) === 0x7ff00000;
 }
 
 /** One float sample. */

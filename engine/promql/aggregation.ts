@@ -9,7 +9,12 @@ import type { AggregateOp, PosRange } from "./parser/mod.ts";
 import type { Annotations } from "./annotations.ts";
 import { ANNO } from "./annotations.ts";
 import { floatLess, quantileOf } from "./functions/quantile.ts";
-import { histogramAdd, histogramMul, IncompatibleSchemaError } from "./histogram_ops.ts";
+import {
+  histogramAdd,
+  histogramDiv,
+  histogramMul,
+  IncompatibleSchemaError,
+} from "./histogram_ops.ts";
 import type { Sample, Vector } from "./value.ts";
 
 /** Kahan-Babuska-Neumaier increment: returns [sum, compensation]. */
@@ -50,6 +55,8 @@ interface Group {
   incrementalMean: boolean;
   values: number[];
   dropName: boolean;
+  resetSeen: boolean;
+  notResetSeen: boolean;
 }
 
 /** Per-node aggregation state: the input-series-to-group mapping is computed once. */
@@ -86,6 +93,8 @@ export class Aggregator {
         incrementalMean: false,
         values: [],
         dropName: false,
+        resetSeen: false,
+        notResetSeen: false,
       };
       this.#groups.set(key, g);
     }
@@ -93,8 +102,11 @@ export class Aggregator {
     return g;
   }
 
+  readonly #flags = { counterResetCollision: false, nhcbBoundsReconciled: false };
+
   /** Aggregates one step (sum, avg, count, group, min, max, stddev, stdvar, quantile). */
   step(vec: Vector, q: number): Vector {
+    this.#flags.nhcbBoundsReconciled = false;
     const op = this.op;
     const order: Group[] = [];
     for (const g of this.#groups.values()) g.seen = false;
@@ -115,6 +127,8 @@ export class Aggregator {
         g.incrementalMean = false;
         g.values = [];
         g.dropName = s.dropName;
+        g.resetSeen = h?.counterResetHint === "reset";
+        g.notResetSeen = h?.counterResetHint === "not_reset";
         switch (op) {
           case "sum":
           case "avg":
@@ -161,8 +175,10 @@ export class Aggregator {
           if (h) {
             g.hasHistogram = true;
             if (g.h) {
+              if (h.counterResetHint === "reset") g.resetSeen = true;
+              if (h.counterResetHint === "not_reset") g.notResetSeen = true;
               try {
-                g.h = histogramAdd(g.h, h);
+                g.h = histogramAdd(g.h, h, this.#flags);
               } catch (e) {
                 if (!(e instanceof IncompatibleSchemaError)) throw e;
                 g.incompatible = true;
@@ -184,11 +200,19 @@ export class Aggregator {
           if (h) {
             g.hasHistogram = true;
             if (g.h) {
+              if (h.counterResetHint === "reset") g.resetSeen = true;
+              if (h.counterResetHint === "not_reset") g.notResetSeen = true;
               try {
-                g.h = histogramAdd(g.h, h);
+                g.h = histogramAdd(g.h, h, this.#flags);
               } catch (e) {
                 if (!(e instanceof IncompatibleSchemaError)) throw e;
                 g.incompatible = true;
+                this.annos.warn(
+                  `vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${
+                    JSON.stringify(nameOf(s.metric))
+                  }`,
+                  this.exprPos,
+                );
               }
             }
           } else {
@@ -251,6 +275,9 @@ export class Aggregator {
           throw new Error(`BUG: unexpected aggregation ${op}`);
       }
     }
+    if (this.#flags.nhcbBoundsReconciled) {
+      this.annos.info("mismatched custom buckets were reconciled during aggregation", this.exprPos);
+    }
     const out: Vector = [];
     for (const g of order) {
       if (!g.seen) continue;
@@ -263,7 +290,7 @@ export class Aggregator {
             continue;
           }
           if (g.incompatible) continue;
-          if (g.hasHistogram) h = histogramMul(g.h!, 1 / g.count);
+          if (g.hasHistogram) h = histogramDiv(g.h!, g.count);
           else if (g.incrementalMean) f = g.mean + g.c;
           else f = g.f / g.count + g.c / g.count;
           break;
@@ -288,6 +315,9 @@ export class Aggregator {
           if (g.hasHistogram) h = g.h;
           else f = g.f + g.c;
           break;
+      }
+      if (g.resetSeen && g.notResetSeen && (op === "sum" || op === "avg")) {
+        this.annos.warn("conflicting counter resets during histogram aggregation", this.exprPos);
       }
       out.push({ metric: g.labels, t: 0, f, h, dropName: g.dropName });
     }

@@ -154,7 +154,7 @@ export const ANNO = {
   incompatibleTypesInBinOp: (lhs: string, op: string, rhs: string) =>
     `incompatible sample types encountered for binary operator ${goQuote(op)}: ${lhs} ${op} ${rhs}`,
   histogramIgnoredInAgg: (agg: string) => `ignored histogram in ${agg} aggregation`,
-  histogramIgnoredInMixedRange: (metricName: string) =>
+  histogramIgnoredInMixedRangeInfo: (metricName: string) =>
     `ignored histograms in a range containing both floats and histograms for metric name ${
       goQuote(metricName)
     }`,

@@ -12,11 +12,14 @@ import { execError } from "./context.ts";
 import type { Sample, Vector } from "./value.ts";
 import {
   histogramAdd,
+  histogramDiv,
   histogramEquals,
   histogramMul,
+  type HistogramOpFlags,
   histogramSub,
   IncompatibleSchemaError,
 } from "./histogram_ops.ts";
+import { collision, mismatchedCustom } from "./range_histogram.ts";
 
 /** Labels that the engine drops together with the metric name. */
 export const METADATA_LABELS: ReadonlySet<string> = new Set([METRIC_NAME, "__type__", "__unit__"]);
@@ -122,15 +125,25 @@ function elemBinop(
     }
     if (hl && !hr) {
       if (op === "*") return { f: 0, h: histogramMul(hl, r), keep: true };
-      if (op === "/") return { f: 0, h: histogramMul(hl, 1 / r), keep: true };
+      if (op === "/") return { f: 0, h: histogramDiv(hl, r), keep: true };
       return incompatible("histogram", "float");
     }
+    const flags: HistogramOpFlags = { counterResetCollision: false, nhcbBoundsReconciled: false };
+    const opName = op === "+" ? "addition" : "subtraction";
+    const report = () => {
+      if (flags.counterResetCollision) annos.warn(collision(opName), pos);
+      if (flags.nhcbBoundsReconciled) annos.info(mismatchedCustom(opName), pos);
+    };
     switch (op) {
-      case "+":
-        return { f: 0, h: histogramAdd(hl!, hr!), keep: true };
+      case "+": {
+        const h = histogramAdd(hl!, hr!, flags);
+        report();
+        return { f: 0, h, keep: true };
+      }
       case "-": {
-        const h = histogramSub(hl!, hr!);
+        const h = histogramSub(hl!, hr!, flags);
         h.counterResetHint = "gauge";
+        report();
         return { f: 0, h, keep: true };
       }
       case "==":

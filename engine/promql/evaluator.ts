@@ -448,7 +448,7 @@ export class Evaluator {
 
   labelReplace(e: Call): Matrix {
     const str = (i: number) => {
-      const a = e.args[i];
+      const a = unwrapParens(e.args[i]);
       return a.kind === "StringLiteral" ? a.value : "";
     };
     const dst = str(1), repl = str(2), src = str(3), regexStr = str(4);
@@ -475,7 +475,7 @@ export class Evaluator {
 
   labelJoin(e: Call): Matrix {
     const str = (i: number) => {
-      const a = e.args[i];
+      const a = unwrapParens(e.args[i]);
       return a.kind === "StringLiteral" ? a.value : "";
     };
     const dst = str(1), sep = str(2);
@@ -505,7 +505,7 @@ export class Evaluator {
     const grouping = [...e.grouping].sort();
     const op = e.op;
     if (op === "count_values") {
-      const p = e.param!;
+      const p = unwrapParens(e.param!);
       const label = p.kind === "StringLiteral" ? p.value : "";
       if (!isValidLabelName(label)) execError(`invalid label name ${JSON.stringify(label)}`);
       const m = this.evalMatrix(e.expr);
@@ -642,9 +642,12 @@ function formatG(f: number): string {
   return String(f);
 }
 
-/** True when `s` is a valid (UTF-8) label name: non-empty valid text. */
+/**
+ * True when `s` is a valid (UTF-8) label name: non-empty valid text. The parser turns invalid
+ * UTF-8 bytes in string literals into U+FFFD, so that character counts as invalid here.
+ */
 export function isValidLabelName(s: string): boolean {
-  return s.length > 0 && s.isWellFormed();
+  return s.length > 0 && s.isWellFormed() && !s.includes("\uFFFD");
 }
 
 /** Expands `$1`, `${1}`, `$name`, `${name}` and `$$` in a label_replace replacement (Go rules). */

@@ -1,42 +1,55 @@
 /**
- * Native (float) histogram arithmetic used by operators and aggregations: add, subtract, scale,
- * equality. Exponential schemas are reconciled to the coarser schema; custom-bucket histograms
- * must share their bounds. A simplified version of Prometheus's model/histogram float code.
+ * Native (float) histogram arithmetic for PromQL: add/subtract with schema reduction and zero
+ * bucket reconciliation, custom-bucket (NHCB) bound intersection, scaling, counter-reset
+ * detection and counter-reset hint merging. Semantics follow Prometheus's
+ * model/histogram/float_histogram.go; the code works on index->count maps and is our own.
  */
-import type { BucketSpan, FloatHistogram } from "../model/mod.ts";
+import type { BucketSpan, CounterResetHint, FloatHistogram } from "../model/mod.ts";
 
 /** Mixing exponential and custom-bucket histograms. */
 export class IncompatibleSchemaError extends Error {
   override name = "IncompatibleSchemaError";
 }
 
-function toMap(spans: BucketSpan[], buckets: number[], delta: number): Map<number, number> {
-  const m = new Map<number, number>();
+/** Schema number of custom-bucket histograms. */
+export const CUSTOM_BUCKETS_SCHEMA = -53;
+
+/** True for NHCB histograms. */
+export function usesCustomBuckets(h: FloatHistogram): boolean {
+  return h.schema === CUSTOM_BUCKETS_SCHEMA;
+}
+
+/** Bucket index -> count, ascending by index when iterated after `sortedEntries`. */
+type Buckets = Map<number, number>;
+
+function toMap(spans: readonly BucketSpan[], buckets: readonly number[]): Buckets {
+  const m: Buckets = new Map();
   let idx = 0, bi = 0;
   for (const sp of spans) {
     idx += sp.offset;
     for (let j = 0; j < sp.length; j++) {
-      const target = delta > 0 ? Math.floor((idx - 1) / (1 << delta)) + 1 : idx;
-      m.set(target, (m.get(target) ?? 0) + (buckets[bi++] ?? 0));
+      const c = buckets[bi++] ?? 0;
+      m.set(idx, (m.get(idx) ?? 0) + c);
       idx++;
     }
   }
   return m;
 }
 
-function fromMap(m: Map<number, number>): { spans: BucketSpan[]; buckets: number[] } {
-  const idxs = [...m.keys()].sort((a, b) => a - b);
+function sortedEntries(m: Buckets): [number, number][] {
+  return [...m.entries()].sort((a, b) => a[0] - b[0]);
+}
+
+/** Spans and buckets of a map, dropping empty buckets (Compact(0)). */
+function fromMap(m: Buckets): { spans: BucketSpan[]; buckets: number[] } {
   const spans: BucketSpan[] = [];
   const buckets: number[] = [];
   let prev = 0;
   let first = true;
-  for (const i of idxs) {
-    const c = m.get(i)!;
-    if (!first && i === prev + 1) {
-      spans[spans.length - 1].length++;
-    } else {
-      spans.push({ offset: first ? i : i - prev - 1, length: 1 });
-    }
+  for (const [i, c] of sortedEntries(m)) {
+    if (c === 0) continue;
+    if (!first && i === prev + 1) spans[spans.length - 1].length++;
+    else spans.push({ offset: first ? i : i - prev - 1, length: 1 });
     buckets.push(c);
     prev = i;
     first = false;
@@ -44,49 +57,247 @@ function fromMap(m: Map<number, number>): { spans: BucketSpan[]; buckets: number
   return { spans, buckets };
 }
 
-function combine(a: FloatHistogram, b: FloatHistogram, sign: 1 | -1): FloatHistogram {
-  const aCustom = a.schema === -53, bCustom = b.schema === -53;
-  if (aCustom !== bCustom) throw new IncompatibleSchemaError("incompatible schema");
-  if (aCustom) {
-    const ca = a.customValues ?? [], cb = b.customValues ?? [];
-    if (ca.length !== cb.length || ca.some((v, i) => v !== cb[i])) {
-      throw new IncompatibleSchemaError("incompatible custom buckets");
-    }
-  }
-  const schema = Math.min(a.schema, b.schema);
-  const pa = toMap(a.positiveSpans, a.positiveBuckets, a.schema - schema);
-  const pb = toMap(b.positiveSpans, b.positiveBuckets, b.schema - schema);
-  const na = toMap(a.negativeSpans, a.negativeBuckets, a.schema - schema);
-  const nb = toMap(b.negativeSpans, b.negativeBuckets, b.schema - schema);
-  for (const [k, v] of pb) pa.set(k, (pa.get(k) ?? 0) + sign * v);
-  for (const [k, v] of nb) na.set(k, (na.get(k) ?? 0) + sign * v);
-  const p = fromMap(pa), n = fromMap(na);
+/** Working form of a histogram. */
+interface H {
+  schema: number;
+  zeroThreshold: number;
+  zeroCount: number;
+  count: number;
+  sum: number;
+  pos: Buckets;
+  neg: Buckets;
+  customValues: number[] | undefined;
+  hint: CounterResetHint;
+}
+
+function open(h: FloatHistogram): H {
   return {
-    schema,
-    zeroThreshold: Math.max(a.zeroThreshold, b.zeroThreshold),
-    zeroCount: a.zeroCount + sign * b.zeroCount,
-    count: a.count + sign * b.count,
-    sum: a.sum + sign * b.sum,
+    schema: h.schema,
+    zeroThreshold: h.zeroThreshold,
+    zeroCount: h.zeroCount,
+    count: h.count,
+    sum: h.sum,
+    pos: toMap(h.positiveSpans, h.positiveBuckets),
+    neg: toMap(h.negativeSpans, h.negativeBuckets),
+    customValues: h.customValues ? [...h.customValues] : undefined,
+    hint: h.counterResetHint,
+  };
+}
+
+function close(h: H): FloatHistogram {
+  const p = fromMap(h.pos), n = fromMap(h.neg);
+  const out: FloatHistogram = {
+    schema: h.schema,
+    zeroThreshold: h.zeroThreshold,
+    zeroCount: h.zeroCount,
+    count: h.count,
+    sum: h.sum,
     positiveSpans: p.spans,
     positiveBuckets: p.buckets,
     negativeSpans: n.spans,
     negativeBuckets: n.buckets,
-    customValues: a.customValues ? [...a.customValues] : undefined,
-    counterResetHint: "unknown",
+    counterResetHint: h.hint,
   };
+  if (h.customValues) out.customValues = h.customValues;
+  return out;
+}
+
+/** Upper bound of exponential bucket `idx` at `schema`. */
+export function bucketUpper(idx: number, schema: number): number {
+  if (schema < 0) return Math.pow(2, idx * Math.pow(2, -schema));
+  return Math.pow(2, idx / Math.pow(2, schema));
+}
+
+function targetIdx(idx: number, from: number, to: number): number {
+  return Math.floor((idx - 1) / Math.pow(2, from - to)) + 1;
+}
+
+function reduce(m: Buckets, from: number, to: number): Buckets {
+  if (from === to) return m;
+  const out: Buckets = new Map();
+  for (const [i, c] of m) {
+    const t = targetIdx(i, from, to);
+    out.set(t, (out.get(t) ?? 0) + c);
+  }
+  return out;
+}
+
+/** Zero count and threshold when widening the zero bucket to at least `larger`. */
+function zeroCountForLargerThreshold(h: H, larger: number): [number, number] {
+  if (larger === h.zeroThreshold) return [h.zeroCount, larger];
+  for (;;) {
+    let zc = h.zeroCount;
+    let restart = false;
+    for (const [i, c] of sortedEntries(h.pos)) {
+      const lower = bucketUpper(i - 1, h.schema), upper = bucketUpper(i, h.schema);
+      if (lower >= larger) break;
+      zc += c;
+      if (upper > larger) {
+        if (c !== 0) larger = upper;
+        break;
+      }
+    }
+    for (const [i, c] of sortedEntries(h.neg)) {
+      const upper = -bucketUpper(i - 1, h.schema), lower = -bucketUpper(i, h.schema);
+      if (upper <= -larger) break;
+      zc += c;
+      if (lower < -larger) {
+        if (c !== 0) {
+          larger = -lower;
+          restart = true;
+        }
+        break;
+      }
+    }
+    if (!restart) return [zc, larger];
+  }
+}
+
+function trimBucketsInZeroBucket(h: H): void {
+  for (const i of [...h.pos.keys()]) {
+    if (bucketUpper(i - 1, h.schema) < h.zeroThreshold) h.pos.delete(i);
+  }
+  for (const i of [...h.neg.keys()]) {
+    if (bucketUpper(i - 1, h.schema) < h.zeroThreshold) h.neg.delete(i);
+  }
+}
+
+/** Widens zero buckets of h and other to the same threshold; returns other's zero count. */
+function reconcileZeroBuckets(h: H, other: H): number {
+  let otherZeroCount = other.zeroCount;
+  let otherThreshold = other.zeroThreshold;
+  while (otherThreshold !== h.zeroThreshold) {
+    if (h.zeroThreshold > otherThreshold) {
+      [otherZeroCount, otherThreshold] = zeroCountForLargerThreshold(other, h.zeroThreshold);
+    }
+    if (otherThreshold > h.zeroThreshold) {
+      [h.zeroCount, h.zeroThreshold] = zeroCountForLargerThreshold(h, otherThreshold);
+      trimBucketsInZeroBucket(h);
+    }
+  }
+  return otherZeroCount;
+}
+
+/** Merged counter-reset hint; true when the hints collide (reset vs not_reset). */
+function adjustCounterReset(h: H, otherHint: CounterResetHint): boolean {
+  if (otherHint === h.hint || h.hint === "gauge") return false;
+  if (otherHint === "gauge") {
+    h.hint = "gauge";
+    return false;
+  }
+  if (h.hint === "unknown") return false;
+  if (otherHint === "unknown") {
+    h.hint = "unknown";
+    return false;
+  }
+  h.hint = "unknown";
+  return true;
+}
+
+function intersectBounds(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0, j = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      out.push(a[i]);
+      i++;
+      j++;
+    } else if (a[i] < b[j]) i++;
+    else j++;
+  }
+  return out;
+}
+
+function remapCustom(m: Buckets, bounds: readonly number[], target: readonly number[]): Buckets {
+  const out: Buckets = new Map();
+  for (const [i, c] of m) {
+    let t = target.length;
+    if (i < bounds.length) {
+      const b = bounds[i];
+      for (let k = 0; k < target.length; k++) {
+        if (target[k] >= b) {
+          t = k;
+          break;
+        }
+      }
+    }
+    out.set(t, (out.get(t) ?? 0) + c);
+  }
+  return out;
+}
+
+/** Flags of an add/sub: colliding counter-reset hints, reconciled custom bounds. */
+export interface HistogramOpFlags {
+  counterResetCollision: boolean;
+  nhcbBoundsReconciled: boolean;
+}
+
+function combine(
+  a: FloatHistogram,
+  b: FloatHistogram,
+  sign: 1 | -1,
+  flags?: HistogramOpFlags,
+): FloatHistogram {
+  if (usesCustomBuckets(a) !== usesCustomBuckets(b)) {
+    throw new IncompatibleSchemaError("histograms have incompatible schemas");
+  }
+  const h = open(a), o = open(b);
+  const collision = adjustCounterReset(h, o.hint);
+  if (flags) flags.counterResetCollision ||= collision;
+  if (!usesCustomBuckets(a)) {
+    const ozc = reconcileZeroBuckets(h, o);
+    h.zeroCount += sign * ozc;
+  }
+  h.count += sign * o.count;
+  h.sum += sign * o.sum;
+  if (usesCustomBuckets(a)) {
+    const ca = h.customValues ?? [], cb = o.customValues ?? [];
+    let op = o.pos;
+    if (ca.length !== cb.length || ca.some((v, i) => v !== cb[i])) {
+      const inter = intersectBounds(ca, cb);
+      h.pos = remapCustom(h.pos, ca, inter);
+      op = remapCustom(o.pos, cb, inter);
+      h.customValues = inter;
+      if (flags) flags.nhcbBoundsReconciled = true;
+    }
+    for (const [i, c] of op) h.pos.set(i, (h.pos.get(i) ?? 0) + sign * c);
+    return close(h);
+  }
+  const schema = Math.min(h.schema, o.schema);
+  h.pos = reduce(h.pos, h.schema, schema);
+  h.neg = reduce(h.neg, h.schema, schema);
+  const op = reduce(o.pos, o.schema, schema), on = reduce(o.neg, o.schema, schema);
+  h.schema = schema;
+  for (const [i, c] of op) {
+    if (bucketUpper(i, schema) <= h.zeroThreshold) continue;
+    h.pos.set(i, (h.pos.get(i) ?? 0) + sign * c);
+  }
+  for (const [i, c] of on) {
+    if (bucketUpper(i, schema) <= h.zeroThreshold) continue;
+    h.neg.set(i, (h.neg.get(i) ?? 0) + sign * c);
+  }
+  return close(h);
 }
 
 /** a + b as a new histogram. */
-export function histogramAdd(a: FloatHistogram, b: FloatHistogram): FloatHistogram {
-  return combine(a, b, 1);
+export function histogramAdd(
+  a: FloatHistogram,
+  b: FloatHistogram,
+  flags?: HistogramOpFlags,
+): FloatHistogram {
+  return combine(a, b, 1, flags);
 }
 
 /** a - b as a new histogram. */
-export function histogramSub(a: FloatHistogram, b: FloatHistogram): FloatHistogram {
-  return combine(a, b, -1);
+export function histogramSub(
+  a: FloatHistogram,
+  b: FloatHistogram,
+  flags?: HistogramOpFlags,
+): FloatHistogram {
+  return combine(a, b, -1, flags);
 }
 
-/** h * f as a new histogram (negative factors flip nothing; counts just scale). */
+/** h * f as a new histogram. */
 export function histogramMul(h: FloatHistogram, f: number): FloatHistogram {
   return {
     ...h,
@@ -101,24 +312,96 @@ export function histogramMul(h: FloatHistogram, f: number): FloatHistogram {
   };
 }
 
-/** Structural equality (schema, threshold, counts, sum, buckets). */
+/** h / f as a new histogram (division by zero gives Inf/NaN counts as Prometheus). */
+export function histogramDiv(h: FloatHistogram, f: number): FloatHistogram {
+  return {
+    ...h,
+    zeroCount: h.zeroCount / f,
+    count: h.count / f,
+    sum: h.sum / f,
+    positiveSpans: h.positiveSpans.map((s) => ({ ...s })),
+    positiveBuckets: h.positiveBuckets.map((c) => c / f),
+    negativeSpans: h.negativeSpans.map((s) => ({ ...s })),
+    negativeBuckets: h.negativeBuckets.map((c) => c / f),
+    customValues: h.customValues ? [...h.customValues] : undefined,
+  };
+}
+
+/** A copy with a different counter-reset hint. */
+export function withHint(h: FloatHistogram, hint: CounterResetHint): FloatHistogram {
+  return { ...h, counterResetHint: hint };
+}
+
+/** The histogram reduced to a coarser schema (no-op for custom buckets or same schema). */
+export function copyToSchema(h: FloatHistogram, schema: number): FloatHistogram {
+  if (usesCustomBuckets(h) || schema >= h.schema) return close(open(h));
+  const o = open(h);
+  o.pos = reduce(o.pos, o.schema, schema);
+  o.neg = reduce(o.neg, o.schema, schema);
+  o.schema = schema;
+  return close(o);
+}
+
+/** True when `h` shows a counter reset relative to `prev`. */
+export function detectReset(h: FloatHistogram, prev: FloatHistogram): boolean {
+  if (h.counterResetHint === "reset") return true;
+  if (h.counterResetHint === "not_reset") return false;
+  if (h.count < prev.count) return true;
+  if (usesCustomBuckets(h)) {
+    if (!usesCustomBuckets(prev)) return true;
+    const a = h.customValues ?? [], b = prev.customValues ?? [];
+    if (a.length !== b.length || a.some((v, i) => v !== b[i])) {
+      const inter = intersectBounds(a, b);
+      const cm = remapCustom(toMap(h.positiveSpans, h.positiveBuckets), a, inter);
+      const pm = remapCustom(toMap(prev.positiveSpans, prev.positiveBuckets), b, inter);
+      for (const [i, c] of pm) if ((cm.get(i) ?? 0) < c) return true;
+      return false;
+    }
+  }
+  if (h.schema > prev.schema) return true;
+  if (h.zeroThreshold < prev.zeroThreshold) return true;
+  const p = open(prev);
+  const [pzc, newThreshold] = usesCustomBuckets(h)
+    ? [p.zeroCount, h.zeroThreshold]
+    : zeroCountForLargerThreshold(p, h.zeroThreshold);
+  if (newThreshold !== h.zeroThreshold) return true;
+  if (h.zeroCount < pzc) return true;
+  const c = open(h);
+  const cmp = (cur: Buckets, pr: Buckets, prSchema: number) => {
+    const prr = reduce(pr, prSchema, h.schema);
+    for (const [i, cnt] of prr) {
+      if (!usesCustomBuckets(h) && bucketUpper(i, h.schema) <= h.zeroThreshold) continue;
+      if ((cur.get(i) ?? 0) < cnt) return true;
+    }
+    return false;
+  };
+  return cmp(c.pos, p.pos, p.schema) || cmp(c.neg, p.neg, p.schema);
+}
+
+/** Structural equality (schema, threshold, counts, sum, buckets, custom bounds). */
 export function histogramEquals(a: FloatHistogram, b: FloatHistogram): boolean {
   if (a.schema !== b.schema || a.zeroThreshold !== b.zeroThreshold) return false;
-  if (a.zeroCount !== b.zeroCount || a.count !== b.count) return false;
-  if (a.sum !== b.sum && !(Number.isNaN(a.sum) && Number.isNaN(b.sum))) return false;
-  const eqMap = (x: Map<number, number>, y: Map<number, number>) => {
+  if (!same(a.zeroCount, b.zeroCount) || !same(a.count, b.count) || !same(a.sum, b.sum)) {
+    return false;
+  }
+  if (usesCustomBuckets(a)) {
+    const ca = a.customValues ?? [], cb = b.customValues ?? [];
+    if (ca.length !== cb.length || ca.some((v, i) => v !== cb[i])) return false;
+  }
+  const eqMap = (x: Buckets, y: Buckets) => {
     const keys = new Set([...x.keys(), ...y.keys()]);
-    for (const k of keys) if ((x.get(k) ?? 0) !== (y.get(k) ?? 0)) return false;
+    for (const k of keys) if (!same(x.get(k) ?? 0, y.get(k) ?? 0)) return false;
     return true;
   };
   return eqMap(
-    toMap(a.positiveSpans, a.positiveBuckets, 0),
-    toMap(b.positiveSpans, b.positiveBuckets, 0),
+    toMap(a.positiveSpans, a.positiveBuckets),
+    toMap(b.positiveSpans, b.positiveBuckets),
   ) &&
-    eqMap(
-      toMap(a.negativeSpans, a.negativeBuckets, 0),
-      toMap(b.negativeSpans, b.negativeBuckets, 0),
-    );
+    eqMap(toMap(a.negativeSpans, a.negativeBuckets), toMap(b.negativeSpans, b.negativeBuckets));
+}
+
+function same(x: number, y: number): boolean {
+  return x === y || (Number.isNaN(x) && Number.isNaN(y));
 }
 
 /** Go-like text form of a histogram, as count_values prints it. */

@@ -87,8 +87,16 @@ export function evalInfo(ev: Evaluator, e: Call, candidates: SeriesData[]): Matr
   if (idValues.size > 0) {
     const fs = firstSelector(e.args[0]);
     const vs = fs?.vs;
-    const offset = vs ? ev.ctx.duration(vs, vs.offsetMs, vs.offsetExpr) : 0;
-    const at = vs ? ev.atTime(vs.at) : undefined;
+    let offset = vs ? ev.ctx.duration(vs, vs.offsetMs, vs.offsetExpr) : 0;
+    let at = vs ? ev.atTime(vs.at) : undefined;
+    if (fs) {
+      for (let i = fs.path.length - 1; at === undefined && i >= 0; i--) {
+        const n = fs.path[i];
+        if (n.kind !== "SubqueryExpr") continue;
+        offset += ev.ctx.duration(n, n.offsetMs, n.offsetExpr);
+        at = ev.atTime(n.at);
+      }
+    }
     for (const sd of candidates) {
       let ok = true;
       for (const [l, vals] of idValues) if (!vals.has(labelsGet(sd.labels, l))) ok = false;

@@ -12,9 +12,15 @@ import { execError } from "./context.ts";
 import type { Evaluator } from "./evaluator.ts";
 import { unwrapParens } from "./evaluator.ts";
 import { absentLabels } from "./functions/instant.ts";
-import { RANGE_KERNELS, RangeKernelError, type RangeWindows } from "./functions/range_kernels.ts";
+import {
+  RANGE_KERNELS,
+  type RangeKernel,
+  RangeKernelError,
+  type RangeWindows,
+} from "./functions/range_kernels.ts";
 import { histogramsWithoutStale, lastLE, withoutStale } from "./selectors.ts";
 import { type Matrix, newSeries } from "./value.ts";
+import { rangeWithHistograms } from "./range_histogram.ts";
 
 const ANCHORED_SAFE = ["changes", "delta", "increase", "rate", "resets"];
 const SMOOTHED_SAFE = ["delta", "increase", "rate"];
@@ -98,9 +104,33 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
     rangeMs: range,
     mode,
     lookbackMs: ctx.lookbackMs,
-    evalFirstT: at !== undefined ? ev.start : ev.start,
-    evalStepMs: at !== undefined ? 0 : ev.interval,
+    evalFirstT: ev.start,
+    evalStepMs: ev.interval,
   };
+  // With @ every window is the same, but per-step parameters may still vary: run step by step.
+  const perStepParams = at !== undefined && ev.steps > 1 &&
+    params.some((p) => typeof p !== "number");
+  const one = { out: new Float64Array(1), present: new Uint8Array(1) };
+  const runKernel = (k: RangeKernel, s: InputSeries) => {
+    if (!perStepParams) {
+      k(s.t, s.v, w, params, out, present);
+      return;
+    }
+    for (let i = 0; i < ev.steps; i++) {
+      const wi: RangeWindows = { ...w, steps: 1, evalFirstT: ev.ts(i), evalStepMs: 0 };
+      const pi = params.map((p) => typeof p === "number" ? p : p[i]);
+      k(s.t, s.v, wi, pi, one.out, one.present);
+      out[i] = one.out[0];
+      present[i] = one.present[0];
+    }
+  };
+  if (name === "quantile_over_time" && inputs.length > 0) {
+    const q = params[0];
+    const qs = typeof q === "number" ? [q] : q;
+    for (const v of qs) {
+      if (Number.isNaN(v) || v < 0 || v > 1) ctx.annos.warn(ANNO.invalidQuantile(v), e.args[0].pos);
+    }
+  }
   const steps = ev.steps;
   const out = new Float64Array(steps);
   const present = new Uint8Array(steps);
@@ -117,6 +147,12 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
     if (ev.topLevel) countWindowStats(ev, s, w);
     if (s.h.length > 0 && HISTOGRAM_AWARE.has(name)) {
       histogramAware(ev, name, s, w, series);
+    } else if (s.h.length > 0 && !isAbsent) {
+      rangeWithHistograms(
+        { name, ctx, arg: e.args[mi], w, params, kernel, ts: (k) => ev.ts(k) },
+        s,
+        series,
+      );
     } else if (isAbsent) {
       windowsPresent(s, w, present);
       for (let k = 0; k < steps; k++) {
@@ -127,7 +163,7 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
       }
     } else {
       try {
-        kernel!(s.t, s.v, w, params, out, present);
+        runKernel(kernel!, s);
       } catch (err) {
         if (err instanceof RangeKernelError) execError(err.message);
         throw err;

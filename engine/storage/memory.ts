@@ -6,7 +6,7 @@
  * faithful rule).
  */
 import type { FloatHistogram } from "../model/histogram.ts";
-import { type Labels, labelsCompare, labelsKey } from "../model/labels.ts";
+import { type Labels, labelsCompare, labelsKey, METRIC_NAME } from "../model/labels.ts";
 import type { Matcher } from "../model/matcher.ts";
 import { assertTimestampMs } from "../model/value.ts";
 import type { Querier, SelectHints, SeriesData } from "./querier.ts";
@@ -59,6 +59,12 @@ class MemSeries {
     }
   }
 
+  /** True when the series has a histogram sample in [minT, maxT]. */
+  hasHistogramsIn(minT: number, maxT: number): boolean {
+    for (const t of this.ht) if (t >= minT && t <= maxT) return true;
+    return false;
+  }
+
   /** True when the series has any sample (float or histogram) in [minT, maxT]. */
   hasSamplesIn(minT: number, maxT: number): boolean {
     const i = lowerBound(this.t, this.n, minT);
@@ -103,6 +109,8 @@ function upperBound(a: Float64Array, n: number, x: number): number {
 export class MemoryStorage implements Querier {
   #series = new Map<string, MemSeries>();
   #sorted: MemSeries[] | null = [];
+  /** Series by metric name, each list sorted by labels (rebuilt lazily after changes). */
+  #byName: Map<string, MemSeries[]> | null = null;
 
   /** Number of stored series. */
   get seriesCount(): number {
@@ -124,7 +132,7 @@ export class MemoryStorage implements Querier {
   /** Removes every series with exactly these labels. Returns true when one existed. */
   deleteSeries(labels: Labels): boolean {
     const ok = this.#series.delete(labelsKey(labels));
-    if (ok) this.#sorted = null;
+    if (ok) this.#sorted = this.#byName = null;
     return ok;
   }
 
@@ -132,36 +140,58 @@ export class MemoryStorage implements Querier {
   clear(): void {
     this.#series.clear();
     this.#sorted = [];
+    this.#byName = null;
   }
 
-  /** Series matching all matchers with at least one sample in range, sorted by labels. */
+  /**
+   * Series matching all matchers with at least one sample in range, sorted by labels. The float
+   * columns of all returned series are views into one fresh buffer per column (one allocation per
+   * call, not per series); they belong to the caller.
+   */
   select(matchers: readonly Matcher[], hints: SelectHints): Promise<SeriesData[]> {
-    const out: SeriesData[] = [];
     const { minT, maxT } = hints;
+    const picked: MemSeries[] = [];
+    const los: number[] = [], his: number[] = [];
+    let total = 0;
     for (const s of this.#matching(matchers)) {
       const lo = lowerBound(s.t, s.n, minT);
       const hi = upperBound(s.t, s.n, maxT);
-      let ht: number[] | undefined;
-      let h: FloatHistogram[] | undefined;
-      for (let i = 0; i < s.ht.length; i++) {
-        const t = s.ht[i];
-        if (t < minT || t > maxT) continue;
-        (ht ??= []).push(t);
-        (h ??= []).push(s.h[i]);
-      }
-      if (hi <= lo && ht === undefined) continue;
+      if (hi <= lo && !s.hasHistogramsIn(minT, maxT)) continue;
+      picked.push(s);
+      los.push(lo);
+      his.push(Math.max(lo, hi));
+      total += Math.max(0, hi - lo);
+    }
+    const tAll = new Float64Array(total), vAll = new Float64Array(total);
+    const out: SeriesData[] = new Array(picked.length);
+    let off = 0;
+    for (let i = 0; i < picked.length; i++) {
+      const s = picked[i], lo = los[i], n = his[i] - lo;
+      tAll.set(s.t.subarray(lo, lo + n), off);
+      vAll.set(s.v.subarray(lo, lo + n), off);
       const data: {
         labels: Labels;
         t: Float64Array;
         v: Float64Array;
         ht?: Float64Array;
         h?: FloatHistogram[];
-      } = { labels: s.labels, t: s.t.slice(lo, hi), v: s.v.slice(lo, hi) };
-      if (ht !== undefined) {
-        data.ht = Float64Array.from(ht);
-        data.h = h;
+      } = { labels: s.labels, t: tAll.subarray(off, off + n), v: vAll.subarray(off, off + n) };
+      off += n;
+      if (s.ht.length > 0) {
+        let ht: number[] | undefined;
+        let h: FloatHistogram[] | undefined;
+        for (let j = 0; j < s.ht.length; j++) {
+          const t = s.ht[j];
+          if (t < minT || t > maxT) continue;
+          (ht ??= []).push(t);
+          (h ??= []).push(s.h[j]);
+        }
+        if (ht !== undefined) {
+          data.ht = Float64Array.from(ht);
+          data.h = h;
+        }
       }
-      out.push(data);
+      out[i] = data;
     }
     return Promise.resolve(out);
   }
@@ -197,17 +227,36 @@ export class MemoryStorage implements Querier {
       }
       s = new MemSeries(labels);
       this.#series.set(key, s);
-      this.#sorted = null;
+      this.#sorted = this.#byName = null;
     }
     return s;
   }
 
-  *#matching(matchers: readonly Matcher[]): Generator<MemSeries> {
+  /** Matching series in label order; narrowed by the `__name__="x"` matcher when there is one. */
+  #matching(matchers: readonly Matcher[]): MemSeries[] {
     this.#sorted ??= [...this.#series.values()].sort((a, b) => labelsCompare(a.labels, b.labels));
-    outer: for (const s of this.#sorted) {
-      for (const m of matchers) if (!m.matches(labelValue(s.labels, m.name))) continue outer;
-      yield s;
+    let candidates = this.#sorted;
+    for (const m of matchers) {
+      if (m.type !== "=" || m.name !== METRIC_NAME) continue;
+      if (this.#byName === null) {
+        this.#byName = new Map();
+        for (const s of this.#sorted) {
+          const name = labelValue(s.labels, METRIC_NAME);
+          const list = this.#byName.get(name);
+          if (list) list.push(s);
+          else this.#byName.set(name, [s]);
+        }
+      }
+      candidates = this.#byName.get(m.value) ?? [];
+      break;
     }
+    if (matchers.length === 0) return candidates;
+    const out: MemSeries[] = [];
+    outer: for (const s of candidates) {
+      for (const m of matchers) if (!m.matches(labelValue(s.labels, m.name))) continue outer;
+      out.push(s);
+    }
+    return out;
   }
 }
 

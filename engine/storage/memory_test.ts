@@ -125,3 +125,16 @@ Deno.test("MemoryStorage.add() rejects unsorted labels and fractional timestamps
   );
   assertThrows(() => s.add(labelsFromRecord({ a: "1" }), 0.5, 1), Error, "BUG");
 });
+
+Deno.test("MemoryStorage's metric-name index follows added and deleted series", async () => {
+  const s = new MemoryStorage();
+  const name = [new Matcher("=", "__name__", "m")];
+  s.add(labelsFromRecord({ __name__: "m", i: "2" }), 0, 2);
+  assertEquals((await s.select(name, all)).length, 1);
+  s.add(labelsFromRecord({ __name__: "m", i: "1" }), 0, 1);
+  s.add(labelsFromRecord({ __name__: "n", i: "1" }), 0, 3);
+  assertEquals((await s.select(name, all)).map((x) => x.v[0]), [1, 2]);
+  s.deleteSeries(labelsFromRecord({ __name__: "m", i: "1" }));
+  assertEquals((await s.select(name, all)).map((x) => x.v[0]), [2]);
+  assertEquals((await s.select([new Matcher("=", "__name__", "zzz")], all)).length, 0);
+});

@@ -4,7 +4,12 @@
  * tests/promql/failure_notes.json (`"file:line": "why"`) and are shown beside the runner's text.
  */
 import type { FileReport } from "./runner.ts";
-import { summarize } from "./runner.ts";
+
+function summarize(reports: readonly FileReport[]) {
+  let passed = 0, failed = 0, skipped = 0;
+  for (const r of reports) passed += r.passed, failed += r.failed, skipped += r.skipped;
+  return { passed, failed, skipped };
+}
 
 /** Where the hand-written failure explanations live. */
 export const FAILURE_NOTES_FILE = new URL("./failure_notes.json", import.meta.url);
@@ -56,7 +61,8 @@ export function conformanceDoc(
   out.push("");
   out.push(
     "Flags: `--verbose` prints each failing eval as written plus what the engine returned; " +
-      "`--no-range-check` turns off the range-mode re-check (FORMAT.md 6.2). Bare file names are " +
+      "`--no-range-check` / `--no-at-check` turn off the extra checks of FORMAT.md section 6. " +
+      "Bare file names are " +
       "looked up in the corpus, then in tests/promql/testdata/. When the corpus directory is " +
       'missing the test prints "skipped: conformance corpus not found" and is ignored.',
   );
@@ -80,18 +86,26 @@ export function conformanceDoc(
   out.push("");
   out.push(`## Results (generated ${generatedAt})`);
   out.push("");
+  const c = summarize(reports.filter((r) => r.source !== "own"));
+  const cRun = c.passed + c.failed;
+  const cPct = cRun === 0 ? "0.0" : ((100 * c.passed) / cRun).toFixed(1);
   out.push(
-    `**${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped — ${pct}% of the evals run.**`,
+    `**Upstream corpus: ${c.passed} of ${cRun} non-histogram evals pass (${cPct}%), ${c.failed} ` +
+      `fail, ${c.skipped} skipped.** With our own files: ${t.passed} passed, ${t.failed} failed, ` +
+      `${t.skipped} skipped (${pct}%).`,
   );
   out.push("");
   out.push("| file | passed | failed | skipped | pass rate |");
   out.push("| --- | ---: | ---: | ---: | ---: |");
   for (const r of reports) {
     const n = r.passed + r.failed;
+    const own = r.source === "own" ? " (own)" : "";
     const rate = n === 0 ? "–" : `${((100 * r.passed) / n).toFixed(1)}%`;
     const by = Object.entries(r.skippedBy).map(([k, v]) => `${k} ${v}`).join(", ");
     out.push(
-      `| ${r.file} | ${r.passed} | ${r.failed} | ${r.skipped}${by ? ` (${by})` : ""} | ${rate} |`,
+      `| ${r.file}${own} | ${r.passed} | ${r.failed} | ${r.skipped}${
+        by ? ` (${by})` : ""
+      } | ${rate} |`,
     );
   }
   out.push(`| **total** | **${t.passed}** | **${t.failed}** | **${t.skipped}** | **${pct}%** |`);

@@ -4,7 +4,7 @@
  * 6.2) and reports passed / failed / skipped per file.
  *
  * CLI: `./deno run -A tests/promql/runner.ts [file.test ...] [--verbose] [--no-range-check]
- *      [--write-baseline]`. Bare file names are looked up in the corpus, then in testdata/.
+ *      [--no-at-check] [--write-baseline] [--write-doc]`. Bare file names are looked up in the corpus, then in testdata/.
  */
 import type { FloatHistogram } from "../../engine/model/histogram.ts";
 import {
@@ -24,6 +24,8 @@ import {
   matrixSortError,
   type ResultValue,
 } from "./compare.ts";
+import { atModifierVariants } from "./at_check.ts";
+import { conformanceDoc, loadFailureNotes } from "./report_doc.ts";
 import { type EvalCmd, isFail, isOrdered, type LoadCmd, parseTestFile } from "./test_file.ts";
 
 /** What a query returns, structurally identical to `QueryResult` of engine/promql/mod.ts. */
@@ -71,6 +73,8 @@ export interface EvalOutcome {
 /** Per-file totals and outcomes. */
 export interface FileReport {
   file: string;
+  /** "corpus" for the upstream files, "own" for tests/promql/testdata. */
+  source?: "corpus" | "own";
   passed: number;
   failed: number;
   skipped: number;
@@ -85,6 +89,8 @@ export interface FileReport {
 export interface RunOptions {
   /** Run FORMAT.md 6.2's range-mode re-check (default true). */
   rangeCheck?: boolean;
+  /** Run upstream's `@` step-invariance re-runs of instant evals (default true). */
+  atCheck?: boolean;
 }
 
 const RE_QUERY_CONTEXT_FUNCS = /(start|end|range|step)\(\)/;
@@ -281,23 +287,50 @@ export async function runEval(
   engine: RunnerEngine,
   opts: RunOptions = {},
 ): Promise<EvalOutcome> {
-  const base = { line: ev.line, expr: ev.expr, source: ev.source };
-  const fail = (reason: string, got?: string): EvalOutcome => ({
-    ...base,
-    status: "failed",
-    reason,
-    got,
-  });
+  const passed: EvalOutcome = { line: ev.line, expr: ev.expr, status: "passed" };
+  if (ev.isRange) {
+    const r = await runQuery(ev, ev.expr, ev.evalMs, storage, engine, opts);
+    return r ? { line: ev.line, expr: ev.expr, source: ev.source, status: "failed", ...r } : passed;
+  }
+  const queries = [{ expr: ev.expr, evalMs: ev.evalMs }];
+  if (opts.atCheck !== false) queries.push(...atModifierVariants(ev.expr, ev.evalMs));
+  for (let i = 0; i < queries.length; i++) {
+    const q = queries[i];
+    const r = await runQuery(ev, q.expr, q.evalMs, storage, engine, opts);
+    if (!r) continue;
+    const where = i === 0 ? "" : `@ step-invariance re-run "${q.expr}" at ${q.evalMs}ms: `;
+    return {
+      line: ev.line,
+      expr: ev.expr,
+      source: ev.source,
+      status: "failed",
+      reason: where + r.reason,
+      got: r.got,
+    };
+  }
+  return passed;
+}
+
+/** Runs one query of an eval (range, or instant at `evalMs`); returns the failure, if any. */
+async function runQuery(
+  ev: EvalCmd,
+  expr: string,
+  evalMs: number,
+  storage: Querier,
+  engine: RunnerEngine,
+  opts: RunOptions,
+): Promise<{ reason: string; got?: string } | undefined> {
+  const fail = (reason: string, got?: string) => ({ reason, got });
   let res: RunnerQueryResult;
   try {
     res = ev.isRange
-      ? await engine.rangeQuery(storage, ev.expr, ev.startMs, ev.endMs, ev.stepMs)
-      : await engine.instantQuery(storage, ev.expr, ev.evalMs);
+      ? await engine.rangeQuery(storage, expr, ev.startMs, ev.endMs, ev.stepMs)
+      : await engine.instantQuery(storage, expr, evalMs);
   } catch (e) {
     const msg = errorText(e);
     if (isFail(ev)) {
       const err = checkExpectedFailure(ev, msg);
-      return err ? fail(err, `error: ${msg}`) : { line: ev.line, expr: ev.expr, status: "passed" };
+      return err ? fail(err, `error: ${msg}`) : undefined;
     }
     return fail(`error evaluating query: ${msg}`, `error: ${msg}`);
   }
@@ -307,19 +340,15 @@ export async function runEval(
   if (anno) return fail(anno, got());
   const cmp = compareResult(ev, res.value);
   if (cmp) return fail(cmp, got());
-  if (ev.isRange || ev.excludeFromRangeQuery || opts.rangeCheck === false) {
-    return { line: ev.line, expr: ev.expr, status: "passed" };
-  }
-  if (RE_QUERY_CONTEXT_FUNCS.test(ev.expr)) {
-    return { line: ev.line, expr: ev.expr, status: "passed" };
-  }
+  if (ev.isRange || ev.excludeFromRangeQuery || opts.rangeCheck === false) return undefined;
+  if (RE_QUERY_CONTEXT_FUNCS.test(expr)) return undefined;
   let rr: RunnerQueryResult;
   try {
-    rr = await engine.rangeQuery(storage, ev.expr, ev.evalMs - 60_000, ev.evalMs + 60_000, 60_000);
+    rr = await engine.rangeQuery(storage, expr, evalMs - 60_000, evalMs + 60_000, 60_000);
   } catch (e) {
     return fail(`error evaluating query in range mode: ${errorText(e)}`, got());
   }
-  if (isOrdered(ev)) return { line: ev.line, expr: ev.expr, status: "passed" };
+  if (isOrdered(ev)) return undefined;
   if (rr.value.type !== "matrix") {
     return fail(`range mode: expected a matrix, got ${rr.value.type}`, formatResult(rr));
   }
@@ -327,21 +356,20 @@ export async function runEval(
   if (unsorted) return fail(`range mode: ${unsorted}`, formatResult(rr));
   const samples: { labels: Labels; t: number; v?: number; h?: FloatHistogram }[] = [];
   for (const s of rr.value.series) {
-    const i = s.t.indexOf(ev.evalMs);
-    if (i >= 0) samples.push({ labels: s.labels, t: ev.evalMs, v: s.v[i] });
-    const j = s.ht ? s.ht.indexOf(ev.evalMs) : -1;
-    if (j >= 0) samples.push({ labels: s.labels, t: ev.evalMs, h: s.h![j] });
+    const i = s.t.indexOf(evalMs);
+    if (i >= 0) samples.push({ labels: s.labels, t: evalMs, v: s.v[i] });
+    const j = s.ht ? s.ht.indexOf(evalMs) : -1;
+    if (j >= 0) samples.push({ labels: s.labels, t: evalMs, h: s.h![j] });
   }
   let err: string | undefined;
   if (res.value.type === "scalar") {
     err = samples.length === 0
-      ? "range mode: no point at the evaluation time for a scalar result"
-      : compareResult(ev, { type: "scalar", t: ev.evalMs, v: samples[0].v ?? NaN });
+      ? "no point at the evaluation time for a scalar result"
+      : compareResult(ev, { type: "scalar", t: evalMs, v: samples[0].v ?? NaN });
   } else {
     err = compareResult(ev, { type: "vector", samples });
   }
-  if (err) return fail(`range mode: ${err}`, formatResult(rr));
-  return { line: ev.line, expr: ev.expr, status: "passed" };
+  return err ? fail(`range mode: ${err}`, formatResult(rr)) : undefined;
 }
 
 function errorText(e: unknown): string {
@@ -445,14 +473,19 @@ export function formatSummary(reports: readonly FileReport[]): string {
       }  skipped ${String(r.skipped).padStart(4)}${by ? ` (${by})` : ""}`,
     );
   }
-  const t = summarize(reports);
-  const run = t.passed + t.failed;
-  const pct = run === 0 ? 0 : (100 * t.passed) / run;
-  lines.push(
-    `${"total".padEnd(28)} passed ${String(t.passed).padStart(4)}  failed ${
-      String(t.failed).padStart(4)
-    }  skipped ${String(t.skipped).padStart(4)}  (${pct.toFixed(1)}% of run evals)`,
-  );
+  const total = (label: string, rs: readonly FileReport[]) => {
+    const t = summarize(rs);
+    const run = t.passed + t.failed;
+    const pct = run === 0 ? 0 : (100 * t.passed) / run;
+    lines.push(
+      `${label.padEnd(28)} passed ${String(t.passed).padStart(4)}  failed ${
+        String(t.failed).padStart(4)
+      }  skipped ${String(t.skipped).padStart(4)}  (${pct.toFixed(1)}% of run evals)`,
+    );
+  };
+  const corpus = reports.filter((r) => r.source !== "own");
+  if (corpus.length !== reports.length) total("corpus total", corpus);
+  total("total", reports);
   return lines.join("\n");
 }
 
@@ -468,7 +501,9 @@ export async function runFiles(
 ): Promise<FileReport[]> {
   const reports: FileReport[] = [];
   for (const f of files) {
-    reports.push(await runTestText(fileName(f), await Deno.readTextFile(f), engine, opts));
+    const r = await runTestText(fileName(f), await Deno.readTextFile(f), engine, opts);
+    r.source = f.href.startsWith(OWN_TESTDATA_DIR.href) ? "own" : "corpus";
+    reports.push(r);
   }
   return reports;
 }
@@ -490,6 +525,7 @@ async function resolveArg(arg: string): Promise<URL> {
 async function main(args: string[]): Promise<number> {
   const verbose = args.includes("--verbose");
   const rangeCheck = !args.includes("--no-range-check");
+  const atCheck = !args.includes("--no-at-check");
   const writeBaseline = args.includes("--write-baseline");
   const writeDoc = args.includes("--write-doc");
   const names = args.filter((a) => !a.startsWith("--"));
@@ -502,7 +538,7 @@ async function main(args: string[]): Promise<number> {
   const files = corpus
     ? [...await listTestFiles(CORPUS_DIR), ...await listTestFiles(OWN_TESTDATA_DIR)]
     : await Promise.all(names.map(resolveArg));
-  const reports = await runFiles(files, engine, { rangeCheck });
+  const reports = await runFiles(files, engine, { rangeCheck, atCheck });
   for (const r of reports) {
     for (const o of r.outcomes) {
       if (o.status !== "failed") continue;
@@ -520,8 +556,8 @@ async function main(args: string[]): Promise<number> {
     console.log(`wrote ${BASELINE_FILE.pathname}`);
   }
   if (writeDoc && corpus) {
-    const { conformanceDoc, loadFailureNotes } = await import("./report_doc.ts");
     const doc = conformanceDoc(reports, await loadFailureNotes(), new Date().toISOString());
+    await Deno.mkdir(new URL("./", DOC_FILE), { recursive: true });
     await Deno.writeTextFile(DOC_FILE, doc);
     console.log(`wrote ${DOC_FILE.pathname}`);
   }

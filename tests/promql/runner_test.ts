@@ -100,7 +100,7 @@ eval instant at 1m m
 
 Deno.test("runTestText() checks evals, counts histogram evals as skipped and re-checks in range mode", async () => {
   const engine = new BareSelectorEngine();
-  const r = await runTestText("x.test", SCRIPT, engine);
+  const r = await runTestText("x.test", SCRIPT, engine, { atCheck: false });
   assertEquals(
     r.outcomes.map((o) => `${o.line}:${o.status}`),
     [

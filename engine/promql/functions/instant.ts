@@ -124,7 +124,8 @@ export function natLess(a: string, b: string): boolean {
 function stringArgs(args: readonly Expr[], from: number): string[] {
   const out: string[] = [];
   for (let i = from; i < args.length; i++) {
-    const a = args[i];
+    let a = args[i];
+    while (a.kind === "ParenExpr") a = a.expr;
     out.push(a.kind === "StringLiteral" ? a.value : "");
   }
   return out;
@@ -361,7 +362,9 @@ function openMetricsFloat(f: number): string {
 }
 
 function histogramQuantilesFn(vals: Vector[], env: CallEnv): Vector {
-  const qLabel = env.args[1].kind === "StringLiteral" ? env.args[1].value : "quantile";
+  let qArg = env.args[1];
+  while (qArg.kind === "ParenExpr") qArg = qArg.expr;
+  const qLabel = qArg.kind === "StringLiteral" ? qArg.value : "quantile";
   const qs: number[] = [];
   for (let i = 2; i < vals.length; i++) {
     const q = vals[i][0]?.f ?? NaN;

@@ -41,8 +41,10 @@ export type ArithmeticOp = "+" | "-" | "*" | "/" | "%" | "^" | "atan2";
 export type ComparisonOp = "==" | "!=" | ">" | "<" | ">=" | "<=";
 /** Set binary operators (vector-only). */
 export type SetOp = "and" | "or" | "unless";
+/** Native-histogram trim operators: `</` trims the upper side, `>/` the lower side. */
+export type TrimOp = "</" | ">/";
 /** Every binary operator. */
-export type BinaryOp = ArithmeticOp | ComparisonOp | SetOp;
+export type BinaryOp = ArithmeticOp | ComparisonOp | SetOp | TrimOp;
 
 /** Cardinality of a vector matching, spelled as Prometheus prints it. */
 export type MatchCardinality = "one-to-one" | "many-to-one" | "one-to-many" | "many-to-many";
@@ -111,7 +113,7 @@ export type AtModifier =
 /** Instant vector selector `name{matchers}` with modifiers. */
 export interface VectorSelector extends NodeBase {
   kind: "VectorSelector";
-  /** Metric name when given outside braces or via a plain `__name__="x"` or quoted name; else "". */
+  /** Metric name when written outside the braces (`foo{...}`); "" otherwise (as Prometheus). */
   name: string;
   /** All matchers, including the one for `__name__` when a name is given. */
   matchers: Matcher[];

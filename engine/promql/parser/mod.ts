@@ -1,4 +1,4 @@
-/** PromQL parser: `parseExpr` (text -> typed AST), `formatExpr` (AST -> canonical text). */
+/** PromQL parser: `parseExpr` (text -> typed AST), `formatExpr` / `prettifyExpr` (AST -> text). */
 
 export type * from "./ast.ts";
 export { children, walk } from "./ast.ts";
@@ -7,5 +7,8 @@ export { FUNCTIONS, getFunction } from "./functions.ts";
 export type { ParseErrorDetail } from "./errors.ts";
 export { positionString, PromQLParseError } from "./errors.ts";
 export type { ParseOptions } from "./parser.ts";
-export { parseExpr } from "./parser.ts";
-export { formatExpr } from "./printer.ts";
+export { PARSE_DEPTH_MAX, parseExpr } from "./parser.ts";
+export type { PrettifyOptions } from "./printer.ts";
+export { formatExpr, prettifyExpr } from "./printer.ts";
+export { documentedType } from "./check.ts";
+export { formatDurationMs, parseDurationMs } from "./literals.ts";

@@ -1,0 +1,113 @@
+/**
+ * Go-compatible quoting (`strconv.Quote`, `%q` on runes, `%#U`) and float formatting, so parse
+ * error messages and printed expressions match Prometheus byte for byte.
+ */
+
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+
+function isPrint(ch: string): boolean {
+  return PRINTABLE.test(ch);
+}
+
+function hex(n: number, width: number): string {
+  return n.toString(16).padStart(width, "0");
+}
+
+function escapeRune(ch: string, quote: string): string {
+  const cp = ch.codePointAt(0)!;
+  if (ch === quote || ch === "\\") return "\\" + ch;
+  if ((cp >= 0xd800 && cp <= 0xdfff) || cp === 0xfffd) return "\\ufffd";
+  if (isPrint(ch)) return ch;
+  switch (ch) {
+    case "\x07":
+      return "\\a";
+    case "\b":
+      return "\\b";
+    case "\f":
+      return "\\f";
+    case "\n":
+      return "\\n";
+    case "\r":
+      return "\\r";
+    case "\t":
+      return "\\t";
+    case "\v":
+      return "\\v";
+  }
+  if (cp < 0x20 || cp === 0x7f) return "\\x" + hex(cp, 2);
+  if (cp > 0xffff) return "\\U" + hex(cp, 8);
+  return "\\u" + hex(cp, 4);
+}
+
+/** Go `strconv.Quote`: a double-quoted string with Go escapes. */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) out += escapeRune(ch, '"');
+  return out + '"';
+}
+
+/** Go `%.Nq`: quote the first `n` runes of `s`. */
+export function goQuoteMax(s: string, n: number): string {
+  return goQuote(Array.from(s).slice(0, n).join(""));
+}
+
+/** Go `%q` on a rune: `'x'`. `ch` is "" for end of input (Go's -1 rune). */
+export function goQuoteRune(ch: string): string {
+  if (ch === "") return "'\\ufffd'";
+  return "'" + escapeRune(ch, "'") + "'";
+}
+
+/** Go `%#U` on a rune: `U+0063 'c'`. */
+export function goRuneU(ch: string): string {
+  if (ch === "") return "U+FFFFFFFFFFFFFFFF";
+  const cp = ch.codePointAt(0)!;
+  const u = "U+" + cp.toString(16).toUpperCase().padStart(4, "0");
+  return isPrint(ch) ? `${u} '${ch}'` : u;
+}
+
+/** Decimal digits and exponent of the shortest round-trip representation of |v| (v finite, != 0). */
+function shortestDigits(v: number): { digits: string; exp: number } {
+  // toExponential() without argument yields the shortest round-trip digits.
+  const [mant, e] = Math.abs(v).toExponential().split("e");
+  return { digits: mant.replace(".", ""), exp: Number(e) };
+}
+
+/** Go `strconv.FormatFloat(v, 'f', -1, 64)`: shortest digits, never an exponent. */
+export function formatFloatF(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Infinity) return "+Inf";
+  if (v === -Infinity) return "-Inf";
+  if (v === 0) return Object.is(v, -0) ? "-0" : "0";
+  const sign = v < 0 ? "-" : "";
+  const { digits, exp } = shortestDigits(v);
+  const pointAt = exp + 1; // digits before the decimal point
+  if (pointAt <= 0) return `${sign}0.${"0".repeat(-pointAt)}${digits}`;
+  if (pointAt >= digits.length) return sign + digits + "0".repeat(pointAt - digits.length);
+  return `${sign}${digits.slice(0, pointAt)}.${digits.slice(pointAt)}`;
+}
+
+/** Go `%v` on a float64 (`%g` shortest, exponent when exp < -4 or exp >= 21). */
+export function formatFloatV(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Infinity) return "+Inf";
+  if (v === -Infinity) return "-Inf";
+  if (v === 0) return Object.is(v, -0) ? "-0" : "0";
+  const { digits, exp } = shortestDigits(v);
+  if (exp < -4 || exp >= 21) {
+    const sign = v < 0 ? "-" : "";
+    const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    const es = exp < 0 ? "-" : "+";
+    return `${sign}${mant}e${es}${String(Math.abs(exp)).padStart(2, "0")}`;
+  }
+  return formatFloatF(v);
+}
+
+/** Go `%f` (6 decimals) including +Inf/-Inf/NaN. */
+export function formatFloat6(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Infinity) return "+Inf";
+  if (v === -Infinity) return "-Inf";
+  if (Math.abs(v) < 1e21) return v.toFixed(6);
+  const sign = v < 0 ? "-" : "";
+  return `${sign}${BigInt(Math.abs(v)).toString()}.000000`;
+}

@@ -1,0 +1,301 @@
+/**
+ * Range functions over series that carry native histograms: evaluated window by window.
+ * Histogram-capable functions (rate/increase/delta, irate/idelta, sum/avg_over_time,
+ * resets/changes, count/last/first/present/ts_of_*) handle histogram samples as Prometheus does;
+ * float-only functions ignore the histograms with Prometheus's annotations and delegate windows
+ * with floats to the float kernel.
+ */
+import type { FloatHistogram, Labels } from "../model/mod.ts";
+import { labelsGet, METRIC_NAME } from "../model/mod.ts";
+import type { Expr } from "./parser/mod.ts";
+import { ANNO } from "./annotations.ts";
+import type { QueryContext } from "./context.ts";
+import type { RangeKernel, RangeWindows } from "./functions/range_kernels.ts";
+import {
+  copyToSchema,
+  detectReset,
+  histogramAdd,
+  histogramDiv,
+  histogramEquals,
+  histogramMul,
+  type HistogramOpFlags,
+  histogramSub,
+  IncompatibleSchemaError,
+  usesCustomBuckets,
+  withHint,
+} from "./histogram_ops.ts";
+import { lastLE } from "./selectors.ts";
+import type { Series } from "./value.ts";
+
+/** One input series of a range function. */
+export interface HistogramInput {
+  labels: Labels;
+  t: Float64Array;
+  v: Float64Array;
+  ht: number[];
+  h: FloatHistogram[];
+}
+
+/** Everything a window computation needs. */
+export interface HistogramRangeCall {
+  name: string;
+  ctx: QueryContext;
+  arg: Expr;
+  w: RangeWindows;
+  params: readonly (number | Float64Array)[];
+  kernel: RangeKernel | undefined;
+  /** Evaluation time of step k. */
+  ts: (k: number) => number;
+}
+
+const MIXED_WARN = new Set(["rate", "increase", "delta", "sum_over_time", "avg_over_time"]);
+
+/** Evaluates `call` over all steps of one series with histograms into `out`. */
+export function rangeWithHistograms(c: HistogramRangeCall, s: HistogramInput, out: Series): void {
+  const { w, ctx } = c;
+  const name = c.name;
+  const metric = labelsGet(s.labels, METRIC_NAME);
+  const pos = c.arg.pos;
+  const one = { out: new Float64Array(1), present: new Uint8Array(1) };
+  const floatStep = (k: number) => {
+    if (!c.kernel) return;
+    const maxT = w.firstT + k * w.stepMs;
+    const wi: RangeWindows = {
+      ...w,
+      firstT: maxT,
+      stepMs: 0,
+      steps: 1,
+      evalFirstT: c.ts(k),
+      evalStepMs: 0,
+    };
+    const pi = c.params.map((p) => typeof p === "number" ? p : p[k]);
+    c.kernel(s.t, s.v, wi, pi, one.out, one.present);
+    if (one.present[0]) {
+      out.fT.push(c.ts(k));
+      out.fV.push(one.out[0]);
+    }
+  };
+  const pushH = (k: number, h: FloatHistogram) => {
+    out.hT.push(c.ts(k));
+    out.hV.push(h);
+  };
+  for (let k = 0; k < w.steps; k++) {
+    const maxT = w.firstT + k * w.stepMs;
+    const minT = maxT - w.rangeMs;
+    const a = lastLE(s.t, minT) + 1, b = lastLE(s.t, maxT) + 1;
+    const ha = lastLE(s.ht, minT) + 1, hb = lastLE(s.ht, maxT) + 1;
+    const nf = b - a, nh = hb - ha;
+    if (nf + nh === 0) continue;
+    if (nh === 0) {
+      floatStep(k);
+      continue;
+    }
+    const hs = s.h.slice(ha, hb), hts = s.ht.slice(ha, hb);
+    if (nf > 0 && MIXED_WARN.has(name)) {
+      ctx.annos.warn(ANNO.mixedFloatsHistograms(metric), pos);
+      continue;
+    }
+    try {
+      switch (name) {
+        case "rate":
+        case "increase":
+        case "delta": {
+          if (nh < 2) break;
+          const r = histogramRate(hs, name !== "delta", metric, c);
+          if (!r) break;
+          const isCounter = name !== "delta";
+          const firstT = hts[0], lastT = hts[nh - 1];
+          let durationToStart = (firstT - minT) / 1000;
+          let durationToEnd = (maxT - lastT) / 1000;
+          const sampled = (lastT - firstT) / 1000;
+          const avg = sampled / (nh - 1);
+          const threshold = avg * 1.1;
+          if (durationToStart >= threshold) durationToStart = avg / 2;
+          if (isCounter && r.count > 0 && hs[0].count >= 0) {
+            const toZero = sampled * (hs[0].count / r.count);
+            if (toZero < durationToStart) durationToStart = toZero;
+          }
+          if (durationToEnd >= threshold) durationToEnd = avg / 2;
+          let factor = sampled !== 0 ? (sampled + durationToStart + durationToEnd) / sampled : 1;
+          if (name === "rate") factor /= w.rangeMs / 1000;
+          pushH(k, histogramMul(r, factor));
+          break;
+        }
+        case "irate":
+        case "idelta": {
+          if (nf + nh < 2) break;
+          // The last two samples over floats and histograms.
+          const last: { t: number; f: number; h?: FloatHistogram }[] = [];
+          for (let i = Math.max(a, b - 2); i < b; i++) last.push({ t: s.t[i], f: s.v[i] });
+          for (let i = Math.max(ha, hb - 2); i < hb; i++) {
+            last.push({ t: s.ht[i], f: 0, h: s.h[i] });
+          }
+          last.sort((x, y) => x.t - y.t);
+          const [p0, p1] = last.slice(-2);
+          const dt = p1.t - p0.t;
+          if (dt === 0) break;
+          const isRate = name === "irate";
+          if (!p0.h || !p1.h) {
+            ctx.annos.warn(ANNO.mixedFloatsHistograms(metric), pos);
+            break;
+          }
+          if (isRate && (p1.h.counterResetHint === "gauge" || p0.h.counterResetHint === "gauge")) {
+            ctx.annos.warn(ANNO.nativeHistogramNotCounter(metric), pos);
+          }
+          if (!isRate && (p1.h.counterResetHint !== "gauge" || p0.h.counterResetHint !== "gauge")) {
+            ctx.annos.warn(ANNO.nativeHistogramNotGauge(metric), pos);
+          }
+          let r = p1.h;
+          if (!isRate || !detectReset(p1.h, p0.h)) {
+            const flags: HistogramOpFlags = {
+              counterResetCollision: false,
+              nhcbBoundsReconciled: false,
+            };
+            r = histogramSub(p1.h, p0.h, flags);
+            if (flags.nhcbBoundsReconciled) ctx.annos.info(mismatchedCustom("subtraction"), pos);
+          }
+          r = withHint(r, "gauge");
+          if (isRate) r = histogramDiv(r, dt / 1000);
+          pushH(k, r);
+          break;
+        }
+        case "sum_over_time":
+        case "avg_over_time": {
+          const flags: HistogramOpFlags = {
+            counterResetCollision: false,
+            nhcbBoundsReconciled: false,
+          };
+          let sum = hs[0];
+          let resetSeen = hs[0].counterResetHint === "reset";
+          let notResetSeen = hs[0].counterResetHint === "not_reset";
+          for (let i = 1; i < nh; i++) {
+            if (hs[i].counterResetHint === "reset") resetSeen = true;
+            if (hs[i].counterResetHint === "not_reset") notResetSeen = true;
+            sum = histogramAdd(sum, hs[i], flags);
+          }
+          if (resetSeen && notResetSeen) ctx.annos.warn(collision("aggregation"), pos);
+          if (flags.nhcbBoundsReconciled) ctx.annos.info(mismatchedCustom("aggregation"), pos);
+          pushH(k, name === "avg_over_time" ? histogramDiv(sum, nh) : sum);
+          break;
+        }
+        case "resets":
+        case "changes": {
+          const merged: { t: number; f: number; h?: FloatHistogram }[] = [];
+          for (let i = a; i < b; i++) merged.push({ t: s.t[i], f: s.v[i] });
+          for (let i = ha; i < hb; i++) merged.push({ t: s.ht[i], f: 0, h: s.h[i] });
+          merged.sort((x, y) => x.t - y.t);
+          let n = 0;
+          for (let i = 1; i < merged.length; i++) {
+            const p = merged[i - 1], q = merged[i];
+            if (!p.h && !q.h) {
+              if (
+                name === "resets"
+                  ? q.f < p.f
+                  : q.f !== p.f && !(Number.isNaN(q.f) && Number.isNaN(p.f))
+              ) {
+                n++;
+              }
+            } else if (!p.h || !q.h) n++;
+            else if (name === "resets" ? detectReset(q.h, p.h) : !histogramEquals(q.h, p.h)) n++;
+          }
+          out.fT.push(c.ts(k));
+          out.fV.push(n);
+          break;
+        }
+        default:
+          // Float-only functions: histograms are ignored.
+          if (nf === 0) break;
+          ctx.annos.info(ANNO.histogramIgnoredInMixedRangeInfo(metric), pos);
+          floatStep(k);
+      }
+    } catch (e) {
+      if (!(e instanceof IncompatibleSchemaError)) throw e;
+      ctx.annos.warn(mixedSchemas(metric), pos);
+    }
+  }
+}
+
+function histogramRate(
+  points: FloatHistogram[],
+  isCounter: boolean,
+  metric: string,
+  c: HistogramRangeCall,
+): FloatHistogram | undefined {
+  const annos = c.ctx.annos, pos = c.arg.pos;
+  let prev = points[0];
+  const last = points[points.length - 1];
+  let custom = usesCustomBuckets(prev);
+  if (isCounter && (prev.counterResetHint === "gauge" || last.counterResetHint === "gauge")) {
+    annos.warn(ANNO.nativeHistogramNotCounter(metric), pos);
+  }
+  if (isCounter && points.length > 1 && detectReset(points[1], prev)) {
+    prev = emptyLike(points[1]);
+    custom = usesCustomBuckets(points[1]);
+  }
+  if (usesCustomBuckets(last) !== custom) {
+    annos.warn(mixedSchemas(metric), pos);
+    return undefined;
+  }
+  let minSchema = Math.min(last.schema, prev.schema);
+  for (let i = 1; i < points.length - 1; i++) {
+    const cur = points[i];
+    if (!isCounter) continue;
+    if (cur.counterResetHint === "gauge") annos.warn(ANNO.nativeHistogramNotCounter(metric), pos);
+    if (cur.schema < minSchema) minSchema = cur.schema;
+    if (usesCustomBuckets(cur) !== custom) {
+      annos.warn(mixedSchemas(metric), pos);
+      return undefined;
+    }
+  }
+  const flags: HistogramOpFlags = { counterResetCollision: false, nhcbBoundsReconciled: false };
+  let h = histogramSub(copyToSchema(last, minSchema), prev, flags);
+  if (flags.nhcbBoundsReconciled) annos.info(mismatchedCustom("subtraction"), pos);
+  if (isCounter) {
+    let p = prev;
+    for (let i = 1; i < points.length; i++) {
+      const cur = points[i];
+      if (detectReset(cur, p)) {
+        const f2: HistogramOpFlags = { counterResetCollision: false, nhcbBoundsReconciled: false };
+        h = histogramAdd(h, p, f2);
+        if (f2.nhcbBoundsReconciled) annos.info(mismatchedCustom("addition"), pos);
+      }
+      p = cur;
+    }
+  } else if (points[0].counterResetHint !== "gauge" || last.counterResetHint !== "gauge") {
+    annos.warn(ANNO.nativeHistogramNotGauge(metric), pos);
+  }
+  return withHint(h, "gauge");
+}
+
+function emptyLike(h: FloatHistogram): FloatHistogram {
+  return {
+    schema: h.schema,
+    zeroThreshold: 0,
+    zeroCount: 0,
+    count: 0,
+    sum: 0,
+    positiveSpans: [],
+    positiveBuckets: [],
+    negativeSpans: [],
+    negativeBuckets: [],
+    customValues: h.customValues,
+    counterResetHint: "unknown",
+  };
+}
+
+/** "vector contains a mix of histograms with exponential and custom buckets schemas ..." */
+export function mixedSchemas(metric: string): string {
+  return `vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${
+    JSON.stringify(metric)
+  }`;
+}
+
+/** "mismatched custom buckets were reconciled during <op>" */
+export function mismatchedCustom(op: string): string {
+  return `mismatched custom buckets were reconciled during ${op}`;
+}
+
+/** "conflicting counter resets during histogram <op>" */
+export function collision(op: string): string {
+  return `conflicting counter resets during histogram ${op}`;
+}
