@@ -12,6 +12,14 @@ Deno.test("parseConfig() uses defaults, then environment, then flags", () => {
     workspacesMax: 25,
     logLevel: "info",
     publicUrl: "",
+    sampleAgeMaxMs: 3_600_000,
+    oooWindowMs: 600_000,
+    ingestionRate: 1_666_666,
+    ingestionBurst: 1_000_000,
+    activeSeriesMax: 50_000_000,
+    queryTps: 300,
+    metadataTps: 10,
+    queryTimeoutMs: 120_000,
   });
   const e = parseConfig([], {
     PROMENADE_LISTEN: "0.0.0.0:8080",

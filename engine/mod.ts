@@ -71,17 +71,18 @@ export async function openService(config: Config, opts: OpenOptions = {}): Promi
     if (dir !== "") await Deno.mkdir(dir, { recursive: true });
   }
   const kv = instrumentKv(await Deno.openKv(config.dataPath), metrics);
-  let data: DataPlane | undefined;
-  const workspaces = new WorkspaceStore(kv, {
+  const tsdb = await Tsdb.open(kv);
+  const workspaces: WorkspaceStore = new WorkspaceStore(kv, {
     region: config.region,
     accountId: config.accountId,
     workspacesMax: config.workspacesMax,
     log,
     transitionDelayMs: opts.transitionDelayMs,
-    onDeleteData: (id) => data!.deleteData(id),
-    onConfigChange: (id, cfg) => data!.configChanged(id, cfg),
+    // The hooks run after construction, when `data` exists.
+    onDeleteData: (id): Promise<void> => data.deleteData(id),
+    onConfigChange: (id, cfg): void => data.configChanged(id, cfg),
   });
-  data = new DataPlane(await Tsdb.open(kv), workspaces, config, log);
+  const data: DataPlane = new DataPlane(tsdb, workspaces, config, log);
   log.info("kv opened", { path: config.dataPath });
   return new Service(config, kv, log, metrics, workspaces, data);
 }

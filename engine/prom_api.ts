@@ -133,7 +133,9 @@ export class QueryApi {
   ): Promise<QueryOutcome> {
     const querier = this.#countingQuerier(target.querier());
     const started = performance.now();
-    const res = await this.promql.instantQuery(querier, expr, timeMs, engineOptions(opts));
+    const res = await queryParamErrors(() =>
+      this.promql.instantQuery(querier, expr, timeMs, engineOptions(opts))
+    );
     return finish(res, [timeMs], started, opts.limit ?? 0);
   }
 
@@ -288,6 +290,18 @@ export class QueryApi {
       labelNames: (m, h) => q.labelNames(m, h),
       labelValues: (n, m, h) => q.labelValues(n, m, h),
     };
+  }
+}
+
+/** Runs a query, prefixing parse errors with `invalid parameter "query": ` as Prometheus's API does. */
+async function queryParamErrors<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof PromQLParseError) {
+      throw new BadDataError(`invalid parameter "query": ${e.message}`);
+    }
+    throw e;
   }
 }
 

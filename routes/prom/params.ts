@@ -81,11 +81,9 @@ export function parseDuration(s: string): number {
     }
     return Math.round(ms);
   }
-  try {
-    return parseDurationMs(s);
-  } catch {
-    throw new RangeError(`cannot parse ${goQuote(s)} to a valid duration`);
-  }
+  const d = parseDurationMs(s);
+  if (!d.ok) throw new RangeError(`cannot parse ${goQuote(s)} to a valid duration`);
+  return d.value;
 }
 
 /** Parses a time parameter, or returns `dflt` when absent. */
