@@ -44,5 +44,9 @@ export async function remoteWrite(
   path: string,
   series: TestSeries[],
 ): Promise<Response> {
-  return await request(path, { method: "POST", headers: RW1_HEADERS, body: encodeWrite(series) as Uint8Array<ArrayBuffer> });
+  return await request(path, {
+    method: "POST",
+    headers: RW1_HEADERS,
+    body: encodeWrite(series) as Uint8Array<ArrayBuffer>,
+  });
 }
