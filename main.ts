@@ -2,9 +2,23 @@
  * Composition root: read config, open KV and the engine, serve HTTP, recover, and shut down
  * gracefully on SIGINT/SIGTERM (stop accepting, finish in-flight requests, close KV).
  */
-import { ConfigError, openService, parseConfig, usage } from "./engine/mod.ts";
+import { ConfigError, openService, parseConfig, type Service, usage } from "./engine/mod.ts";
 import { SHUTDOWN_GRACE_MS } from "./engine/limits.ts";
 import { buildApp } from "./routes/mod.ts";
+
+/** The running service, once opened; the schedules below act on it. */
+let running: Service | undefined;
+
+// Schedules are registered at module top level, as Deno Deploy requires (facts/runtime.md section 7).
+// Deno.cron never overlaps runs of the same job, so a slow pass delays the next instead of piling up.
+if (import.meta.main) {
+  Deno.cron("promenade-maintenance", "* * * * *", async () => {
+    if (running?.ready) await running.data.maintain();
+  });
+  Deno.cron("promenade-retention", "17 * * * *", async () => {
+    if (running?.ready) await running.data.applyRetention();
+  });
+}
 
 async function main(): Promise<void> {
   if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
@@ -22,6 +36,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const service = await openService(config);
+  running = service;
   const app = buildApp(service);
   const server = Deno.serve({
     hostname: config.listenHost,
