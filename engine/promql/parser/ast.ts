@@ -83,7 +83,10 @@ export interface NumberLiteral extends NodeBase {
   duration: boolean;
 }
 
-/** A string literal (already unescaped). */
+/**
+ * A string literal (already unescaped). Bytes that are not valid UTF-8 (from `\xNN`/octal escapes)
+ * are kept as lone surrogates U+DC80..U+DCFF, so `value.isWellFormed()` is false for them.
+ */
 export interface StringLiteral extends NodeBase {
   kind: "StringLiteral";
   value: string;

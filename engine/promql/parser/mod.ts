@@ -12,3 +12,4 @@ export type { PrettifyOptions } from "./printer.ts";
 export { formatExpr, prettifyExpr } from "./printer.ts";
 export { documentedType } from "./check.ts";
 export { formatDurationMs, parseDurationMs } from "./literals.ts";
+export { goQuote } from "./go_quote.ts";
