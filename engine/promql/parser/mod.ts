@@ -7,7 +7,7 @@ export { FUNCTIONS, getFunction } from "./functions.ts";
 export type { ParseErrorDetail } from "./errors.ts";
 export { positionString, PromQLParseError } from "./errors.ts";
 export type { ParseOptions } from "./parser.ts";
-export { PARSE_DEPTH_MAX, parseExpr } from "./parser.ts";
+export { PARSE_DEPTH_MAX, parseExpr, parseMetricSelector } from "./parser.ts";
 export type { PrettifyOptions } from "./printer.ts";
 export { formatExpr, prettifyExpr } from "./printer.ts";
 export { documentedType } from "./check.ts";

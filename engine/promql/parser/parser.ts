@@ -67,6 +67,21 @@ export function parseExpr(input: string, opts: ParseOptions = {}): Expr {
   return p.parse();
 }
 
+/**
+ * Parses a bare series selector (`foo{a="b"}`, `{__name__=~"x.*"}`) as Prometheus's
+ * `ParseMetricSelector` does for `match[]`: no modifiers, no type check (so empty-matching
+ * selectors are returned, callers decide). Throws PromQLParseError.
+ */
+export function parseMetricSelector(input: string): Matcher[] {
+  const p = new Parser(input, {
+    experimentalFunctions: true,
+    durationExpressions: true,
+    extendedRangeSelectors: true,
+    binopFillModifiers: true,
+  });
+  return p.parseSelectorOnly();
+}
+
 class Abort extends Error {}
 
 interface Ctx {
@@ -257,6 +272,30 @@ class Parser {
       throw new PromQLParseError(this.#input, convertPositions(this.#input, this.#errors));
     }
     return convertPositions(this.#input, expr);
+  }
+
+  parseSelectorOnly(): Matcher[] {
+    let vs: VectorSelector | undefined;
+    try {
+      this.#advance();
+      const t = this.#tok;
+      if (t.type === "LEFT_BRACE") vs = this.#parseSelector(undefined);
+      else if (METRIC_IDENT.has(t.type)) {
+        this.#advance();
+        vs = this.#parseSelector(t);
+      } else this.#unexpected();
+      if (this.#t() !== "EOF") this.#unexpected();
+    } catch (e) {
+      if (e instanceof LexError) {
+        this.#errors.push({ pos: { start: e.pos, end: this.#input.length }, err: e.msg });
+      } else if (!(e instanceof Abort)) {
+        throw e;
+      }
+    }
+    if (this.#errors.length > 0 || vs === undefined) {
+      throw new PromQLParseError(this.#input, convertPositions(this.#input, this.#errors));
+    }
+    return vs.matchers;
   }
 
   // ---- token helpers ----

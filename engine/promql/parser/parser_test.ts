@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertThrows } from "../../../tests/assert.ts";
 import type { Expr } from "./mod.ts";
-import { formatExpr, parseExpr, PromQLParseError } from "./mod.ts";
+import { formatExpr, parseExpr, parseMetricSelector, PromQLParseError } from "./mod.ts";
 
 /** Structure with explicit grouping, to test precedence independently of the printer. */
 function tree(e: Expr): string {
@@ -603,4 +603,24 @@ Deno.test("long operator chains parse, type-check and print without deep recursi
     e.errors[2000].err,
     "subquery is only allowed on instant vector, got matrix instead",
   );
+});
+
+Deno.test("parseMetricSelector() parses match[] selectors without type checks", () => {
+  const ms = parseMetricSelector(`up{job=~".*"}`);
+  assertEquals(ms.map((m) => `${m.name}${m.type}${m.value}`), ["job=~.*", "__name__=up"]);
+  assertEquals(parseMetricSelector(`{a=""}`).length, 1);
+  assertEquals(parseMetricSelector(`{"my.metric"}`)[0].value, "my.metric");
+  const msg = (q: string) => {
+    try {
+      parseMetricSelector(q);
+    } catch (e) {
+      if (e instanceof PromQLParseError) return e.message;
+      throw e;
+    }
+    return "parsed";
+  };
+  assertEquals(msg("up offset 5m"), "1:4: parse error: unexpected <offset>");
+  assertEquals(msg("rate(up)"), `1:5: parse error: unexpected "("`);
+  assertEquals(msg("1"), `1:1: parse error: unexpected number "1"`);
+  assertEquals(msg("up{"), "1:4: parse error: unexpected end of input inside braces");
 });
