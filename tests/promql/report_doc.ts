@@ -95,20 +95,35 @@ export function conformanceDoc(
       `${t.skipped} skipped (${pct}%).`,
   );
   out.push("");
-  out.push("| file | passed | failed | skipped | pass rate |");
-  out.push("| --- | ---: | ---: | ---: | ---: |");
+  out.push("| file | passed | failed | skipped | pass rate | skipped NH evals that would pass |");
+  out.push("| --- | ---: | ---: | ---: | ---: | ---: |");
   for (const r of reports) {
     const n = r.passed + r.failed;
     const own = r.source === "own" ? " (own)" : "";
     const rate = n === 0 ? "–" : `${((100 * r.passed) / n).toFixed(1)}%`;
     const by = Object.entries(r.skippedBy).map(([k, v]) => `${k} ${v}`).join(", ");
+    const ran = r.outcomes.filter((o) => o.wouldPass !== undefined);
+    const would = ran.length === 0 ? "–" : `${ran.filter((o) => o.wouldPass).length}/${ran.length}`;
     out.push(
       `| ${r.file}${own} | ${r.passed} | ${r.failed} | ${r.skipped}${
         by ? ` (${by})` : ""
-      } | ${rate} |`,
+      } | ${rate} | ${would} |`,
     );
   }
-  out.push(`| **total** | **${t.passed}** | **${t.failed}** | **${t.skipped}** | **${pct}%** |`);
+  const allRan = reports.flatMap((r) => r.outcomes.filter((o) => o.wouldPass !== undefined));
+  const allWould = allRan.filter((o) => o.wouldPass).length;
+  const crashed = allRan.filter((o) => o.crashed).length;
+  out.push(
+    `| **total** | **${t.passed}** | **${t.failed}** | **${t.skipped}** | **${pct}%** | ` +
+      `**${allWould}/${allRan.length}** |`,
+  );
+  out.push("");
+  out.push(
+    "The last column is informational: native-histogram evals stay skipped, but `--write-doc` " +
+      "(or `--run-skipped`) runs them anyway with full histogram comparison (schema, count, " +
+      "sum, zero bucket, compacted spans and buckets, custom bounds, explicit counter-reset " +
+      `hints). ${crashed} of them crashed the engine.`,
+  );
   out.push("");
   out.push("## Remaining failures");
   out.push("");

@@ -4,7 +4,7 @@
  * 6.2) and reports passed / failed / skipped per file.
  *
  * CLI: `./deno run -A tests/promql/runner.ts [file.test ...] [--verbose] [--no-range-check]
- *      [--no-at-check] [--write-baseline] [--write-doc]`. Bare file names are looked up in the corpus, then in testdata/.
+ *      [--no-at-check] [--run-skipped] [--write-baseline] [--write-doc]`. Bare file names are looked up in the corpus, then in testdata/.
  */
 import type { FloatHistogram } from "../../engine/model/histogram.ts";
 import {
@@ -65,6 +65,9 @@ export interface EvalOutcome {
   status: "passed" | "failed" | "skipped";
   /** Failure text or skip reason. */
   reason?: string;
+  /** For skipped evals run with `runSkipped`: whether they would pass, or crashed. */
+  wouldPass?: boolean;
+  crashed?: boolean;
   /** For failures: the eval as written and what the engine returned. */
   source?: string;
   got?: string;
@@ -91,6 +94,8 @@ export interface RunOptions {
   rangeCheck?: boolean;
   /** Run upstream's `@` step-invariance re-runs of instant evals (default true). */
   atCheck?: boolean;
+  /** Also run native-histogram evals (still counted as skipped) to see what would pass. */
+  runSkipped?: boolean;
 }
 
 const RE_QUERY_CONTEXT_FUNCS = /(start|end|range|step)\(\)/;
@@ -152,7 +157,20 @@ export async function runTestText(
         if (skip) {
           report.skipped++;
           report.skippedBy[skip] = (report.skippedBy[skip] ?? 0) + 1;
-          report.outcomes.push({ line: cmd.line, expr: cmd.expr, status: "skipped", reason: skip });
+          const o: EvalOutcome = {
+            line: cmd.line,
+            expr: cmd.expr,
+            status: "skipped",
+            reason: skip,
+          };
+          if (opts.runSkipped && skip === "native histograms") {
+            // Informational only: the eval still counts as skipped.
+            const r = await runEval(cmd, storage, engine, opts);
+            o.wouldPass = r.status === "passed";
+            o.crashed = (r.reason ?? "").includes("[crash]");
+            if (!o.wouldPass) o.got = r.reason;
+          }
+          report.outcomes.push(o);
           break;
         }
         const out = await runEval(cmd, storage, engine, opts);
@@ -526,6 +544,7 @@ async function main(args: string[]): Promise<number> {
   const verbose = args.includes("--verbose");
   const rangeCheck = !args.includes("--no-range-check");
   const atCheck = !args.includes("--no-at-check");
+  const runSkipped = args.includes("--run-skipped") || args.includes("--write-doc");
   const writeBaseline = args.includes("--write-baseline");
   const writeDoc = args.includes("--write-doc");
   const names = args.filter((a) => !a.startsWith("--"));
@@ -538,7 +557,7 @@ async function main(args: string[]): Promise<number> {
   const files = corpus
     ? [...await listTestFiles(CORPUS_DIR), ...await listTestFiles(OWN_TESTDATA_DIR)]
     : await Promise.all(names.map(resolveArg));
-  const reports = await runFiles(files, engine, { rangeCheck, atCheck });
+  const reports = await runFiles(files, engine, { rangeCheck, atCheck, runSkipped });
   for (const r of reports) {
     for (const o of r.outcomes) {
       if (o.status !== "failed") continue;
@@ -551,6 +570,24 @@ async function main(args: string[]): Promise<number> {
     }
   }
   console.log(formatSummary(reports));
+  if (runSkipped) {
+    let would = 0, crashed = 0, ran = 0;
+    for (const r of reports) {
+      for (const o of r.outcomes) {
+        if (o.wouldPass === undefined) continue;
+        ran++;
+        if (o.wouldPass) would++;
+        if (o.crashed) {
+          crashed++;
+          console.log(`CRASH ${r.file}:${o.line}: ${o.expr}\n     ${o.got}`);
+        }
+      }
+    }
+    console.log(
+      `native-histogram evals (skipped, run for information): ${ran} run, ${would} ` +
+        `would pass, ${crashed} crashed`,
+    );
+  }
   if (writeBaseline && corpus) {
     await Deno.writeTextFile(BASELINE_FILE, JSON.stringify(baselineOf(reports), null, 2) + "\n");
     console.log(`wrote ${BASELINE_FILE.pathname}`);
