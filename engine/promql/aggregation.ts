@@ -9,12 +9,7 @@ import type { AggregateOp, PosRange } from "./parser/mod.ts";
 import type { Annotations } from "./annotations.ts";
 import { ANNO } from "./annotations.ts";
 import { floatLess, quantileOf } from "./functions/quantile.ts";
-import {
-  histogramAdd,
-  histogramDiv,
-  histogramMul,
-  IncompatibleSchemaError,
-} from "./histogram_ops.ts";
+import { HistogramSum, IncompatibleSchemaError } from "./histogram_ops.ts";
 import type { Sample, Vector } from "./value.ts";
 
 /** Kahan-Babuska-Neumaier increment: returns [sum, compensation]. */
@@ -57,6 +52,7 @@ interface Group {
   dropName: boolean;
   resetSeen: boolean;
   notResetSeen: boolean;
+  hs: HistogramSum | undefined;
 }
 
 /** Per-node aggregation state: the input-series-to-group mapping is computed once. */
@@ -95,6 +91,7 @@ export class Aggregator {
         dropName: false,
         resetSeen: false,
         notResetSeen: false,
+        hs: undefined,
       };
       this.#groups.set(key, g);
     }
@@ -133,9 +130,14 @@ export class Aggregator {
           case "sum":
           case "avg":
             if (h) {
-              g.h = histogramMul(h, 1);
+              g.hs = new HistogramSum();
+              g.hs.add(h, op === "avg");
+              g.h = h;
               g.hasHistogram = true;
-            } else g.hasFloat = true;
+            } else {
+              g.hs = undefined;
+              g.hasFloat = true;
+            }
             break;
           case "stddev":
           case "stdvar":
@@ -178,7 +180,8 @@ export class Aggregator {
               if (h.counterResetHint === "reset") g.resetSeen = true;
               if (h.counterResetHint === "not_reset") g.notResetSeen = true;
               try {
-                g.h = histogramAdd(g.h, h, this.#flags);
+                g.hs!.add(h, false);
+                if (g.hs!.flags.nhcbBoundsReconciled) this.#flags.nhcbBoundsReconciled = true;
               } catch (e) {
                 if (!(e instanceof IncompatibleSchemaError)) throw e;
                 g.incompatible = true;
@@ -203,7 +206,8 @@ export class Aggregator {
               if (h.counterResetHint === "reset") g.resetSeen = true;
               if (h.counterResetHint === "not_reset") g.notResetSeen = true;
               try {
-                g.h = histogramAdd(g.h, h, this.#flags);
+                g.hs!.add(h, true);
+                if (g.hs!.flags.nhcbBoundsReconciled) this.#flags.nhcbBoundsReconciled = true;
               } catch (e) {
                 if (!(e instanceof IncompatibleSchemaError)) throw e;
                 g.incompatible = true;
@@ -290,7 +294,7 @@ export class Aggregator {
             continue;
           }
           if (g.incompatible) continue;
-          if (g.hasHistogram) h = histogramDiv(g.h!, g.count);
+          if (g.hasHistogram) h = g.hs!.result(true);
           else if (g.incrementalMean) f = g.mean + g.c;
           else f = g.f / g.count + g.c / g.count;
           break;
@@ -312,7 +316,7 @@ export class Aggregator {
             continue;
           }
           if (g.incompatible) continue;
-          if (g.hasHistogram) h = g.h;
+          if (g.hasHistogram) h = g.hs!.result(false);
           else f = g.f + g.c;
           break;
       }

@@ -408,3 +408,177 @@ function same(x: number, y: number): boolean {
 export function histogramString(h: FloatHistogram): string {
   return `{count:${h.count}, sum:${h.sum}}`;
 }
+
+function kInc(inc: number, sum: number, c: number): [number, number] {
+  const t = sum + inc;
+  if (t === Infinity || t === -Infinity) return [t, 0];
+  if (Math.abs(sum) >= Math.abs(inc)) c += (sum - t) + inc;
+  else c += (inc - t) + sum;
+  return [t, c];
+}
+
+function scaleH(h: H, f: number): void {
+  h.zeroCount *= f;
+  h.count *= f;
+  h.sum *= f;
+  for (const [k, v] of h.pos) h.pos.set(k, v * f);
+  for (const [k, v] of h.neg) h.neg.set(k, v * f);
+}
+
+function hasOverflow(h: H): boolean {
+  const inf = (x: number) => x === Infinity || x === -Infinity;
+  if (inf(h.zeroCount) || inf(h.count) || inf(h.sum)) return true;
+  for (const v of h.pos.values()) if (inf(v)) return true;
+  for (const v of h.neg.values()) if (inf(v)) return true;
+  return false;
+}
+
+function cloneH(h: H): H {
+  return { ...h, pos: new Map(h.pos), neg: new Map(h.neg), customValues: h.customValues?.slice() };
+}
+
+/**
+ * Kahan-compensated sum (and mean) of histograms, as Prometheus's KahanAdd: used by sum/avg
+ * aggregations and sum/avg_over_time. Falls back to an incremental mean when the sum overflows.
+ */
+export class HistogramSum {
+  #v: H | undefined;
+  #c: H | undefined;
+  #n = 0;
+  #incremental = false;
+  readonly flags: HistogramOpFlags = { counterResetCollision: false, nhcbBoundsReconciled: false };
+
+  /** Number of histograms added. */
+  get n(): number {
+    return this.#n;
+  }
+
+  #align(o: H): H {
+    const v = this.#v!, c = this.#c!;
+    if (
+      usesCustomBuckets(v as unknown as FloatHistogram) !== (o.schema === CUSTOM_BUCKETS_SCHEMA)
+    ) {
+      throw new IncompatibleSchemaError("histograms have incompatible schemas");
+    }
+    if (v.schema === CUSTOM_BUCKETS_SCHEMA) {
+      const ca = v.customValues ?? [], cb = o.customValues ?? [];
+      if (ca.length !== cb.length || ca.some((x, i) => x !== cb[i])) {
+        const inter = intersectBounds(ca, cb);
+        v.pos = remapCustom(v.pos, ca, inter);
+        c.pos = remapCustom(c.pos, ca, inter);
+        v.customValues = inter;
+        c.customValues = inter;
+        this.flags.nhcbBoundsReconciled = true;
+        return { ...o, pos: remapCustom(o.pos, cb, inter) };
+      }
+      return o;
+    }
+    const schema = Math.min(v.schema, o.schema);
+    for (const x of [v, c]) {
+      x.pos = reduce(x.pos, x.schema, schema);
+      x.neg = reduce(x.neg, x.schema, schema);
+      x.schema = schema;
+    }
+    const oo: H = {
+      ...o,
+      pos: reduce(o.pos, o.schema, schema),
+      neg: reduce(o.neg, o.schema, schema),
+      schema,
+    };
+    // Zero buckets: widen whichever is narrower.
+    if (oo.zeroThreshold > v.zeroThreshold) {
+      const [zc, zt] = zeroCountForLargerThreshold(v, oo.zeroThreshold);
+      const [czc] = zeroCountForLargerThreshold({ ...c, zeroThreshold: v.zeroThreshold }, zt);
+      v.zeroCount = zc;
+      v.zeroThreshold = zt;
+      c.zeroCount = czc;
+      c.zeroThreshold = zt;
+      trimBucketsInZeroBucket(v);
+      trimBucketsInZeroBucket(c);
+    }
+    if (v.zeroThreshold > oo.zeroThreshold) {
+      const [zc] = zeroCountForLargerThreshold(oo, v.zeroThreshold);
+      oo.zeroCount = zc;
+      oo.zeroThreshold = v.zeroThreshold;
+      trimBucketsInZeroBucket(oo);
+    }
+    return oo;
+  }
+
+  #kahanAdd(v: H, c: H, o: H, f: number): void {
+    [v.zeroCount, c.zeroCount] = kInc(o.zeroCount * f, v.zeroCount, c.zeroCount);
+    [v.count, c.count] = kInc(o.count * f, v.count, c.count);
+    [v.sum, c.sum] = kInc(o.sum * f, v.sum, c.sum);
+    for (const [side, vs, cs] of [[o.pos, v.pos, c.pos], [o.neg, v.neg, c.neg]] as const) {
+      for (const [k, x] of side) {
+        if (v.schema !== CUSTOM_BUCKETS_SCHEMA && bucketUpper(k, v.schema) <= v.zeroThreshold) {
+          continue;
+        }
+        const [nv, nc] = kInc(x * f, vs.get(k) ?? 0, cs.get(k) ?? 0);
+        vs.set(k, nv);
+        cs.set(k, nc);
+      }
+    }
+  }
+
+  /** Adds one histogram; throws IncompatibleSchemaError on mixed exponential/custom schemas. */
+  add(h: FloatHistogram, mean = false): void {
+    const o = open(h);
+    this.#n++;
+    if (!this.#v) {
+      this.#v = o;
+      this.#c = {
+        ...open({ ...h, zeroCount: 0, count: 0, sum: 0 }),
+        pos: new Map(),
+        neg: new Map(),
+      };
+      return;
+    }
+    if (adjustCounterReset(this.#v, o.hint)) this.flags.counterResetCollision = true;
+    this.#c!.hint = this.#v.hint;
+    const oo = this.#align(o);
+    const n = this.#n;
+    if (mean && this.#incremental) {
+      const q = (n - 1) / n;
+      scaleH(this.#v, q);
+      scaleH(this.#c!, q);
+      this.#kahanAdd(this.#v, this.#c!, oo, 1 / n);
+      return;
+    }
+    const v2 = cloneH(this.#v), c2 = cloneH(this.#c!);
+    this.#kahanAdd(v2, c2, oo, 1);
+    if (!mean || !hasOverflow(v2)) {
+      this.#v = v2;
+      this.#c = c2;
+      return;
+    }
+    // Switch to an incremental mean.
+    this.#incremental = true;
+    scaleH(this.#v, 1 / (n - 1));
+    scaleH(this.#c!, 1 / (n - 1));
+    const q = (n - 1) / n;
+    scaleH(this.#v, q);
+    scaleH(this.#c!, q);
+    this.#kahanAdd(this.#v, this.#c!, oo, 1 / n);
+  }
+
+  /** The sum (mean=false) or mean (mean=true) of what was added. */
+  result(mean = false): FloatHistogram {
+    const v = cloneH(this.#v!), c = this.#c!;
+    if (mean && !this.#incremental) {
+      scaleH(v, 1 / this.#n);
+      const cc = cloneH(c);
+      scaleH(cc, 1 / this.#n);
+      addComp(v, cc);
+    } else addComp(v, c);
+    return close(v);
+  }
+}
+
+function addComp(v: H, c: H): void {
+  v.zeroCount += c.zeroCount;
+  v.count += c.count;
+  v.sum += c.sum;
+  for (const [k, x] of c.pos) v.pos.set(k, (v.pos.get(k) ?? 0) + x);
+  for (const [k, x] of c.neg) v.neg.set(k, (v.neg.get(k) ?? 0) + x);
+}

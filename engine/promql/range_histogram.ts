@@ -20,6 +20,7 @@ import {
   histogramMul,
   type HistogramOpFlags,
   histogramSub,
+  HistogramSum,
   IncompatibleSchemaError,
   usesCustomBuckets,
   withHint,
@@ -161,21 +162,17 @@ export function rangeWithHistograms(c: HistogramRangeCall, s: HistogramInput, ou
         }
         case "sum_over_time":
         case "avg_over_time": {
-          const flags: HistogramOpFlags = {
-            counterResetCollision: false,
-            nhcbBoundsReconciled: false,
-          };
-          let sum = hs[0];
-          let resetSeen = hs[0].counterResetHint === "reset";
-          let notResetSeen = hs[0].counterResetHint === "not_reset";
-          for (let i = 1; i < nh; i++) {
+          const acc = new HistogramSum();
+          const mean = name === "avg_over_time";
+          let resetSeen = false, notResetSeen = false;
+          for (let i = 0; i < nh; i++) {
             if (hs[i].counterResetHint === "reset") resetSeen = true;
             if (hs[i].counterResetHint === "not_reset") notResetSeen = true;
-            sum = histogramAdd(sum, hs[i], flags);
+            acc.add(hs[i], mean);
           }
           if (resetSeen && notResetSeen) ctx.annos.warn(collision("aggregation"), pos);
-          if (flags.nhcbBoundsReconciled) ctx.annos.info(mismatchedCustom("aggregation"), pos);
-          pushH(k, name === "avg_over_time" ? histogramDiv(sum, nh) : sum);
+          if (acc.flags.nhcbBoundsReconciled) ctx.annos.info(mismatchedCustom("aggregation"), pos);
+          pushH(k, acc.result(mean));
           break;
         }
         case "resets":

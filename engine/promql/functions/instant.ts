@@ -16,7 +16,8 @@ import {
   bucketQuantile,
   floatLess,
   histogramBuckets,
-  histogramQuantile,
+  histogramFraction,
+  histogramQuantileInfo,
 } from "./quantile.ts";
 
 /** What an instant function sees besides its arguments. */
@@ -238,7 +239,7 @@ function histogramQuantileFn(vals: Vector[], env: CallEnv): Vector {
     out.push({
       metric: s.metric,
       t: s.t,
-      f: histogramQuantile(q, s.h!),
+      f: nativeQuantileAnnotated(q, s, env, env.args[1].pos),
       h: undefined,
       dropName: true,
     });
@@ -270,7 +271,7 @@ function histogramFractionFn(vals: Vector[], env: CallEnv): Vector {
     out.push({
       metric: s.metric,
       t: s.t,
-      f: nativeFraction(lower, upper, s.h!),
+      f: nativeFractionAnnotated(lower, upper, s, env),
       h: undefined,
       dropName: true,
     });
@@ -288,27 +289,33 @@ function histogramFractionFn(vals: Vector[], env: CallEnv): Vector {
   return out;
 }
 
-function nativeFraction(lower: number, upper: number, h: FloatHistogram): number {
-  if (h.count === 0 || Number.isNaN(lower) || Number.isNaN(upper)) return NaN;
-  if (lower >= upper) return 0;
-  let rank = 0;
-  for (const b of histogramBuckets(h)) {
-    if (b.count === 0) continue;
-    let lo = b.lower, hi = b.upper;
-    if (lo === -Infinity) lo = hi <= 0 ? hi : 0;
-    if (hi === Infinity) hi = lo;
-    if (hi <= lower || lo >= upper) {
-      if (b.lower >= lower && b.upper <= upper) rank += b.count;
-      continue;
-    }
-    if (lo >= lower && hi <= upper) {
-      rank += b.count;
-      continue;
-    }
-    const a = Math.max(lo, lower), z = Math.min(hi, upper);
-    rank += hi === lo ? b.count : b.count * (z - a) / (hi - lo);
+function nativeQuantileAnnotated(q: number, s: Sample, env: CallEnv, pos: PosRange): number {
+  const r = histogramQuantileInfo(q, s.h!);
+  const name = nameOf(s.metric);
+  const suffix = name ? ` for metric name ${goQuote(name)}` : "";
+  if (r.nanResult) {
+    env.annos.info(`input to histogram_quantile has NaN observations, result is NaN${suffix}`, pos);
   }
-  return rank / h.count;
+  if (r.nanSkew) {
+    env.annos.info(
+      `input to histogram_quantile has NaN observations, result is skewed higher${suffix}`,
+      pos,
+    );
+  }
+  return r.value;
+}
+
+function nativeFractionAnnotated(lower: number, upper: number, s: Sample, env: CallEnv): number {
+  const r = histogramFraction(lower, upper, s.h!);
+  if (r.nanExcluded) {
+    const name = nameOf(s.metric);
+    env.annos.info(
+      `input to histogram_fraction has NaN observations, which are excluded from all fractions` +
+        (name ? ` for metric name ${goQuote(name)}` : ""),
+      env.args[2].pos,
+    );
+  }
+  return r.value;
 }
 
 function histogramVariance(vals: Vector[], stddev: boolean): Vector {
@@ -384,7 +391,7 @@ function histogramQuantilesFn(vals: Vector[], env: CallEnv): Vector {
       out.push({
         metric: withQ(s.metric, q),
         t: s.t,
-        f: histogramQuantile(q, s.h!),
+        f: nativeQuantileAnnotated(q, s, env, env.args[0].pos),
         h: undefined,
         dropName: true,
       });
