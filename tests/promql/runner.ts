@@ -502,7 +502,7 @@ export function formatSummary(reports: readonly FileReport[]): string {
     );
   };
   const corpus = reports.filter((r) => r.source !== "own");
-  if (corpus.length !== reports.length) total("corpus total", corpus);
+  if (corpus.length > 0 && corpus.length !== reports.length) total("corpus total", corpus);
   total("total", reports);
   return lines.join("\n");
 }

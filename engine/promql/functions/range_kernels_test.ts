@@ -187,3 +187,26 @@ Deno.test("anchored resets/changes compare with the sample before the window", (
   assertEquals(run("resets", pts, { ...w, rangeMs: 2 * M, mode: "anchored" }), [1]);
   assertEquals(run("changes", [[0, 1]], { ...w, mode: "anchored" }), [undefined]);
 });
+
+Deno.test("with a zero step (@) per-step parameters and predict_linear's intercept still vary", () => {
+  const pts: [number, number][] = [[0, 3], [M, 123], [2 * M, 243]]; // y = 2*seconds + 3
+  const w = {
+    firstT: 2 * M,
+    stepMs: 0,
+    steps: 3,
+    rangeMs: 5 * M,
+    evalFirstT: 3 * M,
+    evalStepMs: M,
+  };
+  const got = run("predict_linear", pts, w, [0]);
+  got.forEach((x, k) => close(x, [363, 483, 603][k], `step ${k}`));
+  const q = run(
+    "quantile_over_time",
+    GAUGE,
+    { firstT: 4 * M, stepMs: 0, steps: 2, rangeMs: 5 * M },
+    [
+      Float64Array.from([0, 1]),
+    ],
+  );
+  assertEquals(q, [2, 8]);
+});
