@@ -59,7 +59,7 @@ export function goQuoteMax(s: string, n: number): string {
 
 /** Go `%q` on a rune: `'x'`. `ch` is "" for end of input (Go's -1 rune). */
 export function goQuoteRune(ch: string): string {
-  if (ch === "") return "'\\ufffd'";
+  if (ch === "") return "'\uFFFD'"; // Go formats the end-of-input rune (-1) as RuneError
   return "'" + escapeRune(ch, "'") + "'";
 }
 

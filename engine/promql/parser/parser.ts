@@ -193,6 +193,20 @@ const MAYBE_LABEL = new Set<TokenType>([
   "MIN_OF",
 ]);
 
+/** Tokens that can begin an expression. */
+const EXPR_START = new Set<TokenType>([
+  ...METRIC_IDENT,
+  "NUMBER",
+  "DURATION",
+  "STRING",
+  "LEFT_PAREN",
+  "LEFT_BRACE",
+  "ADD",
+  "SUB",
+]);
+
+const FILL_TOKENS = new Set<TokenType>(["FILL", "FILL_LEFT", "FILL_RIGHT"]);
+
 const PARAM_AGGREGATORS = new Set<AggregateOp>([
   "topk",
   "bottomk",
@@ -235,7 +249,8 @@ class Parser {
   readonly #opts: Required;
   readonly #errors: ParseErrorDetail[] = [];
   readonly #ctx: Ctx[] = [];
-  #tok!: Token;
+  /** Lookahead token; lexed lazily, like yacc reads a lookahead only when a state needs one. */
+  #la: Token | undefined;
   #depth = 0;
 
   constructor(input: string, opts: Required) {
@@ -247,7 +262,6 @@ class Parser {
   parse(): Expr {
     let expr: Expr | undefined;
     try {
-      this.#advance();
       if (this.#t() === "EOF") {
         this.#errors.push({ pos: { start: 0, end: 0 }, err: "no expression found in input" });
         throw new Abort();
@@ -277,7 +291,6 @@ class Parser {
   parseSelectorOnly(): Matcher[] {
     let vs: VectorSelector | undefined;
     try {
-      this.#advance();
       const t = this.#tok;
       if (t.type === "LEFT_BRACE") vs = this.#parseSelector(undefined);
       else if (METRIC_IDENT.has(t.type)) {
@@ -305,9 +318,13 @@ class Parser {
     return this.#tok.type;
   }
 
+  get #tok(): Token {
+    return this.#la ??= this.#lex.next();
+  }
+
   #advance(): Token {
     const prev = this.#tok;
-    this.#tok = this.#lex.next();
+    this.#la = undefined;
     return prev;
   }
 
@@ -419,7 +436,12 @@ class Parser {
       matching = this.#parseGroupingLabels();
       if (this.#t() === "GROUP_LEFT" || this.#t() === "GROUP_RIGHT") {
         card = this.#advance().type === "GROUP_LEFT" ? "many-to-one" : "one-to-many";
-        if (this.#t() === "LEFT_PAREN") include = this.#parseGroupingLabels();
+        const n = this.#t();
+        // The label list is optional, but only an expression or a fill modifier may follow
+        // without one; anything else is reported as a bad grouping list, as Prometheus does.
+        if (n === "LEFT_PAREN" || !(EXPR_START.has(n) || FILL_TOKENS.has(n))) {
+          include = this.#parseGroupingLabels();
+        }
       }
     }
     const t = this.#t();
@@ -662,6 +684,8 @@ class Parser {
   // ---- calls and aggregations ----
 
   #parseCall(nameTok: Token): Call {
+    // The body first: Prometheus checks the name when it reduces the whole call.
+    const { args, end } = this.#parseCallBody();
     let fn = getFunction(nameTok.val);
     const namePos = { start: nameTok.pos, end: nameTok.end };
     if (!fn) {
@@ -670,7 +694,6 @@ class Parser {
     } else if (fn.experimental && !this.#opts.experimentalFunctions) {
       this.#err(namePos, `function ${goQuote(nameTok.val)} is not enabled`);
     }
-    const { args, end } = this.#parseCallBody();
     return {
       kind: "Call",
       func: fn,
@@ -692,12 +715,14 @@ class Parser {
       args.push(this.#parseExpr(1));
       if (this.#t() === "COMMA") {
         const comma = this.#advance();
-        if (this.#t() === "RIGHT_PAREN") {
+        if (!EXPR_START.has(this.#t())) {
+          // Prometheus reduces "args ," by default whenever no expression follows.
           this.#err(
             { start: comma.pos, end: comma.end },
             "trailing commas not allowed in function call args",
           );
-          break;
+          if (this.#t() === "RIGHT_PAREN") break;
+          this.#unexpected();
         }
         continue;
       }

@@ -438,6 +438,17 @@ Deno.test("parse errors use Prometheus's wording and line:column", () => {
     ["sum(up) without (a) by (b)", "1:21: parse error: unexpected <by>"],
     ["a + on(x) bool b", "1:11: parse error: unexpected <bool>"],
     ["a * group_left b", "1:5: parse error: unexpected <group_left>"],
+    [
+      "a * on(x) group_left group_left b",
+      `1:22: parse error: unexpected <group_left> in grouping opts, expected "("`,
+    ],
+    [
+      "a * on(x) group_right, b",
+      `1:22: parse error: unexpected "," in grouping opts, expected "("`,
+    ],
+    ["sum(a, b c)", `1:10: parse error: unexpected identifier "c" in aggregation`],
+    ["abs(a, @)", "1:6: parse error: trailing commas not allowed in function call args"],
+    ["nope(a b)", `1:8: parse error: unexpected identifier "b"`],
     ["*", "1:1: parse error: unexpected <op:*>"],
   ];
   for (const [q, want] of cases) assertEquals(parseError(q).message, want, q);
