@@ -18,6 +18,7 @@ import {
   type HistogramOpFlags,
   histogramSub,
   IncompatibleSchemaError,
+  trimBuckets,
 } from "./histogram_ops.ts";
 import { collision, mismatchedCustom } from "./range_histogram.ts";
 
@@ -97,6 +98,10 @@ function elemBinop(
   pos: PosRange,
 ): ElemResult | undefined {
   if (!hl && !hr) {
+    if (op === "</" || op === ">/") {
+      annos.info(ANNO.incompatibleTypesInBinOp("float", op, "float"), pos);
+      return undefined;
+    }
     switch (op) {
       case "==":
         return { f: l, h: undefined, keep: l === r };
@@ -126,6 +131,8 @@ function elemBinop(
     if (hl && !hr) {
       if (op === "*") return { f: 0, h: histogramMul(hl, r), keep: true };
       if (op === "/") return { f: 0, h: histogramDiv(hl, r), keep: true };
+      if (op === "</") return { f: 0, h: trimBuckets(hl, r, true), keep: true };
+      if (op === ">/") return { f: 0, h: trimBuckets(hl, r, false), keep: true };
       return incompatible("histogram", "float");
     }
     const flags: HistogramOpFlags = { counterResetCollision: false, nhcbBoundsReconciled: false };

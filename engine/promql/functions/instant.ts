@@ -328,22 +328,18 @@ function histogramVariance(vals: Vector[], stddev: boolean): Vector {
     for (const b of histogramBuckets(h)) {
       if (b.count === 0) continue;
       let val: number;
-      if (h.schema === -53) {
-        val = b.lower === -Infinity
-          ? b.upper
-          : b.upper === Infinity
-          ? b.lower
-          : (b.lower + b.upper) / 2;
-      } else if (b.lower <= 0 && b.upper >= 0) val = 0;
+      if (h.schema === -53) val = (b.upper + b.lower) / 2;
+      else if (b.lower <= 0 && b.upper >= 0) val = 0;
       else {
         val = Math.sqrt(b.upper * b.lower);
         if (b.upper < 0) val = -val;
       }
       const delta = val - mean;
-      const t = variance + b.count * delta * delta;
-      c += Math.abs(variance) >= Math.abs(b.count * delta * delta)
-        ? (variance - t) + b.count * delta * delta
-        : (b.count * delta * delta - t) + variance;
+      const inc = b.count * delta * delta;
+      const t = variance + inc;
+      if (t === Infinity || t === -Infinity) c = 0;
+      else if (Math.abs(variance) >= Math.abs(inc)) c += (variance - t) + inc;
+      else c += (inc - t) + variance;
       variance = t;
     }
     variance = (variance + c) / h.count;
@@ -465,7 +461,7 @@ export const INSTANT_FUNCTIONS: Record<string, InstantFn> = {
   timestamp: (vals) =>
     vals[0].map((s) => ({ metric: s.metric, t: s.t, f: s.t / 1000, h: undefined, dropName: true })),
   sort: (vals) => floatsOnly(vals[0]).sort((a, b) => floatLessSort(a.f, b.f)),
-  sort_desc: (vals) => floatsOnly(vals[0]).sort((a, b) => floatLessSort(b.f, a.f)),
+  sort_desc: (vals) => floatsOnly(vals[0]).sort((a, b) => floatGreaterSort(a.f, b.f)),
   sort_by_label: sortByLabel(false),
   sort_by_label_desc: sortByLabel(true),
   max_of: (
@@ -507,6 +503,13 @@ export const INSTANT_FUNCTIONS: Record<string, InstantFn> = {
   histogram_quantiles: histogramQuantilesFn,
   histogram_fraction: histogramFractionFn,
 };
+
+/** Sort order of sort_desc(): descending, NaN last. */
+function floatGreaterSort(a: number, b: number): number {
+  if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
+  if (Number.isNaN(b)) return -1;
+  return a > b ? -1 : a < b ? 1 : 0;
+}
 
 /** Sort order of sort(): ascending, NaN last (Prometheus sorts NaN to the end for both). */
 function floatLessSort(a: number, b: number): number {
