@@ -107,18 +107,21 @@ export function walkWindows(
   }
 }
 
-/** Kahan-Neumaier compensation of the last `kahanInc` call (module scratch, no allocation). */
-export let kahanC = 0;
+/**
+ * Kahan-Neumaier compensation of the last `kahanInc` call, in slot 0. A typed array, not a
+ * module `let`: storing doubles into a module binding boxes a heap number on every write.
+ */
+export const KAHAN: Float64Array = new Float64Array(1);
 
 /**
  * sum + inc with Neumaier compensation carried in `c`; returns the new sum and leaves the new
- * compensation in `kahanC`. Prometheus's util/kahansum.Inc.
+ * compensation in `KAHAN[0]`. Prometheus's util/kahansum.Inc.
  */
 export function kahanInc(inc: number, sum: number, c: number): number {
   const t = sum + inc;
   if (t === Infinity || t === -Infinity) c = 0;
   else if (Math.abs(sum) >= Math.abs(inc)) c += (sum - t) + inc;
   else c += (inc - t) + sum;
-  kahanC = c;
+  KAHAN[0] = c;
   return t;
 }
