@@ -56,6 +56,7 @@ export function conformanceDoc(
   );
   out.push("./deno run -A tests/promql/runner.ts              # every file, failures + summary");
   out.push("./deno run -A tests/promql/runner.ts functions.test --verbose  # expected vs got");
+  out.push("./deno run -A tests/promql/runner.ts functions.test:523 --verbose  # one eval");
   out.push("./deno run -A tests/promql/runner.ts --write-baseline --write-doc  # refresh records");
   out.push("```");
   out.push("");

@@ -3,7 +3,7 @@
  * `eval` with the Engine, checks results per FORMAT.md section 6 (incl. the range-mode re-check of
  * 6.2) and reports passed / failed / skipped per file.
  *
- * CLI: `./deno run -A tests/promql/runner.ts [file.test ...] [--verbose] [--no-range-check]
+ * CLI: `./deno run -A tests/promql/runner.ts [file.test[:line] ...] [--verbose] [--no-range-check]
  *      [--no-at-check] [--run-skipped] [--write-baseline] [--write-doc]`. Bare file names are looked up in the corpus, then in testdata/.
  */
 import type { FloatHistogram } from "../../engine/model/histogram.ts";
@@ -96,6 +96,8 @@ export interface RunOptions {
   atCheck?: boolean;
   /** Also run native-histogram evals (still counted as skipped) to see what would pass. */
   runSkipped?: boolean;
+  /** Only run the evals starting on these lines (loads and clears always run). */
+  onlyLines?: ReadonlySet<number>;
 }
 
 const RE_QUERY_CONTEXT_FUNCS = /(start|end|range|step)\(\)/;
@@ -146,6 +148,7 @@ export async function runTestText(
         for (const m of cmd.startTimestampMetrics) stMetrics.add(m);
         break;
       case "eval": {
+        if (opts.onlyLines && !opts.onlyLines.has(cmd.line)) break;
         const skip = ignoring
           ? "ignored"
           : expectsHistograms(cmd) || mentionsAny(cmd.expr, histogramMetrics) ||
@@ -554,10 +557,20 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
   const corpus = names.length === 0;
+  const lines = new Set<number>();
+  for (const n of names) {
+    const m = /:(\d+)$/.exec(n);
+    if (m) lines.add(Number(m[1]));
+  }
   const files = corpus
     ? [...await listTestFiles(CORPUS_DIR), ...await listTestFiles(OWN_TESTDATA_DIR)]
-    : await Promise.all(names.map(resolveArg));
-  const reports = await runFiles(files, engine, { rangeCheck, atCheck, runSkipped });
+    : await Promise.all(names.map((n) => resolveArg(n.replace(/:\d+$/, ""))));
+  const reports = await runFiles(files, engine, {
+    rangeCheck,
+    atCheck,
+    runSkipped,
+    onlyLines: lines.size > 0 ? lines : undefined,
+  });
   for (const r of reports) {
     for (const o of r.outcomes) {
       if (o.status !== "failed") continue;
