@@ -11,6 +11,7 @@ import { ANNO } from "./annotations.ts";
 import { floatLess, quantileOf } from "./functions/quantile.ts";
 import { HistogramSum, IncompatibleSchemaError } from "./histogram_ops.ts";
 import type { Sample, Vector } from "./value.ts";
+import { labelsHash } from "./xxhash.ts";
 
 /** Kahan-Babuska-Neumaier increment: returns [sum, compensation]. */
 export function kahanInc(inc: number, sum: number, c: number): [number, number] {
@@ -448,16 +449,9 @@ function addRatioSample(ratio: number, metric: Labels): boolean {
   return (ratio >= 0 && offset < ratio) || (ratio < 0 && offset >= 1 + ratio);
 }
 
-/** A value in [0, 1) from the label set's hash (xxhash in Prometheus; our own FNV-1a here). */
+/** A value in [0, 1) from the label set's hash, as Prometheus's HashRatioSampler. */
 function ratioOffset(metric: Labels): number {
-  let h1 = 0x811c9dc5 | 0, h2 = 0x01000193 | 0;
-  const s = labelsKey(metric);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 16777619);
-    h2 = Math.imul(h2 ^ c, 2246822507);
-  }
-  return ((h1 >>> 0) * 4294967296 + (h2 >>> 0)) / 18446744073709551616;
+  return Number(labelsHash(metric)) / 18446744073709551616;
 }
 
 /** count_values at one step. */

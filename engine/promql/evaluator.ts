@@ -20,6 +20,7 @@ import type {
   VectorSelector,
 } from "./parser/mod.ts";
 import { ANNO } from "./annotations.ts";
+import { goQuote } from "./parser/go_quote.ts";
 import { execError, type QueryContext } from "./context.ts";
 import {
   changesMetricSchema,
@@ -507,7 +508,7 @@ export class Evaluator {
     if (op === "count_values") {
       const p = unwrapParens(e.param!);
       const label = p.kind === "StringLiteral" ? p.value : "";
-      if (!isValidLabelName(label)) execError(`invalid label name ${JSON.stringify(label)}`);
+      if (!isValidLabelName(label)) execError(`invalid label name ${goQuote(label)}`);
       const m = this.evalMatrix(e.expr);
       return this.rangeEval([m], (v, ts) => {
         const out = countValues(

@@ -88,7 +88,12 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
       t: Float64Array.from(s.fT),
       v: Float64Array.from(s.fV),
       ht: s.hT,
-      h: s.hV,
+      // Explicit counter-reset hints would be repeated or missed at subquery resolution.
+      h: s.hV.map((h) =>
+        h.counterResetHint === "reset" || h.counterResetHint === "not_reset"
+          ? { ...h, counterResetHint: "unknown" as const }
+          : h
+      ),
       dropName: s.dropName,
     }));
   }

@@ -336,7 +336,7 @@ export function histogramFraction(
     const linear = (v: number) =>
       b.lower === -Infinity ? b.count : rank + b.count * fractionBelow(b, v, true);
     const expo = (v: number) => rank + b.count * fractionBelow(b, v, false);
-    if (!custom && b.lower <= 0 && b.upper >= 0) {
+    if (b.lower <= 0 && b.upper >= 0) {
       zeroBucket = true;
       if (h.negativeBuckets.length === 0 && h.positiveBuckets.length > 0) b.lower = 0;
       else if (h.positiveBuckets.length === 0 && h.negativeBuckets.length > 0) b.upper = 0;
