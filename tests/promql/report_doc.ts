@@ -144,5 +144,20 @@ export function conformanceDoc(
     }
     out.push("");
   }
+  const nhFailures = reports.flatMap((r) =>
+    r.outcomes.filter((o) => o.wouldPass === false).map((o) => ({ file: r.file, o }))
+  );
+  if (nhFailures.length > 0) {
+    out.push("## Native-histogram evals that would fail (informational, counted as skipped)");
+    out.push("");
+    out.push("| eval | expression | reason |");
+    out.push("| --- | --- | --- |");
+    for (const { file, o } of nhFailures) {
+      const reason = o.got ?? "";
+      const short = reason.length > 240 ? reason.slice(0, 240) + "…" : reason;
+      out.push(`| ${file}:${o.line} | \`${cell(o.expr)}\` | ${cell(short)} |`);
+    }
+    out.push("");
+  }
   return out.join("\n") + "\n";
 }
