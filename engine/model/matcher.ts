@@ -3,6 +3,8 @@
  * anchored and `.` matches newlines, as `^(?s:pattern)$` in RE2.
  */
 
+import { re2SyntaxError } from "./re2_syntax.ts";
+
 /** The four matcher kinds, spelled as in PromQL. */
 export type MatchType = "=" | "!=" | "=~" | "!~";
 
@@ -50,6 +52,8 @@ export class Matcher {
  * modifier group `a((?i:b))`), `(?P<name>`, POSIX classes `[[:alpha:]]`, `\z`, `\Q...\E`.
  */
 export function compileAnchoredRegex(pattern: string): RegExp {
+  const re2 = re2SyntaxError(pattern);
+  if (re2 !== undefined) throw new RegexSyntaxError(`error parsing regexp: ${re2}`);
   let src = pattern;
   let flags = "s";
   const lead = /^\(\?([imsU]+)\)/.exec(src);
