@@ -38,7 +38,8 @@ import { absentLabels, INSTANT_FUNCTIONS } from "./functions/instant.ts";
 import { evalRangeFunction } from "./range_eval.ts";
 import { evalInfo } from "./info.ts";
 import { formatFloatF } from "./format_float.ts";
-import { histogramMul, histogramString } from "./histogram_ops.ts";
+import { histogramMul, histogramString, usesCustomBuckets } from "./histogram_ops.ts";
+import { interpolateHistograms, mixedSchemas } from "./range_histogram.ts";
 import { histogramsWithoutStale, lastLE, lookupInstant, withoutStale } from "./selectors.ts";
 import {
   type Matrix,
@@ -284,10 +285,24 @@ export class Evaluator {
           continue;
         }
         if (hb - ha > 0) {
-          const i = lastLE(hs.t, dataT);
-          if (i >= ha) {
+          let i = ha;
+          while (i < hb && hs.t[i] < dataT) i++;
+          if (i < hb && hs.t[i] === dataT) {
             s.hT.push(ts);
             s.hV.push(hs.h[i]);
+          } else if (i > ha && i < hb) {
+            const prev = hs.h[i - 1], next = hs.h[i];
+            if (usesCustomBuckets(prev) !== usesCustomBuckets(next)) {
+              this.ctx.annos.warn(mixedSchemas(labelsGet(sd.labels, METRIC_NAME)), vs.pos);
+              continue;
+            }
+            const isCounter = prev.counterResetHint !== "gauge" ||
+              next.counterResetHint !== "gauge";
+            s.hT.push(ts);
+            s.hV.push(interpolateHistograms(prev, hs.t[i - 1], next, hs.t[i], dataT, isCounter));
+          } else if (i > ha) {
+            s.hT.push(ts);
+            s.hV.push({ ...hs.h[i - 1], counterResetHint: "unknown" });
           }
           continue;
         }
