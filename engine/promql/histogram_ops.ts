@@ -466,6 +466,14 @@ function scaleH(h: H, f: number): void {
   for (const [k, v] of h.neg) h.neg.set(k, v * f);
 }
 
+function divH(h: H, d: number): void {
+  h.zeroCount /= d;
+  h.count /= d;
+  h.sum /= d;
+  for (const [k, v] of h.pos) h.pos.set(k, v / d);
+  for (const [k, v] of h.neg) h.neg.set(k, v / d);
+}
+
 function hasOverflow(h: H): boolean {
   const inf = (x: number) => x === Infinity || x === -Infinity;
   if (inf(h.zeroCount) || inf(h.count) || inf(h.sum)) return true;
@@ -546,16 +554,17 @@ export class HistogramSum {
     return oo;
   }
 
-  #kahanAdd(v: H, c: H, o: H, f: number): void {
-    [v.zeroCount, c.zeroCount] = kInc(o.zeroCount * f, v.zeroCount, c.zeroCount);
-    [v.count, c.count] = kInc(o.count * f, v.count, c.count);
-    [v.sum, c.sum] = kInc(o.sum * f, v.sum, c.sum);
+  /** Adds o / d (d = 1 for a plain sum) with Kahan compensation. */
+  #kahanAdd(v: H, c: H, o: H, d: number): void {
+    [v.zeroCount, c.zeroCount] = kInc(o.zeroCount / d, v.zeroCount, c.zeroCount);
+    [v.count, c.count] = kInc(o.count / d, v.count, c.count);
+    [v.sum, c.sum] = kInc(o.sum / d, v.sum, c.sum);
     for (const [side, vs, cs] of [[o.pos, v.pos, c.pos], [o.neg, v.neg, c.neg]] as const) {
       for (const [k, x] of side) {
         if (v.schema !== CUSTOM_BUCKETS_SCHEMA && bucketUpper(k, v.schema) <= v.zeroThreshold) {
           continue;
         }
-        const [nv, nc] = kInc(x * f, vs.get(k) ?? 0, cs.get(k) ?? 0);
+        const [nv, nc] = kInc(x / d, vs.get(k) ?? 0, cs.get(k) ?? 0);
         vs.set(k, nv);
         cs.set(k, nc);
       }
@@ -583,7 +592,7 @@ export class HistogramSum {
       const q = (n - 1) / n;
       scaleH(this.#v, q);
       scaleH(this.#c!, q);
-      this.#kahanAdd(this.#v, this.#c!, oo, 1 / n);
+      this.#kahanAdd(this.#v, this.#c!, oo, n);
       return;
     }
     const v2 = cloneH(this.#v), c2 = cloneH(this.#c!);
@@ -595,21 +604,21 @@ export class HistogramSum {
     }
     // Switch to an incremental mean.
     this.#incremental = true;
-    scaleH(this.#v, 1 / (n - 1));
-    scaleH(this.#c!, 1 / (n - 1));
+    divH(this.#v, n - 1);
+    divH(this.#c!, n - 1);
     const q = (n - 1) / n;
     scaleH(this.#v, q);
     scaleH(this.#c!, q);
-    this.#kahanAdd(this.#v, this.#c!, oo, 1 / n);
+    this.#kahanAdd(this.#v, this.#c!, oo, n);
   }
 
   /** The sum (mean=false) or mean (mean=true) of what was added. */
   result(mean = false): FloatHistogram {
     const v = cloneH(this.#v!), c = this.#c!;
     if (mean && !this.#incremental) {
-      scaleH(v, 1 / this.#n);
+      divH(v, this.#n);
       const cc = cloneH(c);
-      scaleH(cc, 1 / this.#n);
+      divH(cc, this.#n);
       addComp(v, cc);
     } else addComp(v, c);
     return close(v);
