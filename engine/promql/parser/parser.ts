@@ -226,13 +226,18 @@ const UNKNOWN_FUNCTION: FunctionDef = Object.freeze({
   experimental: false,
 });
 
+/** Go's math.Round: halves round away from zero (JS Math.round rounds them up). */
+function goRound(x: number): number {
+  return x < 0 ? -Math.round(-x) : Math.round(x);
+}
+
 function durationOutOfRange(v: number): boolean {
   return v > MAX_DURATION_S || v < -MAX_DURATION_S;
 }
 
 /** Seconds to integer milliseconds the way Prometheus goes through nanoseconds. */
 function secondsToMs(v: number): number {
-  const ms = Math.trunc(Math.round(v * 1e9) / 1e6);
+  const ms = Math.trunc(goRound(v * 1e9) / 1e6);
   return ms === 0 ? 0 : ms;
 }
 
@@ -1163,7 +1168,7 @@ class Parser {
       if (!Number.isFinite(ts) || ts >= 9223372036854775807 || ts <= -9223372036854775808) {
         this.#err(e.pos, `timestamp out of bounds for @ modifier: ${formatFloat6(ts)}`);
       }
-      const ms = Math.round(ts * 1000);
+      const ms = goRound(ts * 1000);
       this.#setAt(e, { kind: "timestamp", timestampMs: Number.isFinite(ms) ? ms : 0 }, lit.pos.end);
       return e;
     });

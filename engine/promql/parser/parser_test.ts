@@ -142,6 +142,7 @@ Deno.test("parseExpr() accepts @ start(), end(), durations and signed numbers", 
   assertEquals(at("x @ end()"), { kind: "end" });
   assertEquals(at("x @ 1m"), { kind: "timestamp", timestampMs: 60_000 });
   assertEquals(at("x @ -1.5"), { kind: "timestamp", timestampMs: -1500 });
+  assertEquals(at("x @ -0.0005"), { kind: "timestamp", timestampMs: -1 }); // Go rounds half away from zero
   assertEquals(at("x @ 0x10"), { kind: "timestamp", timestampMs: 16_000 });
 });
 
