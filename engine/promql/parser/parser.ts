@@ -820,7 +820,7 @@ class Parser {
         } else {
           this.#unexpected();
         }
-        if (label === "") {
+        if (label === "" || !label.isWellFormed()) {
           this.#err(
             { start: t.pos, end: t.end },
             `invalid label name for grouping: ${goQuote(label)}`,

@@ -451,6 +451,8 @@ Deno.test("parse errors use Prometheus's wording and line:column", () => {
     ["abs(a, @)", "1:6: parse error: trailing commas not allowed in function call args"],
     ["nope(a b)", `1:8: parse error: unexpected identifier "b"`],
     ["*", "1:1: parse error: unexpected <op:*>"],
+    [`sum by ("") (x)`, `1:9: parse error: invalid label name for grouping: ""`],
+    [`sum by ("a\\xff") (x)`, `1:9: parse error: invalid label name for grouping: "a\\xff"`],
   ];
   for (const [q, want] of cases) assertEquals(parseError(q).message, want, q);
 });
