@@ -13,3 +13,5 @@ export { formatExpr, prettifyExpr } from "./printer.ts";
 export { documentedType } from "./check.ts";
 export { formatDurationMs, parseDurationMs } from "./literals.ts";
 export { goQuote } from "./go_quote.ts";
+export type { Json } from "./ast_json.ts";
+export { astToJson } from "./ast_json.ts";
