@@ -709,13 +709,9 @@ class Parser {
   }
 
   #parseCallBody(): { args: Expr[]; end: number } {
-    this.#enter();
     this.#expect("LEFT_PAREN");
     const args: Expr[] = [];
-    if (this.#t() === "RIGHT_PAREN") {
-      this.#depth--;
-      return { args, end: this.#advance().end };
-    }
+    if (this.#t() === "RIGHT_PAREN") return { args, end: this.#advance().end };
     for (;;) {
       args.push(this.#parseExpr(1));
       if (this.#t() === "COMMA") {
@@ -734,7 +730,6 @@ class Parser {
       if (this.#t() === "RIGHT_PAREN") break;
       this.#unexpected();
     }
-    this.#depth--;
     return { args, end: this.#advance().end };
   }
 
