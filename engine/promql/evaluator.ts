@@ -33,7 +33,7 @@ import {
   vectorScalarBinop,
   vectorUnless,
 } from "./binary.ts";
-import { aggregateK, Aggregator, countValues } from "./aggregation.ts";
+import { aggregateColumnar, aggregateK, Aggregator, countValues } from "./aggregation.ts";
 import { absentLabels, INSTANT_FUNCTIONS } from "./functions/instant.ts";
 import { evalRangeFunction } from "./range_eval.ts";
 import { evalInfo } from "./info.ts";
@@ -248,7 +248,7 @@ export class Evaluator {
           s.fT.push(ts);
           s.fV.push(recordT ? r.t : r.f);
         }
-        if (this.topLevel) this.ctx.addStat(ts, 1);
+        if (this.topLevel) this.ctx.perStep[k]++;
       }
       const n = s.fT.length + s.hT.length;
       if (n > 0) {
@@ -580,6 +580,22 @@ export class Evaluator {
       if (max > 1) this.ctx.annos.warn(ANNO.invalidQuantile(max), e.param!.pos);
       if (min < 0) this.ctx.annos.warn(ANNO.invalidQuantile(min), e.param!.pos);
     }
+    const fast = aggregateColumnar(
+      op,
+      m,
+      grouping,
+      e.without,
+      this.start,
+      this.interval,
+      this.steps,
+    );
+    if (fast) {
+      let n = 0;
+      for (const s of fast) n += s.fT.length;
+      this.ctx.addSamples(n);
+      this.ctx.currentSamples -= n;
+      return fast;
+    }
     const agg = new Aggregator(op, grouping, e.without, this.ctx.annos, e.expr.pos);
     const res = this.rangeEval([m], (v, ts, k) => {
       const out = agg.step(v[0], params ? params[k] : NaN);
@@ -758,8 +774,17 @@ export function mergeSameLabelset(m: Matrix): Matrix {
 
 /** Applies delayed name removal to a finished result. */
 export function cleanupMetricLabels(m: Matrix): Matrix {
-  for (const s of m) if (s.dropName) s.metric = dropMetadata(s.metric);
-  return mergeSameLabelset(m);
+  let changed = false;
+  for (const s of m) {
+    if (!s.dropName) continue;
+    const d = dropMetadata(s.metric);
+    if (d !== s.metric) {
+      s.metric = d;
+      changed = true;
+    }
+  }
+  // Only dropped names can make two distinct series collide.
+  return changed ? mergeSameLabelset(m) : m;
 }
 
 export { changesMetricSchema, labelsString };
