@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertThrows } from "../../../tests/assert.ts";
 import { RANGE_KERNELS, RangeKernelError, type RangeWindows } from "./range_kernels.ts";
+import { KAHAN, kahanInc } from "./range_windows.ts";
 
 const M = 60_000;
 
@@ -209,4 +210,33 @@ Deno.test("with a zero step (@) per-step parameters and predict_linear's interce
     ],
   );
   assertEquals(q, [2, 8]);
+});
+
+Deno.test("kahanInc() propagates infinities and NaN like Prometheus's kahansum.Inc", () => {
+  const cases: [number, number, number][] = [
+    [Infinity, 2, Infinity],
+    [-Infinity, 2, -Infinity],
+    [Infinity, -Infinity, NaN],
+    [NaN, 2, NaN],
+    [NaN, Infinity, NaN],
+    [NaN, -Infinity, NaN],
+  ];
+  for (const [a, b, want] of cases) {
+    for (const [x, y] of [[a, b], [b, a]]) {
+      const got = kahanInc(y, x, 0) + KAHAN[0];
+      assert(
+        Object.is(got, want) || (Number.isNaN(want) && Number.isNaN(got)),
+        `${x}+${y}: ${got}`,
+      );
+    }
+  }
+});
+
+Deno.test("deriv() of a constant series with jittered timestamps is exactly 0", () => {
+  const start = 1493712816939;
+  const pts: [number, number][] = Array.from(
+    { length: 15 },
+    (_, i) => [start + 30_000 * i + (i % 2) * 12, 1],
+  );
+  assertEquals(run("deriv", pts, { firstT: start + 30 * M, rangeMs: 30 * M }), [0]);
 });
