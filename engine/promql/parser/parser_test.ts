@@ -1,6 +1,13 @@
 import { assert, assertEquals, assertThrows } from "../../../tests/assert.ts";
 import type { Expr } from "./mod.ts";
-import { formatExpr, parseExpr, parseMetricSelector, PromQLParseError } from "./mod.ts";
+import {
+  children,
+  formatExpr,
+  parseExpr,
+  parseMetricSelector,
+  PromQLParseError,
+  walk,
+} from "./mod.ts";
 
 /** Structure with explicit grouping, to test precedence independently of the printer. */
 function tree(e: Expr): string {
@@ -637,4 +644,31 @@ Deno.test("parseMetricSelector() parses match[] selectors without type checks", 
   assertEquals(msg("rate(up)"), `1:5: parse error: unexpected "("`);
   assertEquals(msg("1"), `1:1: parse error: unexpected number "1"`);
   assertEquals(msg("up{"), "1:4: parse error: unexpected end of input inside braces");
+});
+
+Deno.test("children() and walk() visit operands in source order", () => {
+  const e = parseExpr("topk(2, rate(a[5m]) + on(x) b) or -c");
+  const seen: string[] = [];
+  walk(e, (n) => {
+    seen.push(n.kind === "VectorSelector" ? n.name : n.kind);
+  });
+  assertEquals(seen, [
+    "BinaryExpr",
+    "AggregateExpr",
+    "NumberLiteral",
+    "BinaryExpr",
+    "Call",
+    "MatrixSelector",
+    "a",
+    "b",
+    "UnaryExpr",
+    "c",
+  ]);
+  assertEquals(children(e).length, 2);
+  const skipped: string[] = [];
+  walk(e, (n) => {
+    skipped.push(n.kind);
+    return n.kind !== "AggregateExpr";
+  });
+  assertEquals(skipped, ["BinaryExpr", "AggregateExpr", "UnaryExpr", "VectorSelector"]);
 });
