@@ -265,6 +265,24 @@ function matchLabels(l: Labels, matching: VectorMatching): Labels {
   return l.filter((x) => !names.has(x.name));
 }
 
+/** Result labels by (lhs, rhs) label-set identity: series keep their Labels across steps. */
+const resultCache = new WeakMap<VectorMatching, WeakMap<Labels, WeakMap<Labels, Labels>>>();
+
+function cachedResultMetric(
+  lhs: Labels,
+  rhs: Labels,
+  op: BinaryOp,
+  matching: VectorMatching,
+): Labels {
+  let byL = resultCache.get(matching);
+  if (!byL) resultCache.set(matching, byL = new WeakMap());
+  let byR = byL.get(lhs);
+  if (!byR) byL.set(lhs, byR = new WeakMap());
+  let r = byR.get(rhs);
+  if (!r) byR.set(rhs, r = resultMetric(lhs, rhs, op, matching));
+  return r;
+}
+
 function resultMetric(
   lhs: Labels,
   rhs: Labels,
@@ -350,7 +368,7 @@ export function vectorBinop(
       h = undefined;
       f = keep ? 1 : 0;
     }
-    const metric = resultMetric(ls.metric, rs.metric, op, matching);
+    const metric = cachedResultMetric(ls.metric, rs.metric, op, matching);
     if (matching.card === "one-to-one") {
       if (matchedOne.has(k)) {
         execError(

@@ -33,6 +33,7 @@ import {
   vectorScalarBinop,
   vectorUnless,
 } from "./binary.ts";
+import { vectorBinopColumnar, vectorScalarColumnar } from "./binary_columnar.ts";
 import { aggregateColumnar, aggregateK, Aggregator, countValues } from "./aggregation.ts";
 import { absentLabels, INSTANT_FUNCTIONS } from "./functions/instant.ts";
 import { evalRangeFunction } from "./range_eval.ts";
@@ -195,7 +196,7 @@ export class Evaluator {
       held += res.length;
       if (this.ctx.currentSamples + held > this.ctx.samplesMax) this.ctx.addSamples(held);
       for (const smp of res) {
-        const key = labelsKey(smp.metric);
+        const key = cachedLabelsKey(smp.metric);
         let e = out.get(key);
         if (e) {
           if (e.lastT === ts) execError("vector cannot contain metrics with the same labelset");
@@ -637,14 +638,36 @@ export class Evaluator {
           return this.rangeEval([l, r], (v) => vectorOr(v[0], v[1], sig));
         case "unless":
           return this.rangeEval([l, r], (v) => vectorUnless(v[0], v[1], sig));
-        default:
+        default: {
+          const fast = vectorBinopColumnar(e.op, l, r, matching, e.returnBool, sig);
+          if (fast) return fast;
           return this.rangeEval(
             [l, r],
             (v) => vectorBinop(e.op, v[0], v[1], matching, e.returnBool, sig, annos, e.pos),
           );
+        }
       }
     }
     const l = this.evalMatrix(e.lhs), r = this.evalMatrix(e.rhs);
+    const scalarSide = lt === "vector" ? r : l;
+    const sv = new Float64Array(this.steps).fill(NaN);
+    if (scalarSide.length > 0) {
+      const sc = scalarSide[0];
+      for (let i = 0; i < sc.fT.length; i++) {
+        const k = Math.round((sc.fT[i] - this.start) / this.interval);
+        if (k >= 0 && k < this.steps) sv[k] = sc.fV[i];
+      }
+    }
+    const fast = vectorScalarColumnar(
+      e.op,
+      lt === "vector" ? l : r,
+      sv,
+      this.start,
+      this.interval,
+      lt !== "vector",
+      e.returnBool,
+    );
+    if (fast) return fast;
     if (lt === "vector") {
       return this.rangeEval(
         [l, r],
@@ -656,6 +679,18 @@ export class Evaluator {
       (v) => vectorScalarBinop(e.op, v[1], v[0][0]?.f ?? NaN, true, e.returnBool, annos, e.pos),
     );
   }
+}
+
+const labelsKeyCache = new WeakMap<Labels, string>();
+
+/** labelsKey() memoised by label-set identity (series keep their Labels object across steps). */
+export function cachedLabelsKey(l: Labels): string {
+  let k = labelsKeyCache.get(l);
+  if (k === undefined) {
+    k = labelsKey(l);
+    labelsKeyCache.set(l, k);
+  }
+  return k;
 }
 
 function memoSig(fn: (l: Labels) => string): (l: Labels) => string {
