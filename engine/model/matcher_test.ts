@@ -1,5 +1,5 @@
 import { assertEquals } from "../../tests/assert.ts";
-import { compileAnchoredRegex, Matcher } from "./matcher.ts";
+import { compileAnchoredRegex, Matcher, RegexSyntaxError } from "./matcher.ts";
 
 function matches(pattern: string, s: string): boolean {
   return compileAnchoredRegex(pattern).test(s);
@@ -37,4 +37,27 @@ Deno.test("Matcher applies regexes to the whole value", () => {
   assertEquals(m.matches("api-server"), true);
   assertEquals(m.matches("my-api"), false);
   assertEquals(new Matcher("!~", "job", "").matchesEmpty(), false);
+});
+
+Deno.test("compileAnchoredRegex() fails only with RegexSyntaxError on random patterns", () => {
+  const alphabet = "ab.|*+?()[]{}^$\\-:,0179xpPsSdDwWzAQEiU<>=!é_ L";
+  let seed = 42;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed / 4294967296;
+  };
+  let compiled = 0;
+  for (let i = 0; i < 20_000; i++) {
+    let s = "";
+    for (let n = Math.floor(rnd() * 10); n > 0; n--) {
+      s += alphabet[Math.floor(rnd() * alphabet.length)];
+    }
+    try {
+      compileAnchoredRegex(s);
+      compiled++;
+    } catch (e) {
+      if (!(e instanceof RegexSyntaxError)) throw new Error(`${JSON.stringify(s)}: ${e}`);
+    }
+  }
+  if (compiled < 1000) throw new Error(`too few valid patterns: ${compiled}`);
 });

@@ -59,11 +59,14 @@ function escapeLength(s: string, i: number): number {
       if (s[i + 2] === "{") {
         let j = i + 3;
         let n = 0;
+        let r = 0;
         for (;;) {
           if (j >= s.length) bad(j);
           const d = s[j++];
           if (d === "}") break;
           if (!isHex(d)) bad(j);
+          r = r * 16 + parseInt(d, 16);
+          if (r > 0x10ffff) bad(j);
           n++;
         }
         if (n === 0) bad(j);

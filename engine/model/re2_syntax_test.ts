@@ -21,6 +21,7 @@ Deno.test("re2SyntaxError() reports RE2's errors with Go's wording and fragment"
     ["a\\1", "invalid escape sequence: `\\1`"],
     ["\\x4g", "invalid escape sequence: `\\x4g`"],
     ["\\C", "invalid escape sequence: `\\C`"],
+    ["\\x{110000}", "invalid escape sequence: `\\x{110000`"],
     ["ab\\", "trailing backslash at end of expression: ``"],
     ["(?x)a", "invalid or unsupported Perl syntax: `(?x`"],
   ];
