@@ -38,7 +38,7 @@ export { PARSE_DEPTH_MAX } from "./parser_base.ts";
 export interface ParseOptions {
   /** Experimental functions (`limitk`, `info`, `mad_over_time`, ...). */
   experimentalFunctions?: boolean;
-  /** Duration expressions in ranges, offsets and `@` (`[5m+1m]`, `step()`). */
+  /** Duration expressions in ranges, steps and offsets (`[5m+1m]`, `offset step()`). */
   durationExpressions?: boolean;
   /** `anchored` / `smoothed` range-selector modifiers. */
   extendedRangeSelectors?: boolean;
@@ -72,6 +72,7 @@ export function parseMetricSelector(input: string): Matcher[] {
   return p.parseSelectorOnly();
 }
 
+/** Binary precedence, lowest first: or < and, unless < comparisons < +, - < *, /, %, atan2 < ^. */
 const BIN_PREC: Partial<Record<TokenType, number>> = {
   LOR: 1,
   LAND: 2,
@@ -158,8 +159,10 @@ const EXPR_START = new Set<TokenType>([
   "SUB",
 ]);
 
+/** Fill modifiers, which may follow `group_left`/`group_right` without a label list. */
 const FILL_TOKENS = new Set<TokenType>(["FILL", "FILL_LEFT", "FILL_RIGHT"]);
 
+/** Aggregations whose first argument is a parameter. */
 const PARAM_AGGREGATORS = new Set<AggregateOp>([
   "topk",
   "bottomk",
@@ -169,6 +172,7 @@ const PARAM_AGGREGATORS = new Set<AggregateOp>([
   "limit_ratio",
 ]);
 
+/** Stand-in signature for an unknown function (an error is recorded, the AST never escapes). */
 const UNKNOWN_FUNCTION: FunctionDef = Object.freeze({
   name: "",
   argTypes: Object.freeze([]),
