@@ -3,6 +3,8 @@
  * anchored and `.` matches newlines, as `^(?s:pattern)$` in RE2.
  */
 
+import { re2SyntaxError } from "./re2_syntax.ts";
+
 /** The four matcher kinds, spelled as in PromQL. */
 export type MatchType = "=" | "!=" | "=~" | "!~";
 
@@ -47,9 +49,13 @@ export class Matcher {
 /**
  * Compiles an RE2-style pattern to an anchored JS RegExp. Translates the RE2 forms JS lacks:
  * leading inline flags `(?i)`/`(?s)`, inline flags inside the pattern (`a((?i)b)` becomes the JS
- * modifier group `a((?i:b))`), `(?P<name>`, POSIX classes `[[:alpha:]]`, `\z`, `\Q...\E`.
+ * modifier group `a((?i:b))`), `(?P<name>`, POSIX classes `[[:alpha:]]`, `\z`, `\A`, `\Q...\E`,
+ * RE2's ASCII-only `\s`, octal and `\x{...}` escapes, and Unicode classes `\pL`/`\p{Greek}`
+ * (compiled in JS unicode mode).
  */
 export function compileAnchoredRegex(pattern: string): RegExp {
+  const re2 = re2SyntaxError(pattern);
+  if (re2 !== undefined) throw new RegexSyntaxError(`error parsing regexp: ${re2}`);
   let src = pattern;
   let flags = "s";
   const lead = /^\(\?([imsU]+)\)/.exec(src);
@@ -63,7 +69,9 @@ export function compileAnchoredRegex(pattern: string): RegExp {
   );
   src = src.replace(/\(\?P</g, "(?<");
   src = scopeInlineFlags(src);
-  src = src.replace(/\\z/g, "(?![\\s\\S])");
+  const esc = translateEscapes(src);
+  src = esc.src;
+  if (esc.unicode) flags += "u";
   src = src.replace(
     /\[:(\^?)(alnum|alpha|ascii|blank|cntrl|digit|graph|lower|print|punct|space|upper|word|xdigit):\]/g,
     (_m, neg: string, cls: string) => (neg ? POSIX_NEGATED : POSIX)[cls],
@@ -129,6 +137,100 @@ function scopeInlineFlags(src: string): string {
     out += c;
   }
   return out + ")".repeat(pending.reduce((a, b) => a + b, 0));
+}
+
+const GENERAL_CATEGORIES = new Set(
+  "L Lu Ll Lt Lm Lo M Mn Mc Me N Nd Nl No P Pc Pd Ps Pe Pi Pf Po S Sm Sc Sk So Z Zs Zl Zp C Cc Cf Cs Co Cn"
+    .split(" "),
+);
+const JS_SYNTAX = "^$\\.*+?()[]{}|/";
+
+/**
+ * Escape-aware rewrite of RE2 escapes whose JS meaning differs. When the pattern uses Unicode
+ * classes (`\p`), JS needs unicode mode, which is stricter: identity escapes of non-syntax
+ * characters and lone `{`, `}`, `]` are rewritten so they stay literals.
+ */
+function translateEscapes(src: string): { src: string; unicode: boolean } {
+  if (!src.includes("\\") && !/[{}\]]/.test(src)) return { src, unicode: false };
+  const unicode = /\\[pP]/.test(src);
+  let out = "";
+  let inClass = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === "\\" && i + 1 < src.length) {
+      const n = src[i + 1];
+      i++;
+      if (n === "s") out += inClass ? "\\t\\n\\f\\r " : "[\\t\\n\\f\\r ]";
+      else if (n === "S" && !inClass) out += "[^\\t\\n\\f\\r ]";
+      else if (n === "z" && !inClass) out += "(?![\\s\\S])";
+      else if (n === "A" && !inClass) out += "(?<![\\s\\S])";
+      else if (n === "p" || n === "P") {
+        let name: string;
+        if (src[i + 1] === "{") {
+          const close = src.indexOf("}", i + 2);
+          name = src.slice(i + 2, close < 0 ? src.length : close);
+          i = close < 0 ? src.length : close;
+        } else {
+          name = src[i + 1] ?? "";
+          i++;
+        }
+        const neg = name.startsWith("^");
+        if (neg) name = name.slice(1);
+        const p = (n === "P") !== neg ? "P" : "p";
+        out += name === "Any"
+          ? (p === "p" ? "[\\s\\S]" : "[^\\s\\S]")
+          : `\\${p}{${GENERAL_CATEGORIES.has(name) ? name : "Script=" + name}}`;
+      } else if (n >= "0" && n <= "7") {
+        let j = i;
+        while (j < i + 3 && src[j] >= "0" && src[j] <= "7") j++;
+        out += "\\x" + parseInt(src.slice(i, j), 8).toString(16).padStart(2, "0");
+        i = j - 1;
+      } else if (n === "x" && src[i + 1] === "{") {
+        const close = src.indexOf("}", i + 2);
+        const cp = parseInt(src.slice(i + 2, close), 16);
+        out += cp > 0xffff && unicode ? `\\u{${cp.toString(16)}}` : escapeCodePoint(cp);
+        i = close;
+      } else if (
+        unicode && !/[A-Za-z0-9]/.test(n) && !JS_SYNTAX.includes(n) && !(inClass && n === "-")
+      ) {
+        out += n; // RE2 identity escape of a character JS unicode mode refuses to escape
+      } else out += "\\" + n;
+      continue;
+    }
+    if (inClass) {
+      if (c === "]") inClass = false;
+      out += c;
+      continue;
+    }
+    if (c === "[") {
+      inClass = true;
+      out += c;
+      if (src[i + 1] === "^") out += src[++i];
+      if (src[i + 1] === "]") out += "\\" + src[++i];
+      continue;
+    }
+    if (unicode && (c === "{" || c === "}")) {
+      const rep = c === "{" && /^\{[0-9]+(,[0-9]*)?\}/.exec(src.slice(i));
+      if (rep) {
+        out += rep[0];
+        i += rep[0].length - 1;
+      } else out += "\\" + c;
+      continue;
+    }
+    if (unicode && c === "]") {
+      out += "\\]";
+      continue;
+    }
+    out += c;
+  }
+  return { src: out, unicode };
+}
+
+function escapeCodePoint(cp: number): string {
+  if (cp <= 0xffff) return "\\u" + cp.toString(16).padStart(4, "0");
+  const s = String.fromCodePoint(cp);
+  return "(?:" +
+    [...s].map((ch) => "\\u" + ch.charCodeAt(0).toString(16).padStart(4, "0")).join("") + ")";
 }
 
 const POSIX: Record<string, string> = {

@@ -9,13 +9,9 @@ import type { AggregateOp, PosRange } from "./parser/mod.ts";
 import type { Annotations } from "./annotations.ts";
 import { ANNO } from "./annotations.ts";
 import { floatLess, quantileOf } from "./functions/quantile.ts";
-import {
-  histogramAdd,
-  histogramDiv,
-  histogramMul,
-  IncompatibleSchemaError,
-} from "./histogram_ops.ts";
-import type { Sample, Vector } from "./value.ts";
+import { HistogramSum, IncompatibleSchemaError } from "./histogram_ops.ts";
+import type { Matrix, Sample, Series, Vector } from "./value.ts";
+import { labelsHash } from "./xxhash.ts";
 
 /** Kahan-Babuska-Neumaier increment: returns [sum, compensation]. */
 export function kahanInc(inc: number, sum: number, c: number): [number, number] {
@@ -57,6 +53,7 @@ interface Group {
   dropName: boolean;
   resetSeen: boolean;
   notResetSeen: boolean;
+  hs: HistogramSum | undefined;
 }
 
 /** Per-node aggregation state: the input-series-to-group mapping is computed once. */
@@ -95,6 +92,7 @@ export class Aggregator {
         dropName: false,
         resetSeen: false,
         notResetSeen: false,
+        hs: undefined,
       };
       this.#groups.set(key, g);
     }
@@ -133,9 +131,14 @@ export class Aggregator {
           case "sum":
           case "avg":
             if (h) {
-              g.h = histogramMul(h, 1);
+              g.hs = new HistogramSum();
+              g.hs.add(h, op === "avg");
+              g.h = h;
               g.hasHistogram = true;
-            } else g.hasFloat = true;
+            } else {
+              g.hs = undefined;
+              g.hasFloat = true;
+            }
             break;
           case "stddev":
           case "stdvar":
@@ -178,7 +181,8 @@ export class Aggregator {
               if (h.counterResetHint === "reset") g.resetSeen = true;
               if (h.counterResetHint === "not_reset") g.notResetSeen = true;
               try {
-                g.h = histogramAdd(g.h, h, this.#flags);
+                g.hs!.add(h, false);
+                if (g.hs!.flags.nhcbBoundsReconciled) this.#flags.nhcbBoundsReconciled = true;
               } catch (e) {
                 if (!(e instanceof IncompatibleSchemaError)) throw e;
                 g.incompatible = true;
@@ -203,7 +207,8 @@ export class Aggregator {
               if (h.counterResetHint === "reset") g.resetSeen = true;
               if (h.counterResetHint === "not_reset") g.notResetSeen = true;
               try {
-                g.h = histogramAdd(g.h, h, this.#flags);
+                g.hs!.add(h, true);
+                if (g.hs!.flags.nhcbBoundsReconciled) this.#flags.nhcbBoundsReconciled = true;
               } catch (e) {
                 if (!(e instanceof IncompatibleSchemaError)) throw e;
                 g.incompatible = true;
@@ -290,7 +295,7 @@ export class Aggregator {
             continue;
           }
           if (g.incompatible) continue;
-          if (g.hasHistogram) h = histogramDiv(g.h!, g.count);
+          if (g.hasHistogram) h = g.hs!.result(true);
           else if (g.incrementalMean) f = g.mean + g.c;
           else f = g.f / g.count + g.c / g.count;
           break;
@@ -312,7 +317,7 @@ export class Aggregator {
             continue;
           }
           if (g.incompatible) continue;
-          if (g.hasHistogram) h = g.h;
+          if (g.hasHistogram) h = g.hs!.result(false);
           else f = g.f + g.c;
           break;
       }
@@ -444,16 +449,9 @@ function addRatioSample(ratio: number, metric: Labels): boolean {
   return (ratio >= 0 && offset < ratio) || (ratio < 0 && offset >= 1 + ratio);
 }
 
-/** A value in [0, 1) from the label set's hash (xxhash in Prometheus; our own FNV-1a here). */
+/** A value in [0, 1) from the label set's hash, as Prometheus's HashRatioSampler. */
 function ratioOffset(metric: Labels): number {
-  let h1 = 0x811c9dc5 | 0, h2 = 0x01000193 | 0;
-  const s = labelsKey(metric);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 16777619);
-    h2 = Math.imul(h2 ^ c, 2246822507);
-  }
-  return ((h1 >>> 0) * 4294967296 + (h2 >>> 0)) / 18446744073709551616;
+  return Number(labelsHash(metric)) / 18446744073709551616;
 }
 
 /** count_values at one step. */
@@ -482,4 +480,159 @@ export function countValues(
     }
   }
   return order.map((g) => ({ metric: g.labels, t: 0, f: g.count, h: undefined, dropName: false }));
+}
+
+/** Aggregations the columnar fast path handles (float-only input). */
+const COLUMNAR_OPS = new Set(["sum", "avg", "count", "group", "min", "max", "stddev", "stdvar"]);
+
+/**
+ * sum/avg/count/group/min/max/stddev/stdvar over float-only series, column by column: one
+ * accumulator array per group instead of a vector per step. Same arithmetic as `Aggregator`
+ * (Kahan sums, incremental mean on overflow, Welford variance). Returns undefined when the
+ * input has histograms (the per-step path handles those).
+ */
+export function aggregateColumnar(
+  op: AggregateOp,
+  m: Matrix,
+  grouping: readonly string[],
+  without: boolean,
+  start: number,
+  interval: number,
+  steps: number,
+): Matrix | undefined {
+  if (!COLUMNAR_OPS.has(op)) return undefined;
+  for (const s of m) if (s.hT.length > 0) return undefined;
+  const groupIdx = new Map<string, number>();
+  const labels: Labels[] = [];
+  const dropName: boolean[] = [];
+  const seriesGroup = new Int32Array(m.length);
+  for (let i = 0; i < m.length; i++) {
+    const l = groupingLabels(m[i].metric, grouping, without);
+    const key = labelsKey(l);
+    let g = groupIdx.get(key);
+    if (g === undefined) {
+      g = labels.length;
+      groupIdx.set(key, g);
+      labels.push(l);
+      dropName.push(false);
+    }
+    seriesGroup[i] = g;
+  }
+  const n = labels.length * steps;
+  const cnt = new Float64Array(n);
+  const f = new Float64Array(n);
+  const c = new Float64Array(n);
+  const mean = op === "avg" || op === "stddev" || op === "stdvar" ? new Float64Array(n) : undefined;
+  const incr = op === "avg" ? new Uint8Array(n) : undefined;
+  const inv = interval > 0 ? 1 / interval : 0;
+  for (let i = 0; i < m.length; i++) {
+    const s = m[i];
+    const g = seriesGroup[i];
+    if (s.fT.length > 0 && s.dropName) dropName[g] = true;
+    const base = g * steps;
+    for (let j = 0; j < s.fT.length; j++) {
+      const k = steps === 1 ? 0 : Math.round((s.fT[j] - start) * inv);
+      const x = base + k;
+      const v = s.fV[j];
+      const n0 = cnt[x];
+      cnt[x] = n0 + 1;
+      if (n0 === 0) {
+        switch (op) {
+          case "sum":
+          case "min":
+          case "max":
+            f[x] = v;
+            break;
+          case "avg":
+            f[x] = v;
+            mean![x] = v;
+            break;
+          case "group":
+            f[x] = 1;
+            break;
+          case "stddev":
+          case "stdvar":
+            f[x] = Number.isFinite(v) ? 0 : NaN;
+            mean![x] = v;
+            break;
+        }
+        continue;
+      }
+      switch (op) {
+        case "sum": {
+          const [t, cc] = kahanInc(v, f[x], c[x]);
+          f[x] = t;
+          c[x] = cc;
+          break;
+        }
+        case "avg": {
+          const count = n0 + 1;
+          if (!incr![x]) {
+            const [t, cc] = kahanInc(v, f[x], c[x]);
+            if (t !== Infinity && t !== -Infinity) {
+              f[x] = t;
+              c[x] = cc;
+              break;
+            }
+            incr![x] = 1;
+            mean![x] = f[x] / (count - 1);
+            c[x] = c[x] / (count - 1);
+          }
+          const q = (count - 1) / count;
+          const [t, cc] = kahanInc(v / count, q * mean![x], q * c[x]);
+          mean![x] = t;
+          c[x] = cc;
+          break;
+        }
+        case "max":
+          if (f[x] < v || Number.isNaN(f[x])) f[x] = v;
+          break;
+        case "min":
+          if (f[x] > v || Number.isNaN(f[x])) f[x] = v;
+          break;
+        case "stddev":
+        case "stdvar": {
+          const count = n0 + 1;
+          const delta = v - mean![x];
+          mean![x] += delta / count;
+          f[x] += delta * (v - mean![x]);
+          break;
+        }
+      }
+    }
+  }
+  const out: Matrix = [];
+  for (let g = 0; g < labels.length; g++) {
+    const s: Series = { metric: labels[g], fT: [], fV: [], hT: [], hV: [], dropName: dropName[g] };
+    const base = g * steps;
+    for (let k = 0; k < steps; k++) {
+      const x = base + k;
+      const n0 = cnt[x];
+      if (n0 === 0) continue;
+      let v: number;
+      switch (op) {
+        case "sum":
+          v = f[x] + c[x];
+          break;
+        case "avg":
+          v = incr![x] ? mean![x] + c[x] : f[x] / n0 + c[x] / n0;
+          break;
+        case "count":
+          v = n0;
+          break;
+        case "stdvar":
+          v = f[x] / n0;
+          break;
+        case "stddev":
+          v = Math.sqrt(f[x] / n0);
+          break;
+        default:
+          v = f[x];
+      }
+      s.fT.push(start + k * interval);
+      s.fV.push(v);
+    }
+    if (s.fT.length > 0) out.push(s);
+  }
+  return out;
 }

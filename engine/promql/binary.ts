@@ -18,6 +18,7 @@ import {
   type HistogramOpFlags,
   histogramSub,
   IncompatibleSchemaError,
+  trimBuckets,
 } from "./histogram_ops.ts";
 import { collision, mismatchedCustom } from "./range_histogram.ts";
 
@@ -97,6 +98,10 @@ function elemBinop(
   pos: PosRange,
 ): ElemResult | undefined {
   if (!hl && !hr) {
+    if (op === "</" || op === ">/") {
+      annos.info(ANNO.incompatibleTypesInBinOp("float", op, "float"), pos);
+      return undefined;
+    }
     switch (op) {
       case "==":
         return { f: l, h: undefined, keep: l === r };
@@ -126,6 +131,8 @@ function elemBinop(
     if (hl && !hr) {
       if (op === "*") return { f: 0, h: histogramMul(hl, r), keep: true };
       if (op === "/") return { f: 0, h: histogramDiv(hl, r), keep: true };
+      if (op === "</") return { f: 0, h: trimBuckets(hl, r, true), keep: true };
+      if (op === ">/") return { f: 0, h: trimBuckets(hl, r, false), keep: true };
       return incompatible("histogram", "float");
     }
     const flags: HistogramOpFlags = { counterResetCollision: false, nhcbBoundsReconciled: false };
@@ -258,6 +265,24 @@ function matchLabels(l: Labels, matching: VectorMatching): Labels {
   return l.filter((x) => !names.has(x.name));
 }
 
+/** Result labels by (lhs, rhs) label-set identity: series keep their Labels across steps. */
+const resultCache = new WeakMap<VectorMatching, WeakMap<Labels, WeakMap<Labels, Labels>>>();
+
+function cachedResultMetric(
+  lhs: Labels,
+  rhs: Labels,
+  op: BinaryOp,
+  matching: VectorMatching,
+): Labels {
+  let byL = resultCache.get(matching);
+  if (!byL) resultCache.set(matching, byL = new WeakMap());
+  let byR = byL.get(lhs);
+  if (!byR) byL.set(lhs, byR = new WeakMap());
+  let r = byR.get(rhs);
+  if (!r) byR.set(rhs, r = resultMetric(lhs, rhs, op, matching));
+  return r;
+}
+
 function resultMetric(
   lhs: Labels,
   rhs: Labels,
@@ -343,7 +368,7 @@ export function vectorBinop(
       h = undefined;
       f = keep ? 1 : 0;
     }
-    const metric = resultMetric(ls.metric, rs.metric, op, matching);
+    const metric = cachedResultMetric(ls.metric, rs.metric, op, matching);
     if (matching.card === "one-to-one") {
       if (matchedOne.has(k)) {
         execError(

@@ -8,7 +8,7 @@ import type { Querier } from "../storage/querier.ts";
 import type { Expr } from "./parser/mod.ts";
 import { children, parseExpr } from "./parser/mod.ts";
 import { QueryContext } from "./context.ts";
-import { QueryTooComplexError } from "./errors.ts";
+import { QueryTooComplexError, QueryTypeError } from "./errors.ts";
 import { cleanupMetricLabels, Evaluator, unwrapParens } from "./evaluator.ts";
 import { prefetch, resolveDurations } from "./prefetch.ts";
 import type { Matrix } from "./value.ts";
@@ -107,6 +107,12 @@ export class Engine {
   ): Promise<QueryResult> {
     const root = parseExpr(text);
     checkDepth(root, this.opts.depthMax);
+    if (stepMs > 0 && root.valueType !== "scalar" && root.valueType !== "vector") {
+      const doc = root.valueType === "matrix" ? "range vector" : root.valueType;
+      throw new QueryTypeError(
+        `invalid expression type "${doc}" for range query, must be Scalar or instant Vector`,
+      );
+    }
     const ctx = new QueryContext(
       startMs,
       endMs,

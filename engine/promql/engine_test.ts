@@ -10,6 +10,7 @@ import {
   QueryExecutionError,
   QueryTimeoutError,
   QueryTooComplexError,
+  QueryTypeError,
   TooManySamplesError,
 } from "./mod.ts";
 
@@ -164,6 +165,15 @@ Deno.test("nesting deeper than depthMax is rejected", async () => {
   await assertRejects(
     () => e.instantQuery(storage(), "((((((up))))))", 0),
     QueryTooComplexError,
+  );
+});
+
+Deno.test("a range query over a range vector is rejected with Prometheus's message", async () => {
+  const e = new Engine();
+  await assertRejects(
+    () => e.rangeQuery(storage(), "up[5m]", 0, M, M),
+    QueryTypeError,
+    'invalid expression type "range vector" for range query, must be Scalar or instant Vector',
   );
 });
 

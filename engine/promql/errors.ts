@@ -36,3 +36,8 @@ export class TooManySamplesError extends RangeError {
 export class QueryTooComplexError extends SyntaxError {
   override name = "QueryTooComplexError";
 }
+
+/** A range query over an expression that is not a scalar or instant vector (HTTP 400 bad_data). */
+export class QueryTypeError extends SyntaxError {
+  override name = "QueryTypeError";
+}

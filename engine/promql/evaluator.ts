@@ -20,6 +20,7 @@ import type {
   VectorSelector,
 } from "./parser/mod.ts";
 import { ANNO } from "./annotations.ts";
+import { goQuote } from "./parser/go_quote.ts";
 import { execError, type QueryContext } from "./context.ts";
 import {
   changesMetricSchema,
@@ -32,12 +33,14 @@ import {
   vectorScalarBinop,
   vectorUnless,
 } from "./binary.ts";
-import { aggregateK, Aggregator, countValues } from "./aggregation.ts";
+import { vectorBinopColumnar, vectorScalarColumnar } from "./binary_columnar.ts";
+import { aggregateColumnar, aggregateK, Aggregator, countValues } from "./aggregation.ts";
 import { absentLabels, INSTANT_FUNCTIONS } from "./functions/instant.ts";
 import { evalRangeFunction } from "./range_eval.ts";
 import { evalInfo } from "./info.ts";
 import { formatFloatF } from "./format_float.ts";
-import { histogramMul, histogramString } from "./histogram_ops.ts";
+import { histogramMul, histogramString, usesCustomBuckets } from "./histogram_ops.ts";
+import { interpolateHistograms, mixedSchemas } from "./range_histogram.ts";
 import { histogramsWithoutStale, lastLE, lookupInstant, withoutStale } from "./selectors.ts";
 import {
   type Matrix,
@@ -193,7 +196,7 @@ export class Evaluator {
       held += res.length;
       if (this.ctx.currentSamples + held > this.ctx.samplesMax) this.ctx.addSamples(held);
       for (const smp of res) {
-        const key = labelsKey(smp.metric);
+        const key = cachedLabelsKey(smp.metric);
         let e = out.get(key);
         if (e) {
           if (e.lastT === ts) execError("vector cannot contain metrics with the same labelset");
@@ -246,7 +249,7 @@ export class Evaluator {
           s.fT.push(ts);
           s.fV.push(recordT ? r.t : r.f);
         }
-        if (this.topLevel) this.ctx.addStat(ts, 1);
+        if (this.topLevel) this.ctx.perStep[k]++;
       }
       const n = s.fT.length + s.hT.length;
       if (n > 0) {
@@ -283,10 +286,24 @@ export class Evaluator {
           continue;
         }
         if (hb - ha > 0) {
-          const i = lastLE(hs.t, dataT);
-          if (i >= ha) {
+          let i = ha;
+          while (i < hb && hs.t[i] < dataT) i++;
+          if (i < hb && hs.t[i] === dataT) {
             s.hT.push(ts);
             s.hV.push(hs.h[i]);
+          } else if (i > ha && i < hb) {
+            const prev = hs.h[i - 1], next = hs.h[i];
+            if (usesCustomBuckets(prev) !== usesCustomBuckets(next)) {
+              this.ctx.annos.warn(mixedSchemas(labelsGet(sd.labels, METRIC_NAME)), vs.pos);
+              continue;
+            }
+            const isCounter = prev.counterResetHint !== "gauge" ||
+              next.counterResetHint !== "gauge";
+            s.hT.push(ts);
+            s.hV.push(interpolateHistograms(prev, hs.t[i - 1], next, hs.t[i], dataT, isCounter));
+          } else if (i > ha) {
+            s.hT.push(ts);
+            s.hV.push({ ...hs.h[i - 1], counterResetHint: "unknown" });
           }
           continue;
         }
@@ -507,7 +524,7 @@ export class Evaluator {
     if (op === "count_values") {
       const p = unwrapParens(e.param!);
       const label = p.kind === "StringLiteral" ? p.value : "";
-      if (!isValidLabelName(label)) execError(`invalid label name ${JSON.stringify(label)}`);
+      if (!isValidLabelName(label)) execError(`invalid label name ${goQuote(label)}`);
       const m = this.evalMatrix(e.expr);
       return this.rangeEval([m], (v, ts) => {
         const out = countValues(
@@ -564,6 +581,22 @@ export class Evaluator {
       if (max > 1) this.ctx.annos.warn(ANNO.invalidQuantile(max), e.param!.pos);
       if (min < 0) this.ctx.annos.warn(ANNO.invalidQuantile(min), e.param!.pos);
     }
+    const fast = aggregateColumnar(
+      op,
+      m,
+      grouping,
+      e.without,
+      this.start,
+      this.interval,
+      this.steps,
+    );
+    if (fast) {
+      let n = 0;
+      for (const s of fast) n += s.fT.length;
+      this.ctx.addSamples(n);
+      this.ctx.currentSamples -= n;
+      return fast;
+    }
     const agg = new Aggregator(op, grouping, e.without, this.ctx.annos, e.expr.pos);
     const res = this.rangeEval([m], (v, ts, k) => {
       const out = agg.step(v[0], params ? params[k] : NaN);
@@ -605,14 +638,36 @@ export class Evaluator {
           return this.rangeEval([l, r], (v) => vectorOr(v[0], v[1], sig));
         case "unless":
           return this.rangeEval([l, r], (v) => vectorUnless(v[0], v[1], sig));
-        default:
+        default: {
+          const fast = vectorBinopColumnar(e.op, l, r, matching, e.returnBool, sig);
+          if (fast) return fast;
           return this.rangeEval(
             [l, r],
             (v) => vectorBinop(e.op, v[0], v[1], matching, e.returnBool, sig, annos, e.pos),
           );
+        }
       }
     }
     const l = this.evalMatrix(e.lhs), r = this.evalMatrix(e.rhs);
+    const scalarSide = lt === "vector" ? r : l;
+    const sv = new Float64Array(this.steps).fill(NaN);
+    if (scalarSide.length > 0) {
+      const sc = scalarSide[0];
+      for (let i = 0; i < sc.fT.length; i++) {
+        const k = Math.round((sc.fT[i] - this.start) / this.interval);
+        if (k >= 0 && k < this.steps) sv[k] = sc.fV[i];
+      }
+    }
+    const fast = vectorScalarColumnar(
+      e.op,
+      lt === "vector" ? l : r,
+      sv,
+      this.start,
+      this.interval,
+      lt !== "vector",
+      e.returnBool,
+    );
+    if (fast) return fast;
     if (lt === "vector") {
       return this.rangeEval(
         [l, r],
@@ -624,6 +679,18 @@ export class Evaluator {
       (v) => vectorScalarBinop(e.op, v[1], v[0][0]?.f ?? NaN, true, e.returnBool, annos, e.pos),
     );
   }
+}
+
+const labelsKeyCache = new WeakMap<Labels, string>();
+
+/** labelsKey() memoised by label-set identity (series keep their Labels object across steps). */
+export function cachedLabelsKey(l: Labels): string {
+  let k = labelsKeyCache.get(l);
+  if (k === undefined) {
+    k = labelsKey(l);
+    labelsKeyCache.set(l, k);
+  }
+  return k;
 }
 
 function memoSig(fn: (l: Labels) => string): (l: Labels) => string {
@@ -742,8 +809,17 @@ export function mergeSameLabelset(m: Matrix): Matrix {
 
 /** Applies delayed name removal to a finished result. */
 export function cleanupMetricLabels(m: Matrix): Matrix {
-  for (const s of m) if (s.dropName) s.metric = dropMetadata(s.metric);
-  return mergeSameLabelset(m);
+  let changed = false;
+  for (const s of m) {
+    if (!s.dropName) continue;
+    const d = dropMetadata(s.metric);
+    if (d !== s.metric) {
+      s.metric = d;
+      changed = true;
+    }
+  }
+  // Only dropped names can make two distinct series collide.
+  return changed ? mergeSameLabelset(m) : m;
 }
 
 export { changesMetricSchema, labelsString };

@@ -5,6 +5,7 @@
  * model/histogram/float_histogram.go; the code works on index->count maps and is our own.
  */
 import type { BucketSpan, CounterResetHint, FloatHistogram } from "../model/mod.ts";
+import { formatFloatG } from "./format_float.ts";
 
 /** Mixing exponential and custom-bucket histograms. */
 export class IncompatibleSchemaError extends Error {
@@ -297,10 +298,11 @@ export function histogramSub(
   return combine(a, b, -1, flags);
 }
 
-/** h * f as a new histogram. */
+/** h * f as a new histogram (a negative factor makes it a gauge). */
 export function histogramMul(h: FloatHistogram, f: number): FloatHistogram {
   return {
     ...h,
+    counterResetHint: f < 0 ? "gauge" : h.counterResetHint,
     zeroCount: h.zeroCount * f,
     count: h.count * f,
     sum: h.sum * f,
@@ -314,8 +316,22 @@ export function histogramMul(h: FloatHistogram, f: number): FloatHistogram {
 
 /** h / f as a new histogram (division by zero gives Inf/NaN counts as Prometheus). */
 export function histogramDiv(h: FloatHistogram, f: number): FloatHistogram {
+  if (f === 0) {
+    return {
+      ...h,
+      zeroCount: h.zeroCount / f,
+      count: h.count / f,
+      sum: h.sum / f,
+      positiveSpans: [],
+      positiveBuckets: [],
+      negativeSpans: [],
+      negativeBuckets: [],
+      customValues: h.customValues ? [...h.customValues] : undefined,
+    };
+  }
   return {
     ...h,
+    counterResetHint: f < 0 ? "gauge" : h.counterResetHint,
     zeroCount: h.zeroCount / f,
     count: h.count / f,
     sum: h.sum / f,
@@ -404,7 +420,346 @@ function same(x: number, y: number): boolean {
   return x === y || (Number.isNaN(x) && Number.isNaN(y));
 }
 
-/** Go-like text form of a histogram, as count_values prints it. */
+/** Prometheus's FloatHistogram.String(), as count_values prints a histogram value. */
 export function histogramString(h: FloatHistogram): string {
-  return `{count:${h.count}, sum:${h.sum}}`;
+  let out = `{count:${formatFloatG(h.count)}, sum:${formatFloatG(h.sum)}`;
+  const custom = usesCustomBuckets(h);
+  const bound = (i: number) => {
+    if (!custom) return bucketUpper(i, h.schema);
+    const cv = h.customValues ?? [];
+    return i < 0 ? -Infinity : i < cv.length ? cv[i] : Infinity;
+  };
+  const fmt = (lower: number, upper: number, li: boolean, ui: boolean, c: number) =>
+    `${li ? "[" : "("}${formatFloatG(lower)},${formatFloatG(upper)}${ui ? "]" : ")"}:${
+      formatFloatG(c)
+    }`;
+  const neg = sortedEntries(toMap(h.negativeSpans, h.negativeBuckets)).filter(([, c]) => c !== 0);
+  for (let j = neg.length - 1; j >= 0; j--) {
+    const [i, c] = neg[j];
+    const lower = -bound(i), upper = -bound(i - 1);
+    out += ", " + fmt(lower, upper, lower < 0, upper > 0, c);
+  }
+  if (h.zeroCount !== 0) {
+    out += ", " + fmt(-h.zeroThreshold, h.zeroThreshold, true, true, h.zeroCount);
+  }
+  for (const [i, c] of sortedEntries(toMap(h.positiveSpans, h.positiveBuckets))) {
+    if (c === 0) continue;
+    const lower = bound(i - 1), upper = bound(i);
+    out += ", " + fmt(lower, upper, custom ? i === 0 : lower < 0, custom ? true : upper > 0, c);
+  }
+  return out + "}";
+}
+
+function kInc(inc: number, sum: number, c: number): [number, number] {
+  const t = sum + inc;
+  if (t === Infinity || t === -Infinity) return [t, 0];
+  if (Math.abs(sum) >= Math.abs(inc)) c += (sum - t) + inc;
+  else c += (inc - t) + sum;
+  return [t, c];
+}
+
+function scaleH(h: H, f: number): void {
+  h.zeroCount *= f;
+  h.count *= f;
+  h.sum *= f;
+  for (const [k, v] of h.pos) h.pos.set(k, v * f);
+  for (const [k, v] of h.neg) h.neg.set(k, v * f);
+}
+
+function divH(h: H, d: number): void {
+  h.zeroCount /= d;
+  h.count /= d;
+  h.sum /= d;
+  for (const [k, v] of h.pos) h.pos.set(k, v / d);
+  for (const [k, v] of h.neg) h.neg.set(k, v / d);
+}
+
+function hasOverflow(h: H): boolean {
+  const inf = (x: number) => x === Infinity || x === -Infinity;
+  if (inf(h.zeroCount) || inf(h.count) || inf(h.sum)) return true;
+  for (const v of h.pos.values()) if (inf(v)) return true;
+  for (const v of h.neg.values()) if (inf(v)) return true;
+  return false;
+}
+
+function cloneH(h: H): H {
+  return { ...h, pos: new Map(h.pos), neg: new Map(h.neg), customValues: h.customValues?.slice() };
+}
+
+/**
+ * Kahan-compensated sum (and mean) of histograms, as Prometheus's KahanAdd: used by sum/avg
+ * aggregations and sum/avg_over_time. Falls back to an incremental mean when the sum overflows.
+ */
+export class HistogramSum {
+  #v: H | undefined;
+  #c: H | undefined;
+  #n = 0;
+  #incremental = false;
+  readonly flags: HistogramOpFlags = { counterResetCollision: false, nhcbBoundsReconciled: false };
+
+  /** Number of histograms added. */
+  get n(): number {
+    return this.#n;
+  }
+
+  #align(o: H): H {
+    const v = this.#v!, c = this.#c!;
+    if (
+      usesCustomBuckets(v as unknown as FloatHistogram) !== (o.schema === CUSTOM_BUCKETS_SCHEMA)
+    ) {
+      throw new IncompatibleSchemaError("histograms have incompatible schemas");
+    }
+    if (v.schema === CUSTOM_BUCKETS_SCHEMA) {
+      const ca = v.customValues ?? [], cb = o.customValues ?? [];
+      if (ca.length !== cb.length || ca.some((x, i) => x !== cb[i])) {
+        const inter = intersectBounds(ca, cb);
+        v.pos = remapCustom(v.pos, ca, inter);
+        c.pos = remapCustom(c.pos, ca, inter);
+        v.customValues = inter;
+        c.customValues = inter;
+        this.flags.nhcbBoundsReconciled = true;
+        return { ...o, pos: remapCustom(o.pos, cb, inter) };
+      }
+      return o;
+    }
+    const schema = Math.min(v.schema, o.schema);
+    for (const x of [v, c]) {
+      x.pos = reduce(x.pos, x.schema, schema);
+      x.neg = reduce(x.neg, x.schema, schema);
+      x.schema = schema;
+    }
+    const oo: H = {
+      ...o,
+      pos: reduce(o.pos, o.schema, schema),
+      neg: reduce(o.neg, o.schema, schema),
+      schema,
+    };
+    // Zero buckets: widen whichever is narrower.
+    if (oo.zeroThreshold > v.zeroThreshold) {
+      const [zc, zt] = zeroCountForLargerThreshold(v, oo.zeroThreshold);
+      const [czc] = zeroCountForLargerThreshold({ ...c, zeroThreshold: v.zeroThreshold }, zt);
+      v.zeroCount = zc;
+      v.zeroThreshold = zt;
+      c.zeroCount = czc;
+      c.zeroThreshold = zt;
+      trimBucketsInZeroBucket(v);
+      trimBucketsInZeroBucket(c);
+    }
+    if (v.zeroThreshold > oo.zeroThreshold) {
+      const [zc] = zeroCountForLargerThreshold(oo, v.zeroThreshold);
+      oo.zeroCount = zc;
+      oo.zeroThreshold = v.zeroThreshold;
+      trimBucketsInZeroBucket(oo);
+    }
+    return oo;
+  }
+
+  /** Adds o / d (d = 1 for a plain sum) with Kahan compensation. */
+  #kahanAdd(v: H, c: H, o: H, d: number): void {
+    [v.zeroCount, c.zeroCount] = kInc(o.zeroCount / d, v.zeroCount, c.zeroCount);
+    [v.count, c.count] = kInc(o.count / d, v.count, c.count);
+    [v.sum, c.sum] = kInc(o.sum / d, v.sum, c.sum);
+    for (const [side, vs, cs] of [[o.pos, v.pos, c.pos], [o.neg, v.neg, c.neg]] as const) {
+      for (const [k, x] of side) {
+        if (v.schema !== CUSTOM_BUCKETS_SCHEMA && bucketUpper(k, v.schema) <= v.zeroThreshold) {
+          continue;
+        }
+        const [nv, nc] = kInc(x / d, vs.get(k) ?? 0, cs.get(k) ?? 0);
+        vs.set(k, nv);
+        cs.set(k, nc);
+      }
+    }
+  }
+
+  /** Adds one histogram; throws IncompatibleSchemaError on mixed exponential/custom schemas. */
+  add(h: FloatHistogram, mean = false): void {
+    const o = open(h);
+    this.#n++;
+    if (!this.#v) {
+      this.#v = o;
+      this.#c = {
+        ...open({ ...h, zeroCount: 0, count: 0, sum: 0 }),
+        pos: new Map(),
+        neg: new Map(),
+      };
+      return;
+    }
+    if (adjustCounterReset(this.#v, o.hint)) this.flags.counterResetCollision = true;
+    this.#c!.hint = this.#v.hint;
+    const oo = this.#align(o);
+    const n = this.#n;
+    if (mean && this.#incremental) {
+      const q = (n - 1) / n;
+      scaleH(this.#v, q);
+      scaleH(this.#c!, q);
+      this.#kahanAdd(this.#v, this.#c!, oo, n);
+      return;
+    }
+    const v2 = cloneH(this.#v), c2 = cloneH(this.#c!);
+    this.#kahanAdd(v2, c2, oo, 1);
+    if (!mean || !hasOverflow(v2)) {
+      this.#v = v2;
+      this.#c = c2;
+      return;
+    }
+    // Switch to an incremental mean.
+    this.#incremental = true;
+    divH(this.#v, n - 1);
+    divH(this.#c!, n - 1);
+    const q = (n - 1) / n;
+    scaleH(this.#v, q);
+    scaleH(this.#c!, q);
+    this.#kahanAdd(this.#v, this.#c!, oo, n);
+  }
+
+  /** The sum (mean=false) or mean (mean=true) of what was added. */
+  result(mean = false): FloatHistogram {
+    const v = cloneH(this.#v!), c = this.#c!;
+    if (mean && !this.#incremental) {
+      divH(v, this.#n);
+      const cc = cloneH(c);
+      divH(cc, this.#n);
+      addComp(v, cc);
+    } else addComp(v, c);
+    return close(v);
+  }
+}
+
+function addComp(v: H, c: H): void {
+  v.zeroCount += c.zeroCount;
+  v.count += c.count;
+  v.sum += c.sum;
+  for (const [k, x] of c.pos) v.pos.set(k, (v.pos.get(k) ?? 0) + x);
+  for (const [k, x] of c.neg) v.neg.set(k, (v.neg.get(k) ?? 0) + x);
+}
+
+function midpoint(lo: number, hi: number, positive: boolean, linear: boolean): number {
+  const inf = (x: number) => x === Infinity || x === -Infinity;
+  if (inf(lo)) {
+    if (inf(hi)) return 0;
+    return hi > 0 ? hi / 2 : hi;
+  }
+  if (inf(hi)) return lo;
+  if (linear) return (lo + hi) / 2;
+  const g = Math.sqrt(Math.abs(lo * hi));
+  return positive ? g : -g;
+}
+
+function fractionBelowBucket(lower: number, upper: number, v: number, linear: boolean): number {
+  if (linear) return (v - lower) / (upper - lower);
+  const ll = Math.log2(Math.abs(lower)),
+    lu = Math.log2(Math.abs(upper)),
+    lv = Math.log2(Math.abs(v));
+  if (v > 0) return (lv - ll) / (lu - ll);
+  return 1 - (lv - lu) / (ll - lu);
+}
+
+function infinityBucketTrim(
+  upperTrim: boolean,
+  lower: number,
+  upper: number,
+  count: number,
+  rhs: number,
+): [number, number] {
+  const zeroIfInf = (x: number) => (x === Infinity || x === -Infinity ? 0 : x);
+  if (lower === -Infinity) {
+    if (upperTrim) {
+      if (rhs >= upper) return [count, 0];
+      if (rhs > 0 && upper > 0 && upper !== Infinity) return [count * rhs / upper, rhs / 2];
+      if (upper <= 0) return [count, rhs];
+      return [0, zeroIfInf(upper)];
+    }
+    if (rhs <= lower) return [count, 0];
+    if (rhs >= 0 && upper > rhs && upper !== Infinity) {
+      return [count * (1 - rhs / upper), (rhs + upper) / 2];
+    }
+    return [0, zeroIfInf(upper)];
+  }
+  if (upperTrim) return [0, zeroIfInf(lower)];
+  if (rhs >= lower) return [count, rhs];
+  return [0, zeroIfInf(lower)];
+}
+
+/**
+ * `h </ rhs` (upperTrim) or `h >/ rhs`: drops the observations above (below) rhs, interpolating
+ * within the bucket that contains rhs, and re-estimates count and sum from bucket midpoints.
+ */
+export function trimBuckets(hIn: FloatHistogram, rhs: number, upperTrim: boolean): FloatHistogram {
+  const h = open(hIn);
+  const custom = h.schema === CUSTOM_BUCKETS_SCHEMA;
+  const bound = (i: number) => {
+    if (!custom) return bucketUpper(i, h.schema);
+    const cv = h.customValues ?? [];
+    return i < 0 ? -Infinity : i < cv.length ? cv[i] : Infinity;
+  };
+  let count = 0, sum = 0, trimmed = false, hasPos = false, hasNeg = false;
+  const side = (m: Buckets, positive: boolean) => {
+    for (const [i, c] of sortedEntries(m)) {
+      if (c === 0) continue;
+      if (positive) hasPos = true;
+      else hasNeg = true;
+      const lower = positive ? bound(i - 1) : -bound(i);
+      const upper = positive ? bound(i) : -bound(i - 1);
+      const keepAll = upperTrim ? upper <= rhs : lower >= rhs;
+      const partial = upperTrim ? lower < rhs : upper > rhs;
+      if (keepAll) {
+        count += c;
+        sum += midpoint(lower, upper, positive, custom) * c;
+      } else if (partial) {
+        let keep: number, mid: number;
+        if (lower === -Infinity || upper === Infinity) {
+          [keep, mid] = infinityBucketTrim(upperTrim, lower, upper, c, rhs);
+        } else {
+          const under = rhs <= lower
+            ? 0
+            : rhs >= upper
+            ? c
+            : c * fractionBelowBucket(lower, upper, rhs, custom);
+          if (upperTrim) {
+            keep = under;
+            mid = midpoint(lower, rhs, positive, custom);
+          } else {
+            keep = c - under;
+            mid = midpoint(rhs, upper, positive, custom);
+          }
+        }
+        count += keep;
+        sum += mid * keep;
+        if (keep !== c) {
+          m.set(i, keep);
+          trimmed = true;
+        }
+      } else {
+        m.set(i, 0);
+        trimmed = true;
+      }
+    }
+  };
+  side(h.pos, true);
+  side(h.neg, false);
+  if (h.zeroCount > 0) {
+    let lower = -h.zeroThreshold, upper = h.zeroThreshold;
+    if (hasNeg && !hasPos) upper = 0;
+    if (hasPos && !hasNeg) lower = 0;
+    let keep: number, mid: number;
+    if (upperTrim) {
+      if (rhs <= lower) [keep, mid] = [0, 0];
+      else if (rhs >= upper) [keep, mid] = [h.zeroCount, (lower + upper) / 2];
+      else [keep, mid] = [h.zeroCount * (rhs - lower) / (upper - lower), (lower + rhs) / 2];
+    } else {
+      if (rhs <= lower) [keep, mid] = [h.zeroCount, (lower + upper) / 2];
+      else if (rhs >= upper) [keep, mid] = [0, 0];
+      else [keep, mid] = [h.zeroCount * (upper - rhs) / (upper - lower), (rhs + upper) / 2];
+    }
+    if (keep !== h.zeroCount) {
+      h.zeroCount = keep;
+      trimmed = true;
+    }
+    sum += mid * keep;
+    count += keep;
+  }
+  if (!trimmed) return hIn;
+  h.count = count;
+  h.sum = sum;
+  return close(h);
 }

@@ -6,6 +6,7 @@ export {
   QueryExecutionError,
   QueryTimeoutError,
   QueryTooComplexError,
+  QueryTypeError,
   TooManySamplesError,
 } from "./errors.ts";
 export { formatExpr, parseExpr, PromQLParseError } from "./parser/mod.ts";

@@ -88,7 +88,12 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
       t: Float64Array.from(s.fT),
       v: Float64Array.from(s.fV),
       ht: s.hT,
-      h: s.hV,
+      // Explicit counter-reset hints would be repeated or missed at subquery resolution.
+      h: s.hV.map((h) =>
+        h.counterResetHint === "reset" || h.counterResetHint === "not_reset"
+          ? { ...h, counterResetHint: "unknown" as const }
+          : h
+      ),
       dropName: s.dropName,
     }));
   }
@@ -217,11 +222,24 @@ function windowsPresent(s: InputSeries, w: RangeWindows, present: Uint8Array): v
   }
 }
 
+/** Adds each step's window size to the per-step stats (two monotone cursors per column). */
 function countWindowStats(ev: Evaluator, s: InputSeries, w: RangeWindows): void {
-  for (let k = 0; k < w.steps; k++) {
-    const [minT, maxT] = windowBounds(w, k);
-    const n = (lastLE(s.t, maxT) - lastLE(s.t, minT)) + (lastLE(s.ht, maxT) - lastLE(s.ht, minT));
-    if (n > 0) ev.ctx.addStat(ev.ts(k), n);
+  const perStep = ev.ctx.perStep;
+  const cols: ArrayLike<number>[] = s.ht.length > 0 ? [s.t, s.ht] : [s.t];
+  for (const t of cols) {
+    if (t.length === 0) continue;
+    let lo = 0, hi = 0;
+    for (let k = 0; k < w.steps; k++) {
+      const maxT = w.firstT + k * w.stepMs;
+      const minT = maxT - w.rangeMs;
+      if (w.stepMs <= 0 && k > 0) {
+        perStep[k] += hi - lo;
+        continue;
+      }
+      while (hi < t.length && t[hi] <= maxT) hi++;
+      while (lo < hi && t[lo] <= minT) lo++;
+      if (hi > lo) perStep[k] += hi - lo;
+    }
   }
 }
 

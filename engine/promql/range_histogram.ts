@@ -20,6 +20,7 @@ import {
   histogramMul,
   type HistogramOpFlags,
   histogramSub,
+  HistogramSum,
   IncompatibleSchemaError,
   usesCustomBuckets,
   withHint,
@@ -79,9 +80,57 @@ export function rangeWithHistograms(c: HistogramRangeCall, s: HistogramInput, ou
     out.hT.push(c.ts(k));
     out.hV.push(h);
   };
+  const mode = w.mode ?? "default";
+  const lb = w.lookbackMs ?? 300_000;
   for (let k = 0; k < w.steps; k++) {
     const maxT = w.firstT + k * w.stepMs;
     const minT = maxT - w.rangeMs;
+    if (mode !== "default") {
+      const extMin = minT - lb, extMax = mode === "smoothed" ? maxT + lb : maxT;
+      const ea = lastLE(s.t, extMin) + 1, eb = lastLE(s.t, extMax) + 1;
+      const eha = lastLE(s.ht, extMin) + 1, ehb = lastLE(s.ht, extMax) + 1;
+      if (ehb - eha === 0) {
+        floatStep(k);
+        continue;
+      }
+      if (name === "rate" || name === "increase" || name === "delta") {
+        if (eb - ea > 0) {
+          ctx.annos.warn(ANNO.mixedFloatsHistograms(metric), pos);
+          continue;
+        }
+        try {
+          const r = extendedHistogramRate(
+            s.ht.slice(eha, ehb),
+            s.h.slice(eha, ehb),
+            minT,
+            maxT,
+            mode === "smoothed",
+            name !== "delta",
+            metric,
+            c,
+          );
+          if (r) pushH(k, name === "rate" ? histogramDiv(r, w.rangeMs / 1000) : r);
+        } catch (e) {
+          if (!(e instanceof IncompatibleSchemaError)) throw e;
+          ctx.annos.warn(mixedSchemas(metric), pos);
+        }
+        continue;
+      }
+      if (name === "resets" || name === "changes") {
+        // Anchored: the window starts with the last sample at or before its start.
+        const merged: { t: number; f: number; h?: FloatHistogram }[] = [];
+        for (let i = ea; i < eb; i++) merged.push({ t: s.t[i], f: s.v[i] });
+        for (let i = eha; i < ehb; i++) merged.push({ t: s.ht[i], f: 0, h: s.h[i] });
+        merged.sort((x, y) => x.t - y.t);
+        let first = 0;
+        for (let i = 0; i < merged.length; i++) if (merged[i].t <= minT) first = i;
+        const win = merged.slice(first);
+        if (win.length === 0 || win[win.length - 1].t <= minT) continue;
+        out.fT.push(c.ts(k));
+        out.fV.push(countTransitions(name, win));
+        continue;
+      }
+    }
     const a = lastLE(s.t, minT) + 1, b = lastLE(s.t, maxT) + 1;
     const ha = lastLE(s.ht, minT) + 1, hb = lastLE(s.ht, maxT) + 1;
     const nf = b - a, nh = hb - ha;
@@ -161,21 +210,17 @@ export function rangeWithHistograms(c: HistogramRangeCall, s: HistogramInput, ou
         }
         case "sum_over_time":
         case "avg_over_time": {
-          const flags: HistogramOpFlags = {
-            counterResetCollision: false,
-            nhcbBoundsReconciled: false,
-          };
-          let sum = hs[0];
-          let resetSeen = hs[0].counterResetHint === "reset";
-          let notResetSeen = hs[0].counterResetHint === "not_reset";
-          for (let i = 1; i < nh; i++) {
+          const acc = new HistogramSum();
+          const mean = name === "avg_over_time";
+          let resetSeen = false, notResetSeen = false;
+          for (let i = 0; i < nh; i++) {
             if (hs[i].counterResetHint === "reset") resetSeen = true;
             if (hs[i].counterResetHint === "not_reset") notResetSeen = true;
-            sum = histogramAdd(sum, hs[i], flags);
+            acc.add(hs[i], mean);
           }
           if (resetSeen && notResetSeen) ctx.annos.warn(collision("aggregation"), pos);
-          if (flags.nhcbBoundsReconciled) ctx.annos.info(mismatchedCustom("aggregation"), pos);
-          pushH(k, name === "avg_over_time" ? histogramDiv(sum, nh) : sum);
+          if (acc.flags.nhcbBoundsReconciled) ctx.annos.info(mismatchedCustom("aggregation"), pos);
+          pushH(k, acc.result(mean));
           break;
         }
         case "resets":
@@ -184,20 +229,7 @@ export function rangeWithHistograms(c: HistogramRangeCall, s: HistogramInput, ou
           for (let i = a; i < b; i++) merged.push({ t: s.t[i], f: s.v[i] });
           for (let i = ha; i < hb; i++) merged.push({ t: s.ht[i], f: 0, h: s.h[i] });
           merged.sort((x, y) => x.t - y.t);
-          let n = 0;
-          for (let i = 1; i < merged.length; i++) {
-            const p = merged[i - 1], q = merged[i];
-            if (!p.h && !q.h) {
-              if (
-                name === "resets"
-                  ? q.f < p.f
-                  : q.f !== p.f && !(Number.isNaN(q.f) && Number.isNaN(p.f))
-              ) {
-                n++;
-              }
-            } else if (!p.h || !q.h) n++;
-            else if (name === "resets" ? detectReset(q.h, p.h) : !histogramEquals(q.h, p.h)) n++;
-          }
+          const n = countTransitions(name, merged);
           out.fT.push(c.ts(k));
           out.fV.push(n);
           break;
@@ -298,4 +330,123 @@ export function mismatchedCustom(op: string): string {
 /** "conflicting counter resets during histogram <op>" */
 export function collision(op: string): string {
   return `conflicting counter resets during histogram ${op}`;
+}
+
+function countTransitions(
+  name: string,
+  merged: { t: number; f: number; h?: FloatHistogram }[],
+): number {
+  let n = 0;
+  for (let i = 1; i < merged.length; i++) {
+    const p = merged[i - 1], q = merged[i];
+    if (!p.h && !q.h) {
+      if (
+        name === "resets" ? q.f < p.f : q.f !== p.f && !(Number.isNaN(q.f) && Number.isNaN(p.f))
+      ) n++;
+    } else if (!p.h || !q.h) n++;
+    else if (name === "resets" ? detectReset(q.h, p.h) : !histogramEquals(q.h, p.h)) n++;
+  }
+  return n;
+}
+
+/** Linear interpolation between two histograms at time t (a counter reset restarts from zero). */
+export function interpolateHistograms(
+  h1: FloatHistogram,
+  t1: number,
+  h2: FloatHistogram,
+  t2: number,
+  t: number,
+  isCounter: boolean,
+): FloatHistogram {
+  if (t === t1) return h1;
+  if (t === t2) return h2;
+  const fraction = (t - t1) / (t2 - t1);
+  if (isCounter && detectReset(h2, h1)) return histogramMul(h2, fraction);
+  return histogramAdd(histogramMul(histogramSub(h2, h1), fraction), h1);
+}
+
+/** rate/increase/delta over an anchored or smoothed window of histograms (no extrapolation). */
+function extendedHistogramRate(
+  ts: number[],
+  hs: FloatHistogram[],
+  rangeStart: number,
+  rangeEnd: number,
+  smoothed: boolean,
+  isCounter: boolean,
+  metric: string,
+  c: HistogramRangeCall,
+): FloatHistogram | undefined {
+  const annos = c.ctx.annos, pos = c.arg.pos;
+  let last = hs.length - 1;
+  // First index: the last sample at or before rangeStart (searching [0, last)).
+  let first = 0;
+  {
+    let lo = 0, hi = last;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ts[mid] > rangeStart) hi = mid;
+      else lo = mid + 1;
+    }
+    first = Math.max(0, lo - 1);
+  }
+  if (smoothed) {
+    let lo = 0, hi = last;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ts[mid] >= rangeEnd) hi = mid;
+      else lo = mid + 1;
+    }
+    last = lo;
+  }
+  if (ts[last] <= rangeStart) return undefined;
+  if (smoothed && ts[first] > rangeEnd) return undefined;
+  const custom = usesCustomBuckets(hs[first]);
+  for (let i = first; i <= last; i++) {
+    if (usesCustomBuckets(hs[i]) !== custom) {
+      annos.warn(mixedSchemas(metric), pos);
+      return undefined;
+    }
+    if (isCounter && hs[i].counterResetHint === "gauge") {
+      annos.warn(ANNO.nativeHistogramNotCounter(metric), pos);
+    }
+  }
+  const left = smoothed && ts[first] < rangeStart
+    ? interpolateHistograms(
+      hs[first],
+      ts[first],
+      hs[first + 1],
+      ts[first + 1],
+      rangeStart,
+      isCounter,
+    )
+    : hs[first];
+  const right = smoothed && last > 0 && ts[last] > rangeEnd
+    ? interpolateHistograms(hs[last - 1], ts[last - 1], hs[last], ts[last], rangeEnd, isCounter)
+    : hs[last];
+  if (!isCounter && (left.counterResetHint !== "gauge" || right.counterResetHint !== "gauge")) {
+    annos.warn(ANNO.nativeHistogramNotGauge(metric), pos);
+  }
+  let result = histogramSub(right, left);
+  if (isCounter) {
+    let f = first + 1;
+    let prev = left;
+    if (smoothed && ts[first] < rangeStart && detectReset(hs[first + 1], hs[first])) {
+      prev = hs[first + 1];
+      f++;
+    }
+    const l = last - 1;
+    if (f <= l + 1) {
+      let correction: FloatHistogram | undefined;
+      const addCorrection = (h: FloatHistogram) => {
+        correction = correction ? histogramAdd(correction, h) : h;
+      };
+      for (let i = f; i <= l; i++) {
+        if (detectReset(hs[i], prev)) addCorrection(prev);
+        prev = hs[i];
+      }
+      if (detectReset(right, prev)) addCorrection(prev);
+      if (correction) result = histogramAdd(result, correction);
+    }
+  }
+  return withHint(result, "gauge");
 }

@@ -35,6 +35,63 @@ export function almostEqual(a: number, b: number, epsilon = EPSILON): boolean {
   return diff / Math.min(absSum, Number.MAX_VALUE) < epsilon;
 }
 
+/** Absolute bucket index -> count, empty buckets dropped (what Go's Compact(0) leaves). */
+function compactBuckets(
+  spans: readonly { offset: number; length: number }[],
+  buckets: readonly number[],
+): Map<number, number> {
+  const out = new Map<number, number>();
+  let idx = 0, k = 0;
+  for (const sp of spans) {
+    idx += sp.offset;
+    for (let j = 0; j < sp.length; j++, idx++, k++) if (buckets[k] !== 0) out.set(idx, buckets[k]);
+  }
+  return out;
+}
+
+function bucketsMatch(a: Map<number, number>, b: Map<number, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [i, c] of a) {
+    const d = b.get(i);
+    if (d === undefined || !almostEqual(c, d)) return false;
+  }
+  return true;
+}
+
+/** Upstream's compareNativeHistogram on compacted histograms. */
+export function histogramsMatch(
+  exp: FloatHistogram,
+  cur: FloatHistogram,
+  hintSet: boolean,
+): boolean {
+  if (exp.schema !== cur.schema || !almostEqual(exp.count, cur.count)) return false;
+  if (!almostEqual(exp.sum, cur.sum)) return false;
+  if (exp.schema === -53) {
+    const a = exp.customValues ?? [], b = cur.customValues ?? [];
+    if (a.length !== b.length || a.some((x, i) => x !== b[i])) return false;
+  }
+  if (exp.zeroThreshold !== cur.zeroThreshold || !almostEqual(exp.zeroCount, cur.zeroCount)) {
+    return false;
+  }
+  if (
+    !bucketsMatch(
+      compactBuckets(exp.negativeSpans, exp.negativeBuckets),
+      compactBuckets(cur.negativeSpans, cur.negativeBuckets),
+    ) ||
+    !bucketsMatch(
+      compactBuckets(exp.positiveSpans, exp.positiveBuckets),
+      compactBuckets(cur.positiveSpans, cur.positiveBuckets),
+    )
+  ) return false;
+  return !hintSet || exp.counterResetHint === cur.counterResetHint;
+}
+
+function fmtH(h: FloatHistogram): string {
+  return `{{schema:${h.schema} count:${h.count} sum:${h.sum} z_bucket:${h.zeroCount} buckets:[${
+    h.positiveBuckets.join(" ")
+  }] n_buckets:[${h.negativeBuckets.join(" ")}]}}`;
+}
+
 /** Go's %v of a float, close enough for messages. */
 function fmtF(v: number | undefined): string {
   if (v === undefined) return "<none>";
@@ -80,6 +137,7 @@ export function compareResult(ev: EvalCmd, val: ResultValue): string | undefined
         }
         seen.add(key);
         const expT: number[] = [], expHT: number[] = [];
+        const expH: { h: FloatHistogram; hintSet: boolean }[] = [];
         // A Float64Array keeps STALE_NAN's payload (number[] would canonicalise it).
         const expV = new Float64Array(exp.values.length);
         for (let i = 0; i < exp.values.length; i++) {
@@ -90,7 +148,7 @@ export function compareResult(ev: EvalCmd, val: ResultValue): string | undefined
             }, but query time range cannot return this many points`;
           }
           const e = exp.values[i];
-          if (e.kind === "histogram") expHT.push(t);
+          if (e.kind === "histogram") expHT.push(t), expH.push(e);
           else if (e.kind === "float") expV[expT.length] = e.v, expT.push(t);
           else if (e.kind === "stale") expV[expT.length] = STALE_NAN, expT.push(t);
         }
@@ -121,6 +179,12 @@ export function compareResult(ev: EvalCmd, val: ResultValue): string | undefined
             return `expected histogram value at index ${i} to have timestamp ${
               expHT[i]
             }, but it had timestamp ${s.ht![i]}`;
+          }
+          const got = s.h?.[i];
+          if (!got || !histogramsMatch(expH[i].h, got, expH[i].hintSet)) {
+            return `expected histogram value at index ${i} (t=${expHT[i]}) for ${
+              labelsString(exp.labels)
+            } to be ${fmtH(expH[i].h)}, but got ${got ? fmtH(got) : "nothing"}`;
           }
         }
       }
@@ -156,6 +220,12 @@ export function compareResult(ev: EvalCmd, val: ResultValue): string | undefined
           return `expected float value ${fmtF(e0.v)} for ${
             labelsString(smp.labels)
           } but got histogram`;
+        }
+        if (
+          e0.kind === "histogram" && smp.h !== undefined &&
+          !histogramsMatch(e0.h, smp.h, e0.hintSet)
+        ) {
+          return `expected ${fmtH(e0.h)} for ${labelsString(smp.labels)} but got ${fmtH(smp.h)}`;
         }
         if (e0.kind === "histogram" && smp.h === undefined) {
           return `expected histogram for ${labelsString(smp.labels)} but got float value ${

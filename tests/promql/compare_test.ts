@@ -6,6 +6,7 @@ import {
   checkAnnotations,
   checkExpectedFailure,
   compareResult,
+  histogramsMatch,
   matrixSortError,
 } from "./compare.ts";
 import { type EvalCmd, parseTestFile } from "./test_file.ts";
@@ -121,4 +122,32 @@ Deno.test("checkExpectedFailure() matches messages exactly, by regex, and with t
   assertEquals(checkExpectedFailure(r, "a boooom here"), undefined);
   const legacy = ev("eval_fail instant at 0 m\n  expected_fail_regexp ^x$\n");
   assert(checkExpectedFailure(legacy, "y") !== undefined);
+});
+
+Deno.test("histogramsMatch() compares compacted buckets with tolerance and the hint only when set", () => {
+  const base = {
+    schema: 0,
+    zeroThreshold: 0.001,
+    zeroCount: 1,
+    count: 5,
+    sum: 10,
+    positiveSpans: [{ offset: 0, length: 3 }],
+    positiveBuckets: [1, 0, 3],
+    negativeSpans: [],
+    negativeBuckets: [],
+    counterResetHint: "unknown" as const,
+  };
+  const compacted = {
+    ...base,
+    positiveSpans: [{ offset: 0, length: 1 }, { offset: 1, length: 1 }],
+    positiveBuckets: [1, 3 + 1e-9],
+    counterResetHint: "gauge" as const,
+  };
+  assert(histogramsMatch(base, compacted, false));
+  assert(!histogramsMatch(base, compacted, true), "explicit hint must match");
+  assert(!histogramsMatch(base, { ...compacted, positiveBuckets: [1, 4] }, false));
+  assert(!histogramsMatch(base, { ...compacted, schema: 1 }, false));
+  assert(
+    !histogramsMatch(base, { ...compacted, positiveSpans: [{ offset: 1, length: 2 }] }, false),
+  );
 });

@@ -56,6 +56,7 @@ export function conformanceDoc(
   );
   out.push("./deno run -A tests/promql/runner.ts              # every file, failures + summary");
   out.push("./deno run -A tests/promql/runner.ts functions.test --verbose  # expected vs got");
+  out.push("./deno run -A tests/promql/runner.ts functions.test:523 --verbose  # one eval");
   out.push("./deno run -A tests/promql/runner.ts --write-baseline --write-doc  # refresh records");
   out.push("```");
   out.push("");
@@ -95,20 +96,35 @@ export function conformanceDoc(
       `${t.skipped} skipped (${pct}%).`,
   );
   out.push("");
-  out.push("| file | passed | failed | skipped | pass rate |");
-  out.push("| --- | ---: | ---: | ---: | ---: |");
+  out.push("| file | passed | failed | skipped | pass rate | skipped NH evals that would pass |");
+  out.push("| --- | ---: | ---: | ---: | ---: | ---: |");
   for (const r of reports) {
     const n = r.passed + r.failed;
     const own = r.source === "own" ? " (own)" : "";
     const rate = n === 0 ? "–" : `${((100 * r.passed) / n).toFixed(1)}%`;
     const by = Object.entries(r.skippedBy).map(([k, v]) => `${k} ${v}`).join(", ");
+    const ran = r.outcomes.filter((o) => o.wouldPass !== undefined);
+    const would = ran.length === 0 ? "–" : `${ran.filter((o) => o.wouldPass).length}/${ran.length}`;
     out.push(
       `| ${r.file}${own} | ${r.passed} | ${r.failed} | ${r.skipped}${
         by ? ` (${by})` : ""
-      } | ${rate} |`,
+      } | ${rate} | ${would} |`,
     );
   }
-  out.push(`| **total** | **${t.passed}** | **${t.failed}** | **${t.skipped}** | **${pct}%** |`);
+  const allRan = reports.flatMap((r) => r.outcomes.filter((o) => o.wouldPass !== undefined));
+  const allWould = allRan.filter((o) => o.wouldPass).length;
+  const crashed = allRan.filter((o) => o.crashed).length;
+  out.push(
+    `| **total** | **${t.passed}** | **${t.failed}** | **${t.skipped}** | **${pct}%** | ` +
+      `**${allWould}/${allRan.length}** |`,
+  );
+  out.push("");
+  out.push(
+    "The last column is informational: native-histogram evals stay skipped, but `--write-doc` " +
+      "(or `--run-skipped`) runs them anyway with full histogram comparison (schema, count, " +
+      "sum, zero bucket, compacted spans and buckets, custom bounds, explicit counter-reset " +
+      `hints). ${crashed} of them crashed the engine.`,
+  );
   out.push("");
   out.push("## Remaining failures");
   out.push("");
@@ -125,6 +141,21 @@ export function conformanceDoc(
       const reason = note ? `${note} — runner: ${o.reason ?? ""}` : o.reason ?? "";
       const short = reason.length > 400 ? reason.slice(0, 400) + "…" : reason;
       out.push(`| ${o.line} | \`${cell(o.expr)}\` | ${cell(short)} |`);
+    }
+    out.push("");
+  }
+  const nhFailures = reports.flatMap((r) =>
+    r.outcomes.filter((o) => o.wouldPass === false).map((o) => ({ file: r.file, o }))
+  );
+  if (nhFailures.length > 0) {
+    out.push("## Native-histogram evals that would fail (informational, counted as skipped)");
+    out.push("");
+    out.push("| eval | expression | reason |");
+    out.push("| --- | --- | --- |");
+    for (const { file, o } of nhFailures) {
+      const reason = o.got ?? "";
+      const short = reason.length > 240 ? reason.slice(0, 240) + "…" : reason;
+      out.push(`| ${file}:${o.line} | \`${cell(o.expr)}\` | ${cell(short)} |`);
     }
     out.push("");
   }

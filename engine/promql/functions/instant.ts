@@ -16,7 +16,8 @@ import {
   bucketQuantile,
   floatLess,
   histogramBuckets,
-  histogramQuantile,
+  histogramFraction,
+  histogramQuantileInfo,
 } from "./quantile.ts";
 
 /** What an instant function sees besides its arguments. */
@@ -238,7 +239,7 @@ function histogramQuantileFn(vals: Vector[], env: CallEnv): Vector {
     out.push({
       metric: s.metric,
       t: s.t,
-      f: histogramQuantile(q, s.h!),
+      f: nativeQuantileAnnotated(q, s, env, env.args[1].pos),
       h: undefined,
       dropName: true,
     });
@@ -270,7 +271,7 @@ function histogramFractionFn(vals: Vector[], env: CallEnv): Vector {
     out.push({
       metric: s.metric,
       t: s.t,
-      f: nativeFraction(lower, upper, s.h!),
+      f: nativeFractionAnnotated(lower, upper, s, env),
       h: undefined,
       dropName: true,
     });
@@ -288,27 +289,33 @@ function histogramFractionFn(vals: Vector[], env: CallEnv): Vector {
   return out;
 }
 
-function nativeFraction(lower: number, upper: number, h: FloatHistogram): number {
-  if (h.count === 0 || Number.isNaN(lower) || Number.isNaN(upper)) return NaN;
-  if (lower >= upper) return 0;
-  let rank = 0;
-  for (const b of histogramBuckets(h)) {
-    if (b.count === 0) continue;
-    let lo = b.lower, hi = b.upper;
-    if (lo === -Infinity) lo = hi <= 0 ? hi : 0;
-    if (hi === Infinity) hi = lo;
-    if (hi <= lower || lo >= upper) {
-      if (b.lower >= lower && b.upper <= upper) rank += b.count;
-      continue;
-    }
-    if (lo >= lower && hi <= upper) {
-      rank += b.count;
-      continue;
-    }
-    const a = Math.max(lo, lower), z = Math.min(hi, upper);
-    rank += hi === lo ? b.count : b.count * (z - a) / (hi - lo);
+function nativeQuantileAnnotated(q: number, s: Sample, env: CallEnv, pos: PosRange): number {
+  const r = histogramQuantileInfo(q, s.h!);
+  const name = nameOf(s.metric);
+  const suffix = name ? ` for metric name ${goQuote(name)}` : "";
+  if (r.nanResult) {
+    env.annos.info(`input to histogram_quantile has NaN observations, result is NaN${suffix}`, pos);
   }
-  return rank / h.count;
+  if (r.nanSkew) {
+    env.annos.info(
+      `input to histogram_quantile has NaN observations, result is skewed higher${suffix}`,
+      pos,
+    );
+  }
+  return r.value;
+}
+
+function nativeFractionAnnotated(lower: number, upper: number, s: Sample, env: CallEnv): number {
+  const r = histogramFraction(lower, upper, s.h!);
+  if (r.nanExcluded) {
+    const name = nameOf(s.metric);
+    env.annos.info(
+      `input to histogram_fraction has NaN observations, which are excluded from all fractions` +
+        (name ? ` for metric name ${goQuote(name)}` : ""),
+      env.args[2].pos,
+    );
+  }
+  return r.value;
 }
 
 function histogramVariance(vals: Vector[], stddev: boolean): Vector {
@@ -321,22 +328,18 @@ function histogramVariance(vals: Vector[], stddev: boolean): Vector {
     for (const b of histogramBuckets(h)) {
       if (b.count === 0) continue;
       let val: number;
-      if (h.schema === -53) {
-        val = b.lower === -Infinity
-          ? b.upper
-          : b.upper === Infinity
-          ? b.lower
-          : (b.lower + b.upper) / 2;
-      } else if (b.lower <= 0 && b.upper >= 0) val = 0;
+      if (h.schema === -53) val = (b.upper + b.lower) / 2;
+      else if (b.lower <= 0 && b.upper >= 0) val = 0;
       else {
         val = Math.sqrt(b.upper * b.lower);
         if (b.upper < 0) val = -val;
       }
       const delta = val - mean;
-      const t = variance + b.count * delta * delta;
-      c += Math.abs(variance) >= Math.abs(b.count * delta * delta)
-        ? (variance - t) + b.count * delta * delta
-        : (b.count * delta * delta - t) + variance;
+      const inc = b.count * delta * delta;
+      const t = variance + inc;
+      if (t === Infinity || t === -Infinity) c = 0;
+      else if (Math.abs(variance) >= Math.abs(inc)) c += (variance - t) + inc;
+      else c += (inc - t) + variance;
       variance = t;
     }
     variance = (variance + c) / h.count;
@@ -384,7 +387,7 @@ function histogramQuantilesFn(vals: Vector[], env: CallEnv): Vector {
       out.push({
         metric: withQ(s.metric, q),
         t: s.t,
-        f: histogramQuantile(q, s.h!),
+        f: nativeQuantileAnnotated(q, s, env, env.args[0].pos),
         h: undefined,
         dropName: true,
       });
@@ -458,7 +461,7 @@ export const INSTANT_FUNCTIONS: Record<string, InstantFn> = {
   timestamp: (vals) =>
     vals[0].map((s) => ({ metric: s.metric, t: s.t, f: s.t / 1000, h: undefined, dropName: true })),
   sort: (vals) => floatsOnly(vals[0]).sort((a, b) => floatLessSort(a.f, b.f)),
-  sort_desc: (vals) => floatsOnly(vals[0]).sort((a, b) => floatLessSort(b.f, a.f)),
+  sort_desc: (vals) => floatsOnly(vals[0]).sort((a, b) => floatGreaterSort(a.f, b.f)),
   sort_by_label: sortByLabel(false),
   sort_by_label_desc: sortByLabel(true),
   max_of: (
@@ -500,6 +503,13 @@ export const INSTANT_FUNCTIONS: Record<string, InstantFn> = {
   histogram_quantiles: histogramQuantilesFn,
   histogram_fraction: histogramFractionFn,
 };
+
+/** Sort order of sort_desc(): descending, NaN last. */
+function floatGreaterSort(a: number, b: number): number {
+  if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
+  if (Number.isNaN(b)) return -1;
+  return a > b ? -1 : a < b ? 1 : 0;
+}
 
 /** Sort order of sort(): ascending, NaN last (Prometheus sorts NaN to the end for both). */
 function floatLessSort(a: number, b: number): number {

@@ -200,17 +200,21 @@ export function histogramBuckets(h: FloatHistogram): HBucket[] {
     });
     return out;
   }
+  const zt = h.zeroThreshold;
+  const clip = (b: HBucket): HBucket => {
+    if (b.upper < 0 && b.upper > -zt) b.upper = -zt;
+    else if (b.lower > 0 && b.lower < zt) b.lower = zt;
+    return b;
+  };
   const neg: HBucket[] = [];
   forEachBucket(h.negativeSpans, h.negativeBuckets, (idx, c) => {
-    neg.push({ lower: -bound(idx, h.schema), upper: -bound(idx - 1, h.schema), count: c });
+    neg.push(clip({ lower: -bound(idx, h.schema), upper: -bound(idx - 1, h.schema), count: c }));
   });
   neg.reverse();
   out.push(...neg);
-  if (h.zeroCount > 0 || h.zeroThreshold > 0) {
-    out.push({ lower: -h.zeroThreshold, upper: h.zeroThreshold, count: h.zeroCount });
-  }
+  if (h.zeroCount > 0) out.push({ lower: -zt, upper: zt, count: h.zeroCount });
   forEachBucket(h.positiveSpans, h.positiveBuckets, (idx, c) => {
-    out.push({ lower: bound(idx - 1, h.schema), upper: bound(idx, h.schema), count: c });
+    out.push(clip({ lower: bound(idx - 1, h.schema), upper: bound(idx, h.schema), count: c }));
   });
   return out;
 }
@@ -236,11 +240,15 @@ function bound(idx: number, schema: number): number {
   return Math.pow(2, idx / Math.pow(2, schema));
 }
 
-/** The q-quantile of a native histogram (simplified: no NaN-observation handling details). */
-export function histogramQuantile(q: number, h: FloatHistogram): number {
-  if (q < 0) return -Infinity;
-  if (q > 1) return Infinity;
-  if (h.count === 0 || Number.isNaN(q)) return NaN;
+/** The q-quantile of a native histogram, with the NaN-observation annotation flags. */
+export function histogramQuantileInfo(
+  q: number,
+  h: FloatHistogram,
+): { value: number; nanResult: boolean; nanSkew: boolean } {
+  const r = { value: NaN, nanResult: false, nanSkew: false };
+  if (q < 0) return { ...r, value: -Infinity };
+  if (q > 1) return { ...r, value: Infinity };
+  if (h.count === 0 || Number.isNaN(q)) return r;
   const all = histogramBuckets(h);
   const custom = h.schema === -53;
   const forward = Number.isNaN(h.sum) || q < 0.5;
@@ -248,32 +256,117 @@ export function histogramQuantile(q: number, h: FloatHistogram): number {
   let rank = forward ? q * h.count : (1 - q) * h.count;
   let count = 0;
   let bucket: HBucket = { lower: 0, upper: 0, count: 0 };
-  for (const b of it) {
-    bucket = b;
-    if (b.count === 0) continue;
-    count += b.count;
+  let i = 0;
+  for (; i < it.length; i++) {
+    bucket = { ...it[i] };
+    if (bucket.count === 0) continue;
+    count += bucket.count;
     if (count >= rank) break;
   }
   if (!custom && bucket.lower < 0 && bucket.upper > 0) {
     const hasNeg = h.negativeBuckets.length > 0, hasPos = h.positiveBuckets.length > 0;
-    if (!hasNeg && hasPos) bucket = { ...bucket, lower: 0 };
-    else if (!hasPos && hasNeg) bucket = { ...bucket, upper: 0 };
+    if (!hasNeg && hasPos) bucket.lower = 0;
+    else if (!hasPos && hasNeg) bucket.upper = 0;
   } else if (custom) {
     if (bucket.lower === -Infinity) {
-      if (bucket.upper <= 0) return bucket.upper;
-      bucket = { ...bucket, lower: 0 };
-    } else if (bucket.upper === Infinity) return bucket.lower;
+      if (bucket.upper <= 0) return { ...r, value: bucket.upper };
+      bucket.lower = 0;
+    } else if (bucket.upper === Infinity) return { ...r, value: bucket.lower };
   }
   if (count > h.count) count = h.count;
-  if (count < rank) return Number.isNaN(h.sum) ? NaN : bucket.upper;
+  if (count < rank) {
+    if (Number.isNaN(h.sum)) return { ...r, value: NaN, nanResult: true };
+    return { ...r, value: bucket.upper };
+  }
   if (forward) rank -= count - bucket.count;
   else rank = count - rank;
+  if (Number.isNaN(h.sum)) {
+    for (i++; i < it.length; i++) count += it[i].count;
+    if (count < h.count) r.nanSkew = true;
+  }
   const fraction = rank / bucket.count;
   if (custom || (bucket.lower <= 0 && bucket.upper >= 0)) {
-    return bucket.lower + (bucket.upper - bucket.lower) * fraction;
+    return { ...r, value: bucket.lower + (bucket.upper - bucket.lower) * fraction };
   }
   const logLower = Math.log2(Math.abs(bucket.lower));
   const logUpper = Math.log2(Math.abs(bucket.upper));
-  if (bucket.lower > 0) return Math.pow(2, logLower + (logUpper - logLower) * fraction);
-  return -Math.pow(2, logUpper + (logLower - logUpper) * (1 - fraction));
+  if (bucket.lower > 0) {
+    return { ...r, value: Math.pow(2, logLower + (logUpper - logLower) * fraction) };
+  }
+  return { ...r, value: -Math.pow(2, logUpper + (logLower - logUpper) * (1 - fraction)) };
+}
+
+/** The q-quantile of a native histogram. */
+export function histogramQuantile(q: number, h: FloatHistogram): number {
+  return histogramQuantileInfo(q, h).value;
+}
+
+/** Fraction of a bucket's width at or below v (linear, or on a log scale for exponential buckets). */
+function fractionBelow(b: HBucket, v: number, linear: boolean): number {
+  if (linear) return (v - b.lower) / (b.upper - b.lower);
+  const logLower = Math.log2(Math.abs(b.lower));
+  const logUpper = Math.log2(Math.abs(b.upper));
+  const logV = Math.log2(Math.abs(v));
+  if (v > 0) return (logV - logLower) / (logUpper - logLower);
+  return 1 - (logV - logUpper) / (logLower - logUpper);
+}
+
+/**
+ * Fraction of a native histogram's observations between lower and upper; `nanInfo` is set when
+ * NaN observations were excluded.
+ */
+export function histogramFraction(
+  lower: number,
+  upper: number,
+  h: FloatHistogram,
+): { value: number; nanExcluded: boolean } {
+  if (h.count === 0 || Number.isNaN(lower) || Number.isNaN(upper)) {
+    return { value: NaN, nanExcluded: false };
+  }
+  if (lower >= upper) return { value: 0, nanExcluded: false };
+  const custom = h.schema === -53;
+  const all = histogramBuckets(h);
+  let count = 0, rank = 0, lowerRank = 0, upperRank = 0;
+  let lowerSet = false, upperSet = false;
+  let i = 0;
+  for (; i < all.length; i++) {
+    const b = { ...all[i] };
+    count += b.count;
+    let zeroBucket = false;
+    const linear = (v: number) =>
+      b.lower === -Infinity ? b.count : rank + b.count * fractionBelow(b, v, true);
+    const expo = (v: number) => rank + b.count * fractionBelow(b, v, false);
+    if (b.lower <= 0 && b.upper >= 0) {
+      zeroBucket = true;
+      if (h.negativeBuckets.length === 0 && h.positiveBuckets.length > 0) b.lower = 0;
+      else if (h.positiveBuckets.length === 0 && h.negativeBuckets.length > 0) b.upper = 0;
+    }
+    if (!lowerSet && b.lower >= lower) {
+      lowerRank = rank;
+      lowerSet = true;
+    }
+    if (!upperSet && b.lower >= upper) {
+      upperRank = rank;
+      upperSet = true;
+    }
+    if (lowerSet && upperSet) break;
+    if (!lowerSet && b.lower < lower && b.upper > lower) {
+      lowerRank = custom || zeroBucket ? linear(lower) : expo(lower);
+      lowerSet = true;
+    }
+    if (!upperSet && b.lower < upper && b.upper > upper) {
+      upperRank = custom || zeroBucket ? linear(upper) : expo(upper);
+      upperSet = true;
+    }
+    if (lowerSet && upperSet) break;
+    rank += b.count;
+  }
+  let nanExcluded = false;
+  if (Number.isNaN(h.sum)) {
+    for (i++; i < all.length; i++) count += all[i].count;
+    if (count < h.count) nanExcluded = true;
+  } else count = h.count;
+  if (!lowerSet || lowerRank > count) lowerRank = count;
+  if (!upperSet || upperRank > count) upperRank = count;
+  return { value: (upperRank - lowerRank) / h.count, nanExcluded };
 }

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertThrows } from "../../../tests/assert.ts";
 import { RANGE_KERNELS, RangeKernelError, type RangeWindows } from "./range_kernels.ts";
+import { KAHAN, kahanInc } from "./range_windows.ts";
 
 const M = 60_000;
 
@@ -186,4 +187,56 @@ Deno.test("anchored resets/changes compare with the sample before the window", (
   assertEquals(run("changes", pts, { ...w, mode: "anchored" }), [1]);
   assertEquals(run("resets", pts, { ...w, rangeMs: 2 * M, mode: "anchored" }), [1]);
   assertEquals(run("changes", [[0, 1]], { ...w, mode: "anchored" }), [undefined]);
+});
+
+Deno.test("with a zero step (@) per-step parameters and predict_linear's intercept still vary", () => {
+  const pts: [number, number][] = [[0, 3], [M, 123], [2 * M, 243]]; // y = 2*seconds + 3
+  const w = {
+    firstT: 2 * M,
+    stepMs: 0,
+    steps: 3,
+    rangeMs: 5 * M,
+    evalFirstT: 3 * M,
+    evalStepMs: M,
+  };
+  const got = run("predict_linear", pts, w, [0]);
+  got.forEach((x, k) => close(x, [363, 483, 603][k], `step ${k}`));
+  const q = run(
+    "quantile_over_time",
+    GAUGE,
+    { firstT: 4 * M, stepMs: 0, steps: 2, rangeMs: 5 * M },
+    [
+      Float64Array.from([0, 1]),
+    ],
+  );
+  assertEquals(q, [2, 8]);
+});
+
+Deno.test("kahanInc() propagates infinities and NaN like Prometheus's kahansum.Inc", () => {
+  const cases: [number, number, number][] = [
+    [Infinity, 2, Infinity],
+    [-Infinity, 2, -Infinity],
+    [Infinity, -Infinity, NaN],
+    [NaN, 2, NaN],
+    [NaN, Infinity, NaN],
+    [NaN, -Infinity, NaN],
+  ];
+  for (const [a, b, want] of cases) {
+    for (const [x, y] of [[a, b], [b, a]]) {
+      const got = kahanInc(y, x, 0) + KAHAN[0];
+      assert(
+        Object.is(got, want) || (Number.isNaN(want) && Number.isNaN(got)),
+        `${x}+${y}: ${got}`,
+      );
+    }
+  }
+});
+
+Deno.test("deriv() of a constant series with jittered timestamps is exactly 0", () => {
+  const start = 1493712816939;
+  const pts: [number, number][] = Array.from(
+    { length: 15 },
+    (_, i) => [start + 30_000 * i + (i % 2) * 12, 1],
+  );
+  assertEquals(run("deriv", pts, { firstT: start + 30 * M, rangeMs: 30 * M }), [0]);
 });

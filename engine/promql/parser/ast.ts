@@ -83,7 +83,10 @@ export interface NumberLiteral extends NodeBase {
   duration: boolean;
 }
 
-/** A string literal (already unescaped). */
+/**
+ * A string literal (already unescaped). Bytes that are not valid UTF-8 (from `\xNN`/octal escapes)
+ * are kept as lone surrogates U+DC80..U+DCFF, so `value.isWellFormed()` is false for them.
+ */
 export interface StringLiteral extends NodeBase {
   kind: "StringLiteral";
   value: string;
@@ -117,9 +120,12 @@ export interface VectorSelector extends NodeBase {
   name: string;
   /** All matchers, including the one for `__name__` when a name is given. */
   matchers: Matcher[];
-  /** Offset in ms as written (negative allowed); 0 when absent. Valid when `offsetExpr` is absent or constant. */
+  /** Offset in ms as written (negative allowed); 0 when absent or when given as `offsetExpr`. */
   offsetMs: number;
-  /** Offset as a duration expression when it needs `step()`/`range()` (evaluator computes). */
+  /**
+   * Offset written as a duration expression (`offset (1m*2)`, `offset step()`); the evaluator
+   * computes it (Prometheus does so per query, as `step()`/`range()` depend on the query).
+   */
   offsetExpr?: DurationExpr;
   /** `@` modifier, if any. */
   at?: AtModifier;
@@ -135,9 +141,9 @@ export interface VectorSelector extends NodeBase {
 export interface MatrixSelector extends NodeBase {
   kind: "MatrixSelector";
   vectorSelector: VectorSelector;
-  /** Range in ms when constant (see `rangeExpr`). */
+  /** Range in ms when written as a number or duration; 0 when given as `rangeExpr`. */
   rangeMs: number;
-  /** Range expression when written as a duration expression needing `step()`/`range()`. */
+  /** Range written as a duration expression (`[5m+1m]`, `[step()*2]`); the evaluator computes it. */
   rangeExpr?: DurationExpr;
 }
 
@@ -145,13 +151,19 @@ export interface MatrixSelector extends NodeBase {
 export interface SubqueryExpr extends NodeBase {
   kind: "SubqueryExpr";
   expr: Expr;
+  /** Range in ms; 0 when given as `rangeExpr`. */
   rangeMs: number;
+  /** Range written as a duration expression; the evaluator computes it. */
   rangeExpr?: DurationExpr;
-  /** Step in ms; 0 when omitted (`[1h:]`) meaning the engine's default subquery step. */
+  /** Step in ms; 0 when omitted (`[1h:]`, the engine's default step) or given as `stepExpr`. */
   stepMs: number;
+  /** Step written as a duration expression; the evaluator computes it. */
   stepExpr?: DurationExpr;
+  /** Offset in ms (negative allowed); 0 when absent or given as `offsetExpr`. */
   offsetMs: number;
+  /** Offset written as a duration expression; the evaluator computes it. */
   offsetExpr?: DurationExpr;
+  /** `@` modifier, if any. */
   at?: AtModifier;
 }
 

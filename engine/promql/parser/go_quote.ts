@@ -16,6 +16,9 @@ function hex(n: number, width: number): string {
 function escapeRune(ch: string, quote: string): string {
   const cp = ch.codePointAt(0)!;
   if (ch === quote || ch === "\\") return "\\" + ch;
+  // Lone surrogates U+DC80..U+DCFF stand for invalid UTF-8 bytes (see unquoteString): Go prints
+  // such a byte as \xNN. Other lone surrogates and U+FFFD print as the replacement character.
+  if (cp >= 0xdc80 && cp <= 0xdcff) return "\\x" + hex(cp - 0xdc00, 2);
   if ((cp >= 0xd800 && cp <= 0xdfff) || cp === 0xfffd) return "\\ufffd";
   if (isPrint(ch)) return ch;
   switch (ch) {
@@ -39,7 +42,10 @@ function escapeRune(ch: string, quote: string): string {
   return "\\u" + hex(cp, 4);
 }
 
-/** Go `strconv.Quote`: a double-quoted string with Go escapes. */
+/**
+ * Go `strconv.Quote`: a double-quoted string with Go escapes. Lone surrogates U+DC80..U+DCFF (how
+ * the parser keeps invalid UTF-8 bytes of string literals) print as `\xNN`, as Go prints the byte.
+ */
 export function goQuote(s: string): string {
   let out = '"';
   for (const ch of s) out += escapeRune(ch, '"');
@@ -53,7 +59,7 @@ export function goQuoteMax(s: string, n: number): string {
 
 /** Go `%q` on a rune: `'x'`. `ch` is "" for end of input (Go's -1 rune). */
 export function goQuoteRune(ch: string): string {
-  if (ch === "") return "'\\ufffd'";
+  if (ch === "") return "'\uFFFD'"; // Go formats the end-of-input rune (-1) as RuneError
   return "'" + escapeRune(ch, "'") + "'";
 }
 

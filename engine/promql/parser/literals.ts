@@ -123,7 +123,9 @@ export function formatDurationMs(ms: number): string {
 /**
  * `strutil.Unquote` for a lexed STRING token (quotes included). The lexer already validated the
  * escapes, so this only decodes. Byte escapes (`\xff`, `\377`) form UTF-8 with the other bytes;
- * invalid sequences decode to U+FFFD.
+ * bytes that are not valid UTF-8 become lone surrogates U+DC80..U+DCFF ("surrogateescape"), so
+ * the text stays distinguishable from valid text (`isWellFormed()` is false) and `goQuote` prints
+ * them back as `\xNN` exactly as Go does.
  */
 export function unquoteString(tok: string): string {
   const q = tok[0];
@@ -189,5 +191,43 @@ export function unquoteString(tok: string): string {
         }
     }
   }
-  return new TextDecoder().decode(new Uint8Array(bytes));
+  return decodeUtf8Escaped(bytes);
+}
+
+/** UTF-8 decoding that maps each byte of an invalid sequence to U+DC00 + byte. */
+export function decodeUtf8Escaped(bytes: readonly number[]): string {
+  let out = "";
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      out += String.fromCharCode(b);
+      i++;
+      continue;
+    }
+    let len = 0, lo = 0x80, hi = 0xbf, cp = 0;
+    if (b >= 0xc2 && b <= 0xdf) (len = 2), (cp = b & 0x1f);
+    else if (b >= 0xe0 && b <= 0xef) {
+      len = 3, cp = b & 0x0f;
+      if (b === 0xe0) lo = 0xa0;
+      if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      len = 4, cp = b & 0x07;
+      if (b === 0xf0) lo = 0x90;
+      if (b === 0xf4) hi = 0x8f;
+    }
+    let ok = len > 0 && i + len <= bytes.length;
+    for (let k = 1; ok && k < len; k++) {
+      const c = bytes[i + k];
+      if (c < (k === 1 ? lo : 0x80) || c > (k === 1 ? hi : 0xbf)) ok = false;
+      else cp = (cp << 6) | (c & 0x3f);
+    }
+    if (!ok) {
+      out += String.fromCharCode(0xdc00 + b);
+      i++;
+      continue;
+    }
+    out += String.fromCodePoint(cp);
+    i += len;
+  }
+  return out;
 }

@@ -44,6 +44,11 @@ Deno.test("unquoteString() decodes escapes into UTF-8 text", () => {
   assertEquals(unquoteString(`"\\303\\251"`), "é");
   assertEquals(unquoteString(`"\\xc3\\xa9"`), "é");
   assertEquals(unquoteString("`a\\tb`"), "a\\tb");
+  // Invalid UTF-8 bytes survive as lone surrogates and print back as Go would print them.
+  const bad = unquoteString(`"a\\xc5z\\377"`);
+  assertEquals(bad, "a\udcc5z\udcff");
+  assertEquals(bad.isWellFormed(), false);
+  assertEquals(goQuote(bad), `"a\\xc5z\\xff"`);
 });
 
 Deno.test("Go formatting helpers match fmt and strconv", () => {

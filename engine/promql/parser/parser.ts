@@ -9,52 +9,42 @@ import { Matcher, RegexSyntaxError } from "../../model/mod.ts";
 import type {
   AggregateExpr,
   AggregateOp,
-  AtModifier,
   BinaryExpr,
   BinaryOp,
   Call,
-  DurationExpr,
   Expr,
   FillValues,
   MatchCardinality,
-  MatrixSelector,
   NumberLiteral,
   PosRange,
   StringLiteral,
-  SubqueryExpr,
   VectorSelector,
 } from "./ast.ts";
 import { checkAst } from "./check.ts";
-import type { ParseErrorDetail } from "./errors.ts";
 import { PromQLParseError } from "./errors.ts";
 import type { FunctionDef } from "./functions.ts";
 import { getFunction } from "./functions.ts";
-import { formatFloat6, goQuote } from "./go_quote.ts";
-import {
-  AGGREGATORS,
-  describeToken,
-  Lexer,
-  LexError,
-  type Token,
-  type TokenType,
-} from "./lexer.ts";
-import { decodeNumber, parseDurationMs, unquoteString } from "./literals.ts";
+import { goQuote } from "./go_quote.ts";
+import { LexError } from "./lexer.ts";
+import { AGGREGATORS, type Token, type TokenType } from "./tokens.ts";
+import { unquoteString } from "./literals.ts";
+import { Abort, BIN_OP, type Ctx } from "./parser_base.ts";
+import { ModifierParser } from "./parser_modifiers.ts";
 import { convertPositions } from "./positions.ts";
+
+export { PARSE_DEPTH_MAX } from "./parser_base.ts";
 
 /** Feature switches; all default to true (the upstream corpus enables them). */
 export interface ParseOptions {
   /** Experimental functions (`limitk`, `info`, `mad_over_time`, ...). */
   experimentalFunctions?: boolean;
-  /** Duration expressions in ranges, offsets and `@` (`[5m+1m]`, `step()`). */
+  /** Duration expressions in ranges, steps and offsets (`[5m+1m]`, `offset step()`). */
   durationExpressions?: boolean;
   /** `anchored` / `smoothed` range-selector modifiers. */
   extendedRangeSelectors?: boolean;
   /** `fill`/`fill_left`/`fill_right` binary operator modifiers. */
   binopFillModifiers?: boolean;
 }
-
-/** Deepest nesting of parentheses, calls and aggregations the parser accepts. */
-export const PARSE_DEPTH_MAX = 1000;
 
 /** Parses and type-checks a PromQL expression; throws PromQLParseError. */
 export function parseExpr(input: string, opts: ParseOptions = {}): Expr {
@@ -67,13 +57,22 @@ export function parseExpr(input: string, opts: ParseOptions = {}): Expr {
   return p.parse();
 }
 
-class Abort extends Error {}
-
-interface Ctx {
-  context: string;
-  expected: string;
+/**
+ * Parses a bare series selector (`foo{a="b"}`, `{__name__=~"x.*"}`) as Prometheus's
+ * `ParseMetricSelector` does for `match[]`: no modifiers, no type check (so empty-matching
+ * selectors are returned, callers decide). Throws PromQLParseError.
+ */
+export function parseMetricSelector(input: string): Matcher[] {
+  const p = new Parser(input, {
+    experimentalFunctions: true,
+    durationExpressions: true,
+    extendedRangeSelectors: true,
+    binopFillModifiers: true,
+  });
+  return p.parseSelectorOnly();
 }
 
+/** Binary precedence, lowest first: or < and, unless < comparisons < +, - < *, /, %, atan2 < ^. */
 const BIN_PREC: Partial<Record<TokenType, number>> = {
   LOR: 1,
   LAND: 2,
@@ -92,36 +91,6 @@ const BIN_PREC: Partial<Record<TokenType, number>> = {
   DIV: 5,
   MOD: 5,
   ATAN2: 5,
-  POW: 6,
-};
-
-const BIN_OP: Partial<Record<TokenType, BinaryOp>> = {
-  LOR: "or",
-  LAND: "and",
-  LUNLESS: "unless",
-  EQLC: "==",
-  NEQ: "!=",
-  LTE: "<=",
-  LSS: "<",
-  GTE: ">=",
-  GTR: ">",
-  TRIM_UPPER: "</",
-  TRIM_LOWER: ">/",
-  ADD: "+",
-  SUB: "-",
-  MUL: "*",
-  DIV: "/",
-  MOD: "%",
-  ATAN2: "atan2",
-  POW: "^",
-};
-
-const DUR_PREC: Partial<Record<TokenType, number>> = {
-  ADD: 4,
-  SUB: 4,
-  MUL: 5,
-  DIV: 5,
-  MOD: 5,
   POW: 6,
 };
 
@@ -178,6 +147,22 @@ const MAYBE_LABEL = new Set<TokenType>([
   "MIN_OF",
 ]);
 
+/** Tokens that can begin an expression. */
+const EXPR_START = new Set<TokenType>([
+  ...METRIC_IDENT,
+  "NUMBER",
+  "DURATION",
+  "STRING",
+  "LEFT_PAREN",
+  "LEFT_BRACE",
+  "ADD",
+  "SUB",
+]);
+
+/** Fill modifiers, which may follow `group_left`/`group_right` without a label list. */
+const FILL_TOKENS = new Set<TokenType>(["FILL", "FILL_LEFT", "FILL_RIGHT"]);
+
+/** Aggregations whose first argument is a parameter. */
 const PARAM_AGGREGATORS = new Set<AggregateOp>([
   "topk",
   "bottomk",
@@ -187,8 +172,7 @@ const PARAM_AGGREGATORS = new Set<AggregateOp>([
   "limit_ratio",
 ]);
 
-const MAX_DURATION_S = 9223372036.854775807; // int64 nanoseconds, in seconds
-
+/** Stand-in signature for an unknown function (an error is recorded, the AST never escapes). */
 const UNKNOWN_FUNCTION: FunctionDef = Object.freeze({
   name: "",
   argTypes: Object.freeze([]),
@@ -197,137 +181,79 @@ const UNKNOWN_FUNCTION: FunctionDef = Object.freeze({
   experimental: false,
 });
 
-function durationOutOfRange(v: number): boolean {
-  return v > MAX_DURATION_S || v < -MAX_DURATION_S;
-}
-
-/** Seconds to integer milliseconds the way Prometheus goes through nanoseconds. */
-function secondsToMs(v: number): number {
-  const ms = Math.trunc(Math.round(v * 1e9) / 1e6);
-  return ms === 0 ? 0 : ms;
-}
-
-interface Required {
-  experimentalFunctions: boolean;
-  durationExpressions: boolean;
-  extendedRangeSelectors: boolean;
-  binopFillModifiers: boolean;
-}
-
-class Parser {
-  readonly #input: string;
-  readonly #lex: Lexer;
-  readonly #opts: Required;
-  readonly #errors: ParseErrorDetail[] = [];
-  readonly #ctx: Ctx[] = [];
-  #tok!: Token;
-  #depth = 0;
-
-  constructor(input: string, opts: Required) {
-    this.#input = input;
-    this.#lex = new Lexer(input);
-    this.#opts = opts;
-  }
-
+/** The PromQL parser: expressions, selectors, calls and aggregations. */
+class Parser extends ModifierParser {
   parse(): Expr {
     let expr: Expr | undefined;
     try {
-      this.#advance();
-      if (this.#t() === "EOF") {
-        this.#errors.push({ pos: { start: 0, end: 0 }, err: "no expression found in input" });
+      if (this.t() === "EOF") {
+        this.errors.push({ pos: { start: 0, end: 0 }, err: "no expression found in input" });
         throw new Abort();
       }
-      expr = this.#parseExpr(1);
-      if (this.#t() !== "EOF") this.#unexpected();
-      if (this.#errors.length === 0) checkAst(expr, this.#input, this.#errors);
+      expr = this.parseExpr(1);
+      if (this.t() !== "EOF") this.unexpected();
+      if (this.errors.length === 0) checkAst(expr, this.input, this.errors);
     } catch (e) {
       if (e instanceof LexError) {
-        this.#errors.push({ pos: { start: e.pos, end: this.#input.length }, err: e.msg });
+        this.errors.push({ pos: { start: e.pos, end: this.input.length }, err: e.msg });
       } else if (e instanceof RangeError && !(e instanceof PromQLParseError)) {
         // Stack exhaustion on pathological nesting: report it as a parse error, never crash.
-        this.#errors.push({
-          pos: { start: 0, end: this.#input.length },
+        this.errors.push({
+          pos: { start: 0, end: this.input.length },
           err: "expression too deeply nested",
         });
       } else if (!(e instanceof Abort)) {
         throw e;
       }
     }
-    if (this.#errors.length > 0 || expr === undefined) {
-      throw new PromQLParseError(this.#input, convertPositions(this.#input, this.#errors));
+    if (this.errors.length > 0 || expr === undefined) {
+      throw new PromQLParseError(this.input, convertPositions(this.input, this.errors));
     }
-    return convertPositions(this.#input, expr);
+    return convertPositions(this.input, expr);
+  }
+
+  parseSelectorOnly(): Matcher[] {
+    let vs: VectorSelector | undefined;
+    try {
+      const t = this.tok;
+      if (t.type === "LEFT_BRACE") vs = this.parseSelector(undefined);
+      else if (METRIC_IDENT.has(t.type)) {
+        this.advance();
+        vs = this.parseSelector(t);
+      } else this.unexpected();
+      if (this.t() !== "EOF") this.unexpected();
+    } catch (e) {
+      if (e instanceof LexError) {
+        this.errors.push({ pos: { start: e.pos, end: this.input.length }, err: e.msg });
+      } else if (!(e instanceof Abort)) {
+        throw e;
+      }
+    }
+    if (this.errors.length > 0 || vs === undefined) {
+      throw new PromQLParseError(this.input, convertPositions(this.input, this.errors));
+    }
+    return vs.matchers;
   }
 
   // ---- token helpers ----
 
-  /** Type of the lookahead token (a call, so TypeScript does not narrow it across advances). */
-  #t(): TokenType {
-    return this.#tok.type;
-  }
-
-  #advance(): Token {
-    const prev = this.#tok;
-    this.#tok = this.#lex.next();
-    return prev;
-  }
-
-  #expect(type: TokenType): Token {
-    if (this.#t() !== type) this.#unexpected();
-    return this.#advance();
-  }
-
-  #err(pos: PosRange, msg: string): void {
-    this.#errors.push({ pos: { start: pos.start, end: pos.end }, err: msg });
-  }
-
-  #unexpected(): never {
-    const t = this.#tok;
-    const ctx = this.#ctx[this.#ctx.length - 1];
-    let msg = "unexpected " + describeToken(t);
-    if (ctx?.context) msg += " in " + ctx.context;
-    if (ctx?.expected) msg += ", expected " + ctx.expected;
-    this.#errors.push({ pos: { start: t.pos, end: t.end }, err: msg });
-    throw new Abort();
-  }
-
-  #withCtx<T>(context: string, expected: string, fn: (ctx: Ctx) => T): T {
-    const ctx = { context, expected };
-    this.#ctx.push(ctx);
-    const out = fn(ctx);
-    this.#ctx.pop();
-    return out;
-  }
-
-  #enter(): void {
-    if (++this.#depth > PARSE_DEPTH_MAX) {
-      this.#err(
-        { start: this.#tok.pos, end: this.#tok.end },
-        `expression nesting exceeds ${PARSE_DEPTH_MAX} levels`,
-      );
-      throw new Abort();
-    }
-  }
-
-  // ---- expressions ----
-
-  #parseExpr(minPrec: number): Expr {
-    this.#enter();
-    let lhs = this.#parseUnary();
+  private parseExpr(minPrec: number): Expr {
+    this.enter();
+    let lhs = this.parseUnary();
     for (;;) {
-      const opTok = this.#tok;
+      const opTok = this.tok;
       const prec = BIN_PREC[opTok.type];
       if (prec === undefined || prec < minPrec) break;
-      this.#advance();
-      const mods = this.#parseBinModifiers();
-      const rhs = this.#parseExpr(opTok.type === "POW" ? prec : prec + 1);
-      lhs = this.#newBinary(lhs, BIN_OP[opTok.type]!, mods, rhs);
+      this.advance();
+      const mods = this.parseBinModifiers();
+      const rhs = this.parseExpr(opTok.type === "POW" ? prec : prec + 1);
+      lhs = this.newBinary(lhs, BIN_OP[opTok.type]!, mods, rhs);
     }
-    this.#depth--;
+    this.depth--;
     return lhs;
   }
 
-  #newBinary(
+  private newBinary(
     lhs: Expr,
     op: BinaryOp,
     mods: {
@@ -357,47 +283,52 @@ class Parser {
       valueType: lhs.valueType === "scalar" && rhs.valueType === "scalar" ? "scalar" : "vector",
     };
     if (
-      !this.#opts.binopFillModifiers && (mods.fill.lhs !== undefined || mods.fill.rhs !== undefined)
+      !this.opts.binopFillModifiers && (mods.fill.lhs !== undefined || mods.fill.rhs !== undefined)
     ) {
-      this.#err(e.pos, "binop fill modifiers are experimental and not enabled");
+      this.err(e.pos, "binop fill modifiers are experimental and not enabled");
     }
     return e;
   }
 
-  #parseBinModifiers() {
+  private parseBinModifiers() {
     let returnBool = false;
     let card: MatchCardinality = "one-to-one";
     let on = false;
     let matching: string[] = [];
     let include: string[] = [];
     const fill: FillValues = {};
-    if (this.#t() === "BOOL") {
-      this.#advance();
+    if (this.t() === "BOOL") {
+      this.advance();
       returnBool = true;
     }
-    if (this.#t() === "ON" || this.#t() === "IGNORING") {
-      on = this.#advance().type === "ON";
-      matching = this.#parseGroupingLabels();
-      if (this.#t() === "GROUP_LEFT" || this.#t() === "GROUP_RIGHT") {
-        card = this.#advance().type === "GROUP_LEFT" ? "many-to-one" : "one-to-many";
-        if (this.#t() === "LEFT_PAREN") include = this.#parseGroupingLabels();
+    if (this.t() === "ON" || this.t() === "IGNORING") {
+      on = this.advance().type === "ON";
+      matching = this.parseGroupingLabels();
+      if (this.t() === "GROUP_LEFT" || this.t() === "GROUP_RIGHT") {
+        card = this.advance().type === "GROUP_LEFT" ? "many-to-one" : "one-to-many";
+        const n = this.t();
+        // The label list is optional, but only an expression or a fill modifier may follow
+        // without one; anything else is reported as a bad grouping list, as Prometheus does.
+        if (n === "LEFT_PAREN" || !(EXPR_START.has(n) || FILL_TOKENS.has(n))) {
+          include = this.parseGroupingLabels();
+        }
       }
     }
-    const t = this.#t();
+    const t = this.t();
     if (t === "FILL") {
-      this.#advance();
-      const v = this.#parseFillValue();
+      this.advance();
+      const v = this.parseFillValue();
       fill.lhs = v;
       fill.rhs = v;
     } else if (t === "FILL_LEFT" || t === "FILL_RIGHT") {
-      this.#advance();
-      const v = this.#parseFillValue();
+      this.advance();
+      const v = this.parseFillValue();
       if (t === "FILL_LEFT") fill.lhs = v;
       else fill.rhs = v;
       const other = t === "FILL_LEFT" ? "FILL_RIGHT" : "FILL_LEFT";
-      if (this.#t() === other) {
-        this.#advance();
-        const w = this.#parseFillValue();
+      if (this.t() === other) {
+        this.advance();
+        const w = this.parseFillValue();
         if (other === "FILL_LEFT") fill.lhs = w;
         else fill.rhs = w;
       }
@@ -405,23 +336,23 @@ class Parser {
     return { returnBool, card, on, matching, include, fill };
   }
 
-  #parseFillValue(): number {
-    this.#expect("LEFT_PAREN");
+  private parseFillValue(): number {
+    this.expect("LEFT_PAREN");
     let sign = 1;
-    if (this.#t() === "ADD" || this.#t() === "SUB") {
-      if (this.#advance().type === "SUB") sign = -1;
+    if (this.t() === "ADD" || this.t() === "SUB") {
+      if (this.advance().type === "SUB") sign = -1;
     }
-    if (this.#t() !== "NUMBER" && this.#t() !== "DURATION") this.#unexpected();
-    const lit = this.#numberLiteral();
-    this.#expect("RIGHT_PAREN");
+    if (this.t() !== "NUMBER" && this.t() !== "DURATION") this.unexpected();
+    const lit = this.numberLiteral();
+    this.expect("RIGHT_PAREN");
     return sign * lit.value;
   }
 
-  #parseUnary(): Expr {
-    const t = this.#tok;
-    if (t.type !== "ADD" && t.type !== "SUB") return this.#parsePostfix();
-    this.#advance();
-    const operand = this.#parseExpr(BIN_PREC.POW!);
+  private parseUnary(): Expr {
+    const t = this.tok;
+    if (t.type !== "ADD" && t.type !== "SUB") return this.parsePostfix();
+    this.advance();
+    const operand = this.parseExpr(BIN_PREC.POW!);
     if (operand.kind === "NumberLiteral") {
       if (t.type === "SUB") operand.value = -operand.value;
       operand.pos = { start: t.pos, end: operand.pos.end };
@@ -436,23 +367,23 @@ class Parser {
     };
   }
 
-  #parsePostfix(): Expr {
-    let e = this.#parsePrimary();
+  private parsePostfix(): Expr {
+    let e = this.parsePrimary();
     for (;;) {
-      switch (this.#t()) {
+      switch (this.t()) {
         case "LEFT_BRACKET":
-          e = this.#parseBracket(e);
+          e = this.parseBracket(e);
           break;
         case "OFFSET":
-          e = this.#parseOffset(e);
+          e = this.parseOffset(e);
           break;
         case "AT":
-          e = this.#parseAt(e);
+          e = this.parseAt(e);
           break;
         case "ANCHORED":
         case "SMOOTHED": {
-          const t = this.#advance();
-          this.#setExtended(e, t.type === "ANCHORED" ? "anchored" : "smoothed");
+          const t = this.advance();
+          this.setExtended(e, t.type === "ANCHORED" ? "anchored" : "smoothed");
           break;
         }
         default:
@@ -461,14 +392,14 @@ class Parser {
     }
   }
 
-  #parsePrimary(): Expr {
-    const t = this.#tok;
+  private parsePrimary(): Expr {
+    const t = this.tok;
     switch (t.type) {
       case "NUMBER":
       case "DURATION":
-        return this.#numberLiteral();
+        return this.numberLiteral();
       case "STRING": {
-        this.#advance();
+        this.advance();
         const s: StringLiteral = {
           kind: "StringLiteral",
           value: unquoteString(t.val),
@@ -478,9 +409,9 @@ class Parser {
         return s;
       }
       case "LEFT_PAREN": {
-        this.#advance();
-        const inner = this.#parseExpr(1);
-        const close = this.#expect("RIGHT_PAREN");
+        this.advance();
+        const inner = this.parseExpr(1);
+        const close = this.expect("RIGHT_PAREN");
         return {
           kind: "ParenExpr",
           expr: inner,
@@ -489,7 +420,7 @@ class Parser {
         };
       }
       case "LEFT_BRACE":
-        return this.#parseSelector(undefined);
+        return this.parseSelector(undefined);
       case "IDENTIFIER":
       case "START":
       case "END":
@@ -497,51 +428,29 @@ class Parser {
       case "RANGE":
       case "MAX_OF":
       case "MIN_OF":
-        this.#advance();
-        if (this.#t() === "LEFT_PAREN") return this.#parseCall(t);
-        return this.#parseSelector(t);
+        this.advance();
+        if (this.t() === "LEFT_PAREN") return this.parseCall(t);
+        return this.parseSelector(t);
     }
     if (AGGREGATORS.has(t.type)) {
-      this.#advance();
-      const n = this.#t();
-      if (n === "LEFT_PAREN" || n === "BY" || n === "WITHOUT") return this.#parseAggregate(t);
-      return this.#parseSelector(t);
+      this.advance();
+      const n = this.t();
+      if (n === "LEFT_PAREN" || n === "BY" || n === "WITHOUT") return this.parseAggregate(t);
+      return this.parseSelector(t);
     }
     if (METRIC_IDENT.has(t.type)) {
-      this.#advance();
-      return this.#parseSelector(t);
+      this.advance();
+      return this.parseSelector(t);
     }
-    this.#unexpected();
+    this.unexpected();
   }
 
-  #numberLiteral(): NumberLiteral {
-    const t = this.#advance();
-    const pos = { start: t.pos, end: t.end };
-    if (t.type === "DURATION") {
-      const d = parseDurationMs(t.val);
-      if (!d.ok) this.#err(pos, d.err);
-      const ms = d.ok ? d.value : 0;
-      return { kind: "NumberLiteral", value: ms / 1000, duration: true, pos, valueType: "scalar" };
-    }
-    const n = decodeNumber(t.val);
-    if (!n.ok) this.#err(pos, n.err);
-    return {
-      kind: "NumberLiteral",
-      value: n.ok ? n.value : 0,
-      duration: false,
-      pos,
-      valueType: "scalar",
-    };
-  }
-
-  // ---- selectors ----
-
-  #parseSelector(nameTok: Token | undefined): VectorSelector {
-    const start = nameTok ? nameTok.pos : this.#tok.pos;
-    let end = nameTok ? nameTok.end : this.#tok.end;
+  private parseSelector(nameTok: Token | undefined): VectorSelector {
+    const start = nameTok ? nameTok.pos : this.tok.pos;
+    let end = nameTok ? nameTok.end : this.tok.end;
     let matchers: Matcher[] = [];
-    if (this.#t() === "LEFT_BRACE") {
-      const r = this.#parseLabelMatchers();
+    if (this.t() === "LEFT_BRACE") {
+      const r = this.parseLabelMatchers();
       matchers = r.matchers;
       end = r.end;
     }
@@ -560,50 +469,50 @@ class Parser {
     };
   }
 
-  #parseLabelMatchers(): { matchers: Matcher[]; end: number } {
-    return this.#withCtx("label matching", "", (ctx) => {
-      this.#advance(); // {
+  private parseLabelMatchers(): { matchers: Matcher[]; end: number } {
+    return this.withCtx("label matching", "", (ctx) => {
+      this.advance(); // {
       const matchers: Matcher[] = [];
-      if (this.#t() === "RIGHT_BRACE") return { matchers, end: this.#advance().end };
+      if (this.t() === "RIGHT_BRACE") return { matchers, end: this.advance().end };
       for (;;) {
         ctx.expected = 'identifier or "}"';
-        const m = this.#parseLabelMatcher(ctx);
+        const m = this.parseLabelMatcher(ctx);
         if (m) matchers.push(m);
         ctx.expected = '"," or "}"';
-        if (this.#t() === "COMMA") {
-          this.#advance();
-          if (this.#t() === "RIGHT_BRACE") return { matchers, end: this.#advance().end };
+        if (this.t() === "COMMA") {
+          this.advance();
+          if (this.t() === "RIGHT_BRACE") return { matchers, end: this.advance().end };
           continue;
         }
-        if (this.#t() === "RIGHT_BRACE") return { matchers, end: this.#advance().end };
-        this.#unexpected();
+        if (this.t() === "RIGHT_BRACE") return { matchers, end: this.advance().end };
+        this.unexpected();
       }
     });
   }
 
-  #parseLabelMatcher(ctx: Ctx): Matcher | undefined {
-    const t = this.#tok;
+  private parseLabelMatcher(ctx: Ctx): Matcher | undefined {
+    const t = this.tok;
     let name: string;
     if (t.type === "IDENTIFIER") {
-      this.#advance();
+      this.advance();
       name = t.val;
-      if (!isMatchOp(this.#t())) {
+      if (!isMatchOp(this.t())) {
         ctx.expected = "label matching operator";
-        this.#unexpected();
+        this.unexpected();
       }
     } else if (t.type === "STRING") {
-      this.#advance();
+      this.advance();
       name = unquoteString(t.val);
-      if (!isMatchOp(this.#t())) return new Matcher("=", "__name__", name);
+      if (!isMatchOp(this.t())) return new Matcher("=", "__name__", name);
     } else {
-      this.#unexpected();
+      this.unexpected();
     }
-    const op = this.#advance();
-    if (this.#t() !== "STRING") {
+    const op = this.advance();
+    if (this.t() !== "STRING") {
       ctx.expected = "string";
-      this.#unexpected();
+      this.unexpected();
     }
-    const v = this.#advance();
+    const v = this.advance();
     const type = op.type === "EQL"
       ? "="
       : op.type === "NEQ"
@@ -615,23 +524,24 @@ class Parser {
       return new Matcher(type, name, unquoteString(v.val));
     } catch (e) {
       if (!(e instanceof RegexSyntaxError)) throw e;
-      this.#err({ start: t.pos, end: v.end }, e.message);
+      this.err({ start: t.pos, end: v.end }, e.message);
       return undefined;
     }
   }
 
   // ---- calls and aggregations ----
 
-  #parseCall(nameTok: Token): Call {
+  private parseCall(nameTok: Token): Call {
+    // The body first: Prometheus checks the name when it reduces the whole call.
+    const { args, end } = this.parseCallBody();
     let fn = getFunction(nameTok.val);
     const namePos = { start: nameTok.pos, end: nameTok.end };
     if (!fn) {
-      this.#err(namePos, `unknown function with name ${goQuote(nameTok.val)}`);
+      this.err(namePos, `unknown function with name ${goQuote(nameTok.val)}`);
       fn = UNKNOWN_FUNCTION;
-    } else if (fn.experimental && !this.#opts.experimentalFunctions) {
-      this.#err(namePos, `function ${goQuote(nameTok.val)} is not enabled`);
+    } else if (fn.experimental && !this.opts.experimentalFunctions) {
+      this.err(namePos, `function ${goQuote(nameTok.val)} is not enabled`);
     }
-    const { args, end } = this.#parseCallBody();
     return {
       kind: "Call",
       func: fn,
@@ -641,55 +551,52 @@ class Parser {
     };
   }
 
-  #parseCallBody(): { args: Expr[]; end: number } {
-    this.#enter();
-    this.#expect("LEFT_PAREN");
+  private parseCallBody(): { args: Expr[]; end: number } {
+    this.expect("LEFT_PAREN");
     const args: Expr[] = [];
-    if (this.#t() === "RIGHT_PAREN") {
-      this.#depth--;
-      return { args, end: this.#advance().end };
-    }
+    if (this.t() === "RIGHT_PAREN") return { args, end: this.advance().end };
     for (;;) {
-      args.push(this.#parseExpr(1));
-      if (this.#t() === "COMMA") {
-        const comma = this.#advance();
-        if (this.#t() === "RIGHT_PAREN") {
-          this.#err(
+      args.push(this.parseExpr(1));
+      if (this.t() === "COMMA") {
+        const comma = this.advance();
+        if (!EXPR_START.has(this.t())) {
+          // Prometheus reduces "args ," by default whenever no expression follows.
+          this.err(
             { start: comma.pos, end: comma.end },
             "trailing commas not allowed in function call args",
           );
-          break;
+          if (this.t() === "RIGHT_PAREN") break;
+          this.unexpected();
         }
         continue;
       }
-      if (this.#t() === "RIGHT_PAREN") break;
-      this.#unexpected();
+      if (this.t() === "RIGHT_PAREN") break;
+      this.unexpected();
     }
-    this.#depth--;
-    return { args, end: this.#advance().end };
+    return { args, end: this.advance().end };
   }
 
-  #parseAggregate(opTok: Token): AggregateExpr {
+  private parseAggregate(opTok: Token): AggregateExpr {
     const op = opTok.val.toLowerCase() as AggregateOp;
-    const r = this.#withCtx("aggregation", "", () => {
+    const r = this.withCtx("aggregation", "", () => {
       let grouping: string[] = [];
       let without = false;
       let modifierFirst = false;
-      if (this.#t() === "BY" || this.#t() === "WITHOUT") {
-        without = this.#advance().type === "WITHOUT";
-        grouping = this.#parseGroupingLabels();
+      if (this.t() === "BY" || this.t() === "WITHOUT") {
+        without = this.advance().type === "WITHOUT";
+        grouping = this.parseGroupingLabels();
         modifierFirst = true;
-        if (this.#t() !== "LEFT_PAREN") this.#unexpected();
+        if (this.t() !== "LEFT_PAREN") this.unexpected();
       }
-      const body = this.#parseCallBody();
+      const body = this.parseCallBody();
       return { grouping, without, modifierFirst, body };
     });
     let { grouping, without } = r;
     let end = r.body.end;
-    if (!r.modifierFirst && (this.#t() === "BY" || this.#t() === "WITHOUT")) {
-      without = this.#advance().type === "WITHOUT";
-      grouping = this.#parseGroupingLabels();
-      end = this.#lastEnd;
+    if (!r.modifierFirst && (this.t() === "BY" || this.t() === "WITHOUT")) {
+      without = this.advance().type === "WITHOUT";
+      grouping = this.parseGroupingLabels();
+      end = this.lastEnd;
     }
     const pos = { start: opTok.pos, end };
     const args = r.body.args;
@@ -703,13 +610,13 @@ class Parser {
       valueType: "vector",
     };
     if (args.length === 0) {
-      this.#err(pos, "no arguments for aggregate expression provided");
+      this.err(pos, "no arguments for aggregate expression provided");
       return agg;
     }
     let desired = 1;
     if (PARAM_AGGREGATORS.has(op)) {
-      if (!this.#opts.experimentalFunctions && (op === "limitk" || op === "limit_ratio")) {
-        this.#err(
+      if (!this.opts.experimentalFunctions && (op === "limitk" || op === "limit_ratio")) {
+        this.err(
           pos,
           `${op}() is experimental and must be enabled with --enable-feature=promql-experimental-functions`,
         );
@@ -719,7 +626,7 @@ class Parser {
       agg.param = args[0];
     }
     if (args.length !== desired) {
-      this.#err(
+      this.err(
         pos,
         `wrong number of arguments for aggregate expression provided, expected ${desired}, got ${args.length}`,
       );
@@ -729,448 +636,57 @@ class Parser {
     return agg;
   }
 
-  #lastEnd = 0;
+  private lastEnd = 0;
 
-  #parseGroupingLabels(): string[] {
-    return this.#withCtx("grouping opts", '"("', (ctx) => {
-      if (this.#t() !== "LEFT_PAREN") this.#unexpected();
-      this.#advance();
+  private parseGroupingLabels(): string[] {
+    return this.withCtx("grouping opts", '"("', (ctx) => {
+      if (this.t() !== "LEFT_PAREN") this.unexpected();
+      this.advance();
       const labels: string[] = [];
-      if (this.#t() === "RIGHT_PAREN") {
-        this.#lastEnd = this.#advance().end;
+      if (this.t() === "RIGHT_PAREN") {
+        this.lastEnd = this.advance().end;
         return labels;
       }
       for (;;) {
         ctx.expected = "label";
-        const t = this.#tok;
+        const t = this.tok;
         let label: string;
         if (MAYBE_LABEL.has(t.type)) {
           label = t.val;
         } else if (t.type === "STRING") {
           label = unquoteString(t.val);
         } else {
-          this.#unexpected();
+          this.unexpected();
         }
-        if (label === "") {
-          this.#err(
+        if (label === "" || !label.isWellFormed()) {
+          this.err(
             { start: t.pos, end: t.end },
             `invalid label name for grouping: ${goQuote(label)}`,
           );
         }
-        this.#advance();
+        this.advance();
         labels.push(label);
         ctx.expected = '"," or ")"';
-        if (this.#t() === "COMMA") {
-          this.#advance();
-          if (this.#t() === "RIGHT_PAREN") break;
+        if (this.t() === "COMMA") {
+          this.advance();
+          if (this.t() === "RIGHT_PAREN") break;
           continue;
         }
-        if (this.#t() === "RIGHT_PAREN") break;
-        this.#unexpected();
+        if (this.t() === "RIGHT_PAREN") break;
+        this.unexpected();
       }
-      this.#lastEnd = this.#advance().end;
+      this.lastEnd = this.advance().end;
       return labels;
     });
   }
 
   // ---- range selectors, subqueries, offset, @ ----
-
-  #parseBracket(e: Expr): MatrixSelector | SubqueryExpr {
-    const lb = this.#advance();
-    return this.#withCtx(
-      "subquery or range selector",
-      "number, duration, step(), or range()",
-      (ctx) => {
-        const range = this.#positive(this.#parseDurExpr(0));
-        ctx.context = "subquery or range";
-        ctx.expected = '":" or "]"';
-        if (this.#t() === "RIGHT_BRACKET") {
-          const rb = this.#advance();
-          return this.#newMatrix(e, range, { start: lb.pos, end: rb.end });
-        }
-        if (this.#t() !== "COLON") this.#unexpected();
-        this.#advance();
-        ctx.context = "subquery selector";
-        ctx.expected = 'number, duration, step(), range(), or "]"';
-        let step: Expr | undefined;
-        if (this.#t() !== "RIGHT_BRACKET") {
-          step = this.#positive(this.#parseDurExpr(0));
-          ctx.expected = '"]"';
-          if (this.#t() !== "RIGHT_BRACKET") this.#unexpected();
-        }
-        const rb = this.#advance();
-        const sq: SubqueryExpr = {
-          kind: "SubqueryExpr",
-          expr: e,
-          rangeMs: range.kind === "NumberLiteral" ? secondsToMs(range.value) : 0,
-          stepMs: step?.kind === "NumberLiteral" ? secondsToMs(step.value) : 0,
-          offsetMs: 0,
-          pos: { start: e.pos.start, end: rb.end },
-          valueType: "matrix",
-        };
-        if (range.kind === "DurationExpr") sq.rangeExpr = range;
-        if (step?.kind === "DurationExpr") sq.stepExpr = step;
-        return sq;
-      },
-    );
-  }
-
-  #positive(d: NumberLiteral | DurationExpr): NumberLiteral | DurationExpr {
-    if (d.kind === "NumberLiteral" && !(d.value > 0)) {
-      this.#err(d.pos, "duration must be greater than 0");
-      return zeroLiteral();
-    }
-    return d;
-  }
-
-  #newMatrix(e: Expr, range: NumberLiteral | DurationExpr, brackets: PosRange): MatrixSelector {
-    let msg = "";
-    if (e.kind !== "VectorSelector") msg = "ranges only allowed for vector selectors";
-    else if (e.offsetMs !== 0 || e.offsetExpr) msg = "no offset modifiers allowed before range";
-    else if (e.at) msg = "no @ modifiers allowed before range";
-    if (msg) this.#err(brackets, msg);
-    const m: MatrixSelector = {
-      kind: "MatrixSelector",
-      vectorSelector: e as VectorSelector,
-      rangeMs: range.kind === "NumberLiteral" ? secondsToMs(range.value) : 0,
-      pos: { start: e.pos.start, end: brackets.end },
-      valueType: "matrix",
-    };
-    if (range.kind === "DurationExpr") m.rangeExpr = range;
-    return m;
-  }
-
-  /** The node carrying offset/@ for `e`, or undefined after reporting why there is none. */
-  #modifierTarget(e: Expr, what: "offset" | "@"): VectorSelector | SubqueryExpr | undefined {
-    if (e.kind === "VectorSelector" || e.kind === "SubqueryExpr") return e;
-    if (e.kind === "MatrixSelector") {
-      if (e.vectorSelector.kind === "VectorSelector") return e.vectorSelector;
-      this.#err(e.pos, "ranges only allowed for vector selectors");
-      return undefined;
-    }
-    this.#err(
-      e.pos,
-      `${what} modifier must be preceded by an instant vector selector or range vector selector or a subquery`,
-    );
-    return undefined;
-  }
-
-  #parseOffset(e: Expr): Expr {
-    this.#advance();
-    const d = this.#withCtx(
-      "offset",
-      "number, duration, step(), or range()",
-      () => this.#parseOffsetDuration(),
-    );
-    const target = this.#modifierTarget(e, "offset");
-    if (!target) return e;
-    if (target.offsetMs !== 0 || target.offsetExpr) {
-      this.#err(e.pos, "offset may not be set multiple times");
-    } else if (d.kind === "NumberLiteral") {
-      target.offsetMs = secondsToMs(d.value);
-    } else {
-      target.offsetExpr = d;
-    }
-    e.pos = { start: e.pos.start, end: this.#lastClosing(d) };
-    return e;
-  }
-
-  #lastClosing(d: Expr): number {
-    return d.pos.end;
-  }
-
-  #parseOffsetDuration(): NumberLiteral | DurationExpr {
-    const t = this.#tok;
-    switch (t.type) {
-      case "NUMBER":
-      case "DURATION":
-        return this.#durationLiteral();
-      case "STEP":
-      case "RANGE":
-        return this.#parseStepRange();
-      case "MAX_OF":
-      case "MIN_OF":
-        return this.#parseMinMax();
-      case "LEFT_PAREN":
-        return this.#parseDurBinaryRest(this.#parseParenDuration(), 0);
-      case "ADD":
-      case "SUB": {
-        this.#advance();
-        const n = this.#t();
-        if (n === "NUMBER" || n === "DURATION") {
-          const lit = this.#numberLiteral();
-          return this.#applyUnaryDur(t, lit, false);
-        }
-        let inner: NumberLiteral | DurationExpr;
-        if (n === "STEP" || n === "RANGE") inner = this.#parseStepRange();
-        else if (n === "MAX_OF" || n === "MIN_OF") inner = this.#parseMinMax();
-        else if (n === "LEFT_PAREN") return this.#applyUnaryDur(t, this.#parseParenInner(), true);
-        else {
-          const operand = this.#parseDurExpr(DUR_PREC.POW!);
-          return this.#parseDurBinaryRest(this.#applyUnaryDur(t, operand, false), 0);
-        }
-        const de: DurationExpr = {
-          kind: "DurationExpr",
-          op: t.type === "SUB" ? "-" : "+",
-          rhs: inner,
-          wrapped: false,
-          pos: { start: t.pos, end: inner.pos.end },
-          valueType: "scalar",
-        };
-        this.#experimentalDuration(de);
-        return de;
-      }
-    }
-    this.#unexpected();
-  }
-
-  #durationLiteral(): NumberLiteral {
-    const lit = this.#numberLiteral();
-    if (durationOutOfRange(lit.value)) {
-      this.#err(lit.pos, "duration out of range");
-      return zeroLiteral();
-    }
-    return lit;
-  }
-
-  #experimentalDuration(e: Expr): void {
-    if (!this.#opts.durationExpressions) {
-      this.#err(e.pos, "experimental duration expression is not enabled");
-    }
-  }
-
-  #parseDurExpr(minPrec: number): NumberLiteral | DurationExpr {
-    this.#enter();
-    const r = this.#parseDurBinaryRest(this.#parseDurUnary(), minPrec);
-    this.#depth--;
-    return r;
-  }
-
-  #parseDurBinaryRest(
-    lhs: NumberLiteral | DurationExpr,
-    minPrec: number,
-  ): NumberLiteral | DurationExpr {
-    for (;;) {
-      const opTok = this.#tok;
-      const prec = DUR_PREC[opTok.type];
-      if (prec === undefined || prec < minPrec) return lhs;
-      this.#advance();
-      const rhs = this.#parseDurExpr(opTok.type === "POW" ? prec : prec + 1);
-      this.#experimentalDuration(lhs);
-      const op = BIN_OP[opTok.type] as DurationExpr["op"];
-      if ((op === "/" || op === "%") && rhs.kind === "NumberLiteral" && rhs.value === 0) {
-        this.#err(
-          { start: opTok.pos, end: opTok.end },
-          op === "/" ? "division by zero" : "modulo by zero",
-        );
-        lhs = zeroLiteral();
-        continue;
-      }
-      lhs = {
-        kind: "DurationExpr",
-        op,
-        lhs,
-        rhs,
-        wrapped: false,
-        pos: { start: lhs.pos.start, end: rhs.pos.end },
-        valueType: "scalar",
-      };
-    }
-  }
-
-  #parseDurUnary(): NumberLiteral | DurationExpr {
-    const t = this.#tok;
-    switch (t.type) {
-      case "ADD":
-      case "SUB": {
-        this.#advance();
-        const operand = this.#parseDurExpr(DUR_PREC.POW!);
-        return this.#applyUnaryDur(t, operand, false);
-      }
-      case "NUMBER":
-      case "DURATION":
-        return this.#durationLiteral();
-      case "STEP":
-      case "RANGE":
-        return this.#parseStepRange();
-      case "MAX_OF":
-      case "MIN_OF":
-        return this.#parseMinMax();
-      case "LEFT_PAREN":
-        return this.#parseParenDuration();
-    }
-    this.#unexpected();
-  }
-
-  #parseStepRange(): DurationExpr {
-    const t = this.#advance();
-    this.#expect("LEFT_PAREN");
-    const close = this.#expect("RIGHT_PAREN");
-    const de: DurationExpr = {
-      kind: "DurationExpr",
-      op: t.type === "STEP" ? "step" : "range",
-      wrapped: false,
-      pos: { start: t.pos, end: close.end },
-      valueType: "scalar",
-    };
-    this.#experimentalDuration(de);
-    return de;
-  }
-
-  #parseMinMax(): DurationExpr {
-    const t = this.#advance();
-    this.#expect("LEFT_PAREN");
-    const a = this.#parseDurExpr(0);
-    this.#expect("COMMA");
-    const b = this.#parseDurExpr(0);
-    const close = this.#expect("RIGHT_PAREN");
-    const de: DurationExpr = {
-      kind: "DurationExpr",
-      op: t.type === "MAX_OF" ? "max_of" : "min_of",
-      lhs: a,
-      rhs: b,
-      wrapped: false,
-      pos: { start: t.pos, end: close.end },
-      valueType: "scalar",
-    };
-    this.#experimentalDuration(de);
-    return de;
-  }
-
-  /** `( duration_expr )` without wrapping. */
-  #parseParenInner(): NumberLiteral | DurationExpr {
-    const open = this.#advance();
-    const inner = this.#parseDurExpr(0);
-    const close = this.#expect("RIGHT_PAREN");
-    this.#experimentalDuration(inner);
-    return wrapParen(inner, open.pos, close.end);
-  }
-
-  #parseParenDuration(): DurationExpr {
-    return this.#parseParenInner() as DurationExpr;
-  }
-
-  #applyUnaryDur(
-    op: Token,
-    e: NumberLiteral | DurationExpr,
-    _wrapped: boolean,
-  ): NumberLiteral | DurationExpr {
-    if (e.kind === "DurationExpr") {
-      if (op.type === "SUB") {
-        return {
-          kind: "DurationExpr",
-          op: "-",
-          rhs: e,
-          wrapped: false,
-          pos: { start: op.pos, end: e.pos.end },
-          valueType: "scalar",
-        };
-      }
-      return e;
-    }
-    if (op.type === "SUB") e.value = -e.value;
-    if (durationOutOfRange(e.value)) {
-      this.#err({ start: op.pos, end: op.end }, "duration out of range");
-      return zeroLiteral();
-    }
-    e.pos = { start: op.pos, end: e.pos.end };
-    return e;
-  }
-
-  #parseAt(e: Expr): Expr {
-    this.#advance();
-    return this.#withCtx("@", "timestamp", () => {
-      const t = this.#tok;
-      if (t.type === "START" || t.type === "END") {
-        this.#advance();
-        this.#expect("LEFT_PAREN");
-        const close = this.#expect("RIGHT_PAREN");
-        this.#setAt(e, { kind: t.type === "START" ? "start" : "end" }, close.end);
-        return e;
-      }
-      let sign = 1;
-      if (t.type === "ADD" || t.type === "SUB") {
-        this.#advance();
-        if (t.type === "SUB") sign = -1;
-      }
-      if (this.#t() !== "NUMBER" && this.#t() !== "DURATION") this.#unexpected();
-      const lit = this.#numberLiteral();
-      const ts = sign * lit.value;
-      if (!Number.isFinite(ts) || ts >= 9223372036854775807 || ts <= -9223372036854775808) {
-        this.#err(e.pos, `timestamp out of bounds for @ modifier: ${formatFloat6(ts)}`);
-      }
-      const ms = Math.round(ts * 1000);
-      this.#setAt(e, { kind: "timestamp", timestampMs: Number.isFinite(ms) ? ms : 0 }, lit.pos.end);
-      return e;
-    });
-  }
-
-  #setAt(e: Expr, at: AtModifier, end: number): void {
-    const target = this.#modifierTarget(e, "@");
-    if (!target) return;
-    if (target.at) {
-      this.#err(e.pos, "@ <timestamp> may not be set multiple times");
-      return;
-    }
-    target.at = at;
-    e.pos = { start: e.pos.start, end };
-  }
-
-  #setExtended(e: Expr, which: "anchored" | "smoothed"): void {
-    if (!this.#opts.extendedRangeSelectors) {
-      this.#err(e.pos, `${which} modifier is experimental and not enabled`);
-      return;
-    }
-    let vs: VectorSelector;
-    if (e.kind === "VectorSelector") vs = e;
-    else if (e.kind === "MatrixSelector") {
-      if (e.vectorSelector.kind !== "VectorSelector") return;
-      vs = e.vectorSelector;
-    } else if (e.kind === "SubqueryExpr") {
-      this.#err(e.pos, `${which} modifier is not supported for subqueries`);
-      return;
-    } else {
-      this.#err(e.pos, `${which} modifier not implemented`);
-      return;
-    }
-    if (which === "anchored") vs.anchored = true;
-    else vs.smoothed = true;
-    if (vs.anchored && vs.smoothed) {
-      this.#err(e.pos, "anchored and smoothed modifiers cannot be used together");
-    }
-  }
 }
 
 function isMatchOp(t: TokenType): boolean {
   return t === "EQL" || t === "NEQ" || t === "EQL_REGEX" || t === "NEQ_REGEX";
 }
 
-function zeroLiteral(): NumberLiteral {
-  return {
-    kind: "NumberLiteral",
-    value: 0,
-    duration: false,
-    pos: { start: 0, end: 0 },
-    valueType: "scalar",
-  };
-}
-
 function placeholder(pos: PosRange): NumberLiteral {
   return { kind: "NumberLiteral", value: 0, duration: false, pos, valueType: "scalar" };
-}
-
-function wrapParen(e: NumberLiteral | DurationExpr, start: number, end: number): DurationExpr {
-  if (e.kind === "DurationExpr") {
-    e.wrapped = true;
-    e.pos = { start, end };
-    return e;
-  }
-  return {
-    kind: "DurationExpr",
-    op: "+",
-    rhs: e,
-    wrapped: true,
-    pos: { start, end },
-    valueType: "scalar",
-  };
 }

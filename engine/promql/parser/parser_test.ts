@@ -1,6 +1,13 @@
 import { assert, assertEquals, assertThrows } from "../../../tests/assert.ts";
 import type { Expr } from "./mod.ts";
-import { formatExpr, parseExpr, PromQLParseError } from "./mod.ts";
+import {
+  children,
+  formatExpr,
+  parseExpr,
+  parseMetricSelector,
+  PromQLParseError,
+  walk,
+} from "./mod.ts";
 
 /** Structure with explicit grouping, to test precedence independently of the printer. */
 function tree(e: Expr): string {
@@ -142,6 +149,7 @@ Deno.test("parseExpr() accepts @ start(), end(), durations and signed numbers", 
   assertEquals(at("x @ end()"), { kind: "end" });
   assertEquals(at("x @ 1m"), { kind: "timestamp", timestampMs: 60_000 });
   assertEquals(at("x @ -1.5"), { kind: "timestamp", timestampMs: -1500 });
+  assertEquals(at("x @ -0.0005"), { kind: "timestamp", timestampMs: -1 }); // Go rounds half away from zero
   assertEquals(at("x @ 0x10"), { kind: "timestamp", timestampMs: 16_000 });
 });
 
@@ -438,7 +446,20 @@ Deno.test("parse errors use Prometheus's wording and line:column", () => {
     ["sum(up) without (a) by (b)", "1:21: parse error: unexpected <by>"],
     ["a + on(x) bool b", "1:11: parse error: unexpected <bool>"],
     ["a * group_left b", "1:5: parse error: unexpected <group_left>"],
+    [
+      "a * on(x) group_left group_left b",
+      `1:22: parse error: unexpected <group_left> in grouping opts, expected "("`,
+    ],
+    [
+      "a * on(x) group_right, b",
+      `1:22: parse error: unexpected "," in grouping opts, expected "("`,
+    ],
+    ["sum(a, b c)", `1:10: parse error: unexpected identifier "c" in aggregation`],
+    ["abs(a, @)", "1:6: parse error: trailing commas not allowed in function call args"],
+    ["nope(a b)", `1:8: parse error: unexpected identifier "b"`],
     ["*", "1:1: parse error: unexpected <op:*>"],
+    [`sum by ("") (x)`, `1:9: parse error: invalid label name for grouping: ""`],
+    [`sum by ("a\\xff") (x)`, `1:9: parse error: invalid label name for grouping: "a\\xff"`],
   ];
   for (const [q, want] of cases) assertEquals(parseError(q).message, want, q);
 });
@@ -603,4 +624,51 @@ Deno.test("long operator chains parse, type-check and print without deep recursi
     e.errors[2000].err,
     "subquery is only allowed on instant vector, got matrix instead",
   );
+});
+
+Deno.test("parseMetricSelector() parses match[] selectors without type checks", () => {
+  const ms = parseMetricSelector(`up{job=~".*"}`);
+  assertEquals(ms.map((m) => `${m.name}${m.type}${m.value}`), ["job=~.*", "__name__=up"]);
+  assertEquals(parseMetricSelector(`{a=""}`).length, 1);
+  assertEquals(parseMetricSelector(`{"my.metric"}`)[0].value, "my.metric");
+  const msg = (q: string) => {
+    try {
+      parseMetricSelector(q);
+    } catch (e) {
+      if (e instanceof PromQLParseError) return e.message;
+      throw e;
+    }
+    return "parsed";
+  };
+  assertEquals(msg("up offset 5m"), "1:4: parse error: unexpected <offset>");
+  assertEquals(msg("rate(up)"), `1:5: parse error: unexpected "("`);
+  assertEquals(msg("1"), `1:1: parse error: unexpected number "1"`);
+  assertEquals(msg("up{"), "1:4: parse error: unexpected end of input inside braces");
+});
+
+Deno.test("children() and walk() visit operands in source order", () => {
+  const e = parseExpr("topk(2, rate(a[5m]) + on(x) b) or -c");
+  const seen: string[] = [];
+  walk(e, (n) => {
+    seen.push(n.kind === "VectorSelector" ? n.name : n.kind);
+  });
+  assertEquals(seen, [
+    "BinaryExpr",
+    "AggregateExpr",
+    "NumberLiteral",
+    "BinaryExpr",
+    "Call",
+    "MatrixSelector",
+    "a",
+    "b",
+    "UnaryExpr",
+    "c",
+  ]);
+  assertEquals(children(e).length, 2);
+  const skipped: string[] = [];
+  walk(e, (n) => {
+    skipped.push(n.kind);
+    return n.kind !== "AggregateExpr";
+  });
+  assertEquals(skipped, ["BinaryExpr", "AggregateExpr", "UnaryExpr", "VectorSelector"]);
 });
