@@ -29,6 +29,7 @@ interface Exports {
   chunk_open_from(src: number, len: number): number;
   chunk_free(h: number): number;
   chunk_info(h: number): number;
+  chunk_bytes(h: number): number;
   chunks_last(handles: number, n: number, outT: number, outNum: number): number;
   chunks_append(handles: number, counts: number, nSeries: number, t: number, v: number): number;
   chunk_decode(h: number, outT: number, outV: number, max: number): number;
@@ -63,7 +64,7 @@ export interface ChunkInfo {
   samples: number;
   /** Encoded size in bytes (header included): what `bytes()` returns. */
   bytes: number;
-  /** Bytes reserved for the chunk in WASM memory (size class, >= bytes + 32). */
+  /** Bytes of WASM memory the chunk's segments take (128-byte segments; the 56-byte slot aside). */
   capacityBytes: number;
   /** Timestamp (ms) of the last sample, NaN when empty. */
   lastT: number;
@@ -177,6 +178,13 @@ export class ChunkArena {
     return this.#x.chunks_live();
   }
 
+  /** Samples in a chunk (no allocation; see `lastTimestamps` for many chunks at once). */
+  samples(handle: number): number {
+    if (this.#x.chunk_info(handle) !== 0) throw new RangeError(`BUG: unknown chunk ${handle}`);
+    this.#views();
+    return this.#u32[(this.#ret >> 2) + 2];
+  }
+
   /** Sample count, size and last sample of a chunk. */
   info(handle: number): ChunkInfo {
     if (this.#x.chunk_info(handle) !== 0) throw new RangeError(`BUG: unknown chunk ${handle}`);
@@ -265,10 +273,10 @@ export class ChunkArena {
 
   /** The chunk's bytes (Prometheus XOR chunk, header included). A view: valid until the next call. */
   bytes(handle: number): Uint8Array {
-    if (this.#x.chunk_info(handle) !== 0) throw new RangeError(`BUG: unknown chunk ${handle}`);
+    const p = this.#x.chunk_bytes(handle);
+    if (p === 0) throw new RangeError(`BUG: unknown chunk ${handle}`);
     this.#views();
-    const r = this.#ret >> 2;
-    return this.#u8.subarray(this.#u32[r], this.#u32[r] + this.#u32[r + 1]);
+    return this.#u8.subarray(p, p + this.#u32[(this.#ret >> 2) + 1]);
   }
 
   /** A copy of the chunk's bytes, owned by the caller. */

@@ -1,5 +1,6 @@
 // Entry point of wasm/promenade.wasm: the exports documented in wasm/README.md.
 export {
+  chunk_bytes,
   chunk_decode,
   chunk_free,
   chunk_info,
