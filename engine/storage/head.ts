@@ -119,8 +119,22 @@ export class Head {
     this.opts = opts;
   }
 
+  /**
+   * Series ids by Labels object identity: ingest's label cache hands out the same object for a
+   * recurring series, so most lookups skip hashing. Weak: entries die with ingest's objects.
+   */
+  #byObject = new WeakMap<Labels, number>();
+
   /** The id of a series with exactly these labels, or 0. */
-  lookup(labels: Labels, hash = hashLabels(labels)): number {
+  lookup(labels: Labels, hash?: number): number {
+    const known = this.#byObject.get(labels);
+    if (known !== undefined && this.labels[known] !== undefined) return known;
+    const sid = this.#lookupHash(labels, hash ?? hashLabels(labels));
+    if (sid !== 0) this.#byObject.set(labels, sid);
+    return sid;
+  }
+
+  #lookupHash(labels: Labels, hash: number): number {
     const hit = this.#byHash.get(hash);
     if (hit === undefined) return 0;
     if (typeof hit === "number") {
@@ -160,6 +174,7 @@ export class Head {
     }
     this.#ensure(sid);
     this.labels[sid] = labels;
+    this.#byObject.set(labels, sid);
     const h = hashLabels(labels);
     const hit = this.#byHash.get(h);
     if (hit === undefined) this.#byHash.set(h, sid);

@@ -500,10 +500,12 @@ export class Workspace {
     ooo.length = 0;
     let samples = 0, histograms = 0, exemplars = 0;
     for (const s of req.series) {
-      const hash = hashLabels(s.labels);
-      let sid = head.lookup(s.labels, hash);
-      if (sid === 0) sid = this.#lookupStaged(hash, s.labels);
-      if (sid === 0) sid = this.#newSeries(s.labels, hash, b);
+      let sid = head.lookup(s.labels);
+      if (sid === 0) {
+        const hash = hashLabels(s.labels);
+        sid = this.#lookupStaged(hash, s.labels);
+        if (sid === 0) sid = this.#newSeries(s.labels, hash, b);
+      }
       const n = s.t.length;
       if (n > 0) {
         let lastT: number, lastV: number;
