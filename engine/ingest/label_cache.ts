@@ -2,7 +2,7 @@
  * A per-workspace cache from raw label bytes to decoded `Labels`, so that label strings are built
  * only for series not seen recently. The key of a series is its labels in wire order as
  * `name 0xFF value 0xFE ...` (bytes that cannot occur in UTF-8), the same for remote write 1.0
- * and 2.0. Lookups hash the bytes in place (FNV-1a) and verify them byte for byte on a hit, so a
+ * and 2.0. Lookups hash the bytes in place (word-at-a-time) and verify them byte for byte on a hit, so a
  * hash collision can never return the wrong series.
  *
  * Eviction is generational: entries live in `current`; when it holds `entriesMax` entries it
@@ -13,36 +13,84 @@
 import type { Label, Labels } from "../model/labels.ts";
 import { LABEL_CACHE_ENTRIES_MAX } from "./limits.ts";
 import { decodeUtf8 } from "./wire.ts";
+import { equalBytesAligned, mixBytes } from "./bytes_hash.ts";
 
 interface Entry {
   key: Uint8Array;
+  dv: DataView;
+  k32: Uint32Array;
   labels: Labels;
   next: Entry | undefined;
 }
 
-/** FNV-1a over the label ranges `[nameStart, nameEnd, valueStart, valueEnd] × n` of `buf`. */
-export function hashLabelRanges(buf: Uint8Array, ranges: Int32Array, n: number): number {
+/**
+ * Hashes the label ranges `[nameStart, nameEnd, valueStart, valueEnd] × n` of `buf` (viewed by
+ * `dv`), 4 bytes at a time with a multiply-xorshift mix; names and values are separated so that
+ * moving a byte across a boundary changes the hash. Collisions are resolved by `equalKey`.
+ */
+export function hashLabelRanges(
+  buf: Uint8Array,
+  dv: DataView,
+  ranges: Int32Array,
+  n: number,
+): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < n; i++) {
     const r = i * 4;
-    for (let p = ranges[r], e = ranges[r + 1]; p < e; p++) h = Math.imul(h ^ buf[p], 16777619);
-    h = Math.imul(h ^ 0xff, 16777619);
-    for (let p = ranges[r + 2], e = ranges[r + 3]; p < e; p++) h = Math.imul(h ^ buf[p], 16777619);
-    h = Math.imul(h ^ 0xfe, 16777619);
+    h = mixRange(h, buf, dv, ranges[r], ranges[r + 1]);
+    h = Math.imul(h ^ 0xff, 0x01000193);
+    h = mixRange(h, buf, dv, ranges[r + 2], ranges[r + 3]);
+    h = Math.imul(h ^ 0xfe, 0x01000193);
   }
-  return h >>> 0;
+  return h & 0x3fffffff; // a Smi: no heap number per lookup
 }
 
-function equalKey(buf: Uint8Array, ranges: Int32Array, n: number, key: Uint8Array): boolean {
+function mixRange(h: number, buf: Uint8Array, dv: DataView, s: number, e: number): number {
+  let p = s;
+  for (; p + 4 <= e; p += 4) {
+    h = Math.imul(h ^ dv.getUint32(p, true), 0x9e3779b1);
+    h ^= h >>> 15;
+  }
+  for (; p < e; p++) h = Math.imul(h ^ buf[p], 0x01000193);
+  return h;
+}
+
+function equalRange(
+  buf: Uint8Array,
+  dv: DataView,
+  s: number,
+  e: number,
+  key: Uint8Array,
+  kdv: DataView,
+  k: number,
+): boolean {
+  let p = s;
+  for (; p + 4 <= e; p += 4, k += 4) {
+    if (dv.getUint32(p, true) !== kdv.getUint32(k, true)) return false;
+  }
+  for (; p < e; p++, k++) if (buf[p] !== key[k]) return false;
+  return true;
+}
+
+function equalKey(
+  buf: Uint8Array,
+  dv: DataView,
+  ranges: Int32Array,
+  n: number,
+  e: Entry,
+): boolean {
+  const key = e.key, kdv = e.dv;
   let k = 0;
   const kl = key.length;
   for (let i = 0; i < n; i++) {
     const r = i * 4;
     const ns = ranges[r], ne = ranges[r + 1], vs = ranges[r + 2], ve = ranges[r + 3];
     if (k + (ne - ns) + (ve - vs) + 2 > kl) return false;
-    for (let p = ns; p < ne; p++) if (key[k++] !== buf[p]) return false;
+    if (!equalRange(buf, dv, ns, ne, key, kdv, k)) return false;
+    k += ne - ns;
     if (key[k++] !== 0xff) return false;
-    for (let p = vs; p < ve; p++) if (key[k++] !== buf[p]) return false;
+    if (!equalRange(buf, dv, vs, ve, key, kdv, k)) return false;
+    k += ve - vs;
     if (key[k++] !== 0xfe) return false;
   }
   return k === kl;
@@ -94,12 +142,40 @@ function compareName(a: Label, b: Label): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** The cache. One per workspace; single-threaded use only. */
+/** A generational hash table of byte keys to Labels (see the file comment). */
+class GenTable {
+  current = new Map<number, Entry>();
+  previous = new Map<number, Entry>();
+  currentSize = 0;
+  constructor(readonly entriesMax: number) {}
+
+  add(h: number, key: Uint8Array, labels: Labels): void {
+    if (this.currentSize >= this.entriesMax) {
+      this.previous = this.current;
+      this.current = new Map();
+      this.currentSize = 0;
+    }
+    const dv = new DataView(key.buffer, key.byteOffset, key.byteLength);
+    const k32 = new Uint32Array(key.buffer, key.byteOffset, key.length >>> 2);
+    this.current.set(h, { key, dv, k32, labels, next: this.current.get(h) });
+    this.currentSize++;
+  }
+}
+
+function equalRaw(buf: Uint8Array, u32: Uint32Array, s: number, e: number, x: Entry): boolean {
+  return x.key.length === e - s && equalBytesAligned(buf, u32, s, e, x.key, x.k32);
+}
+
+/**
+ * The cache. One per workspace; single-threaded use only. Two tables: label pairs in the
+ * version-neutral key form, and raw 1.0 label regions (the bytes of a TimeSeries' consecutive
+ * `labels` fields), which lets a 1.0 hit skip parsing the Label messages altogether. Both return
+ * the same `Labels` object for the same label set.
+ */
 export class LabelCache {
   readonly entriesMax: number;
-  private current = new Map<number, Entry>();
-  private previous = new Map<number, Entry>();
-  private currentSize = 0;
+  private readonly pairs: GenTable;
+  private readonly raw: GenTable;
   /** Lookups answered from the cache. */
   hits = 0;
   /** Lookups that had to build strings. */
@@ -108,45 +184,76 @@ export class LabelCache {
   constructor(entriesMax: number = LABEL_CACHE_ENTRIES_MAX) {
     if (!(entriesMax >= 1)) throw new RangeError(`BUG: LabelCache entriesMax ${entriesMax}`);
     this.entriesMax = entriesMax;
+    this.pairs = new GenTable(entriesMax);
+    this.raw = new GenTable(entriesMax);
   }
 
-  /** Entries held (both generations). */
+  /** Entries held in the pairs table (both generations). */
   get size(): number {
-    return this.currentSize + this.previous.size;
+    return this.pairs.currentSize + this.pairs.previous.size;
   }
 
   /**
    * Returns the `Labels` for the label ranges of `buf`, building and caching them on a miss.
    * Throws `ProtobufDecodeError` on invalid UTF-8.
    */
-  labels(buf: Uint8Array, ranges: Int32Array, n: number): Labels {
-    const h = hashLabelRanges(buf, ranges, n);
-    for (let e = this.current.get(h); e !== undefined; e = e.next) {
-      if (equalKey(buf, ranges, n, e.key)) {
+  labels(buf: Uint8Array, dv: DataView, ranges: Int32Array, n: number): Labels {
+    const t = this.pairs;
+    const h = hashLabelRanges(buf, dv, ranges, n);
+    for (let e = t.current.get(h); e !== undefined; e = e.next) {
+      if (equalKey(buf, dv, ranges, n, e)) {
         this.hits++;
         return e.labels;
       }
     }
-    for (let e = this.previous.get(h); e !== undefined; e = e.next) {
-      if (equalKey(buf, ranges, n, e.key)) {
+    for (let e = t.previous.get(h); e !== undefined; e = e.next) {
+      if (equalKey(buf, dv, ranges, n, e)) {
         this.hits++;
-        this.add(h, e.key, e.labels);
+        t.add(h, e.key, e.labels);
         return e.labels;
       }
     }
     this.misses++;
     const labels = labelsFromRanges(buf, ranges, n);
-    this.add(h, makeKey(buf, ranges, n), labels);
+    t.add(h, makeKey(buf, ranges, n), labels);
     return labels;
   }
 
-  private add(h: number, key: Uint8Array, labels: Labels): void {
-    if (this.currentSize >= this.entriesMax) {
-      this.previous = this.current;
-      this.current = new Map();
-      this.currentSize = 0;
+  /**
+   * Hash of a raw 1.0 label region `buf[s, e)`, for `lookupRaw` and `addRaw`; `u32` is the
+   * aligned word view of `buf` (see bytes_hash.ts).
+   */
+  hashRaw(buf: Uint8Array, u32: Uint32Array, s: number, e: number): number {
+    return mixBytes(0x811c9dc5, buf, u32, s, e) & 0x3fffffff; // a Smi: no heap number
+  }
+
+  /** The Labels cached for the raw 1.0 label region `buf[s, e)` with hash `h`, or undefined. */
+  lookupRaw(
+    buf: Uint8Array,
+    u32: Uint32Array,
+    s: number,
+    e: number,
+    h: number,
+  ): Labels | undefined {
+    const t = this.raw;
+    for (let x = t.current.get(h); x !== undefined; x = x.next) {
+      if (equalRaw(buf, u32, s, e, x)) {
+        this.hits++;
+        return x.labels;
+      }
     }
-    this.current.set(h, { key, labels, next: this.current.get(h) });
-    this.currentSize++;
+    for (let x = t.previous.get(h); x !== undefined; x = x.next) {
+      if (equalRaw(buf, u32, s, e, x)) {
+        this.hits++;
+        t.add(h, x.key, x.labels);
+        return x.labels;
+      }
+    }
+    return undefined;
+  }
+
+  /** Remembers `labels` for the raw 1.0 label region `buf[s, e)` with hash `h`. */
+  addRaw(buf: Uint8Array, s: number, e: number, h: number, labels: Labels): void {
+    this.raw.add(h, buf.slice(s, e), labels); // slice: a fresh, 4-aligned buffer
   }
 }
