@@ -27,7 +27,7 @@ export interface ChunkArena {
   bytes(slot: number): Uint8Array;
   /** Samples in the chunk. */
   count(slot: number): number;
-  /** Approximate bytes held, for memory accounting. */
+  /** Bytes held by live chunks (and scratch), for memory accounting. */
   memoryBytes(): number;
 }
 
@@ -125,11 +125,16 @@ export class WasmChunkArena implements ChunkArena {
     return this.#a.copyBytes(slot);
   }
 
+  /** Size of the WASM linear memory (an upper bound of the arena's RSS). */
+  linearMemoryBytes(): number {
+    return this.#a.memory().memoryBytes;
+  }
+
   count(slot: number): number {
     return this.#a.info(slot).samples;
   }
 
   memoryBytes(): number {
-    return this.#a.memory().memoryBytes;
+    return this.#a.memory().inUseBytes;
   }
 }
