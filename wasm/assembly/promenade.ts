@@ -14,3 +14,4 @@ export {
   xor_decode,
 } from "./chunk";
 export { allocFree as alloc_free_bytes, allocHighWater as alloc_high_water, allocInUse as alloc_in_use } from "./alloc";
+export { kernel_error_value, range_kernel } from "./range_kernels";
