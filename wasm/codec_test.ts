@@ -369,3 +369,25 @@ Deno.test("views are refreshed after WASM memory grows", () => {
   assertEquals(Array.from(d.t), Array.from(t));
   assertEquals(f64Bits(d.v), f64Bits(v));
 });
+
+Deno.test("bytesMany() and freeMany() handle many chunks in one call", () => {
+  const a = createChunkArena();
+  const cases = allCases().slice(0, 40);
+  const hs = Uint32Array.from(cases, () => a.open());
+  cases.forEach((c, i) =>
+    a.appendBatch(hs.subarray(i, i + 1), Uint32Array.of(c.t.length), c.t, c.v)
+  );
+  const { data, offsets } = a.bytesMany(hs);
+  cases.forEach((c, i) => {
+    assertEquals(
+      Array.from(data.subarray(offsets[i], offsets[i + 1])),
+      Array.from(refEncode(c.t, c.v)),
+      c.name,
+    );
+  });
+  assertThrows(() => a.freeMany(Uint32Array.of(hs[0], 12345)), RangeError);
+  assertEquals(a.liveChunks, cases.length);
+  a.freeMany(hs);
+  assertEquals(a.liveChunks, 0);
+  assertEquals(a.memory().inUseBytes > 0, true); // the handle table and scratch areas remain
+});

@@ -30,6 +30,8 @@ interface Exports {
   chunk_free(h: number): number;
   chunk_info(h: number): number;
   chunk_bytes(h: number): number;
+  chunks_bytes(handles: number, n: number, offsets: number): number;
+  chunks_free(handles: number, n: number): number;
   chunks_last(handles: number, n: number, outT: number, outNum: number): number;
   chunks_append(handles: number, counts: number, nSeries: number, t: number, v: number): number;
   chunk_decode(h: number, outT: number, outV: number, max: number): number;
@@ -297,6 +299,36 @@ export class ChunkArena {
     if (p === 0) throw new RangeError(`BUG: unknown chunk ${handle}`);
     this.#views();
     return this.#u8.subarray(p, p + this.#u32[(this.#ret >> 2) + 1]);
+  }
+
+  /**
+   * The bytes of many chunks in one call (e.g. every chunk closing at a partition edge): chunk i
+   * is `data.subarray(offsets[i], offsets[i + 1])`. Both are views: valid until the next call.
+   */
+  bytesMany(handles: Uint32Array): { data: Uint8Array; offsets: Uint32Array } {
+    const n = handles.length;
+    const p = this.#io(align8(n * 4) + (n + 1) * 4);
+    const pOff = p + align8(n * 4);
+    this.#views();
+    this.#u32.set(handles, p >> 2);
+    const data = this.#x.chunks_bytes(p, n, pOff);
+    this.#views();
+    if (data === 0) {
+      throw new RangeError(`BUG: unknown chunk ${handles[this.#u32[this.#ret >> 2]]}`);
+    }
+    const offsets = this.#u32.subarray(pOff >> 2, (pOff >> 2) + n + 1);
+    return { data: this.#u8.subarray(data, data + offsets[n]), offsets };
+  }
+
+  /** Frees many chunks in one call; throws (freeing none) if a handle is unknown. */
+  freeMany(handles: Uint32Array): void {
+    const p = this.#io(handles.length * 4);
+    this.#views();
+    this.#u32.set(handles, p >> 2);
+    if (this.#x.chunks_free(p, handles.length) !== 0) {
+      this.#views();
+      throw new RangeError(`BUG: free of unknown chunk ${handles[this.#u32[this.#ret >> 2]]}`);
+    }
   }
 
   /** A copy of the chunk's bytes, owned by the caller. */

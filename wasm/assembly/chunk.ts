@@ -179,12 +179,27 @@ export function chunk_bytes(h: u32): usize {
   const s = liveSlot(h);
   if (s == 0) return 0;
   const len = chunkLen(s);
-  if (<usize>len > outCap) {
-    if (outPtr != 0) free(outPtr, outCap);
-    outCap = allocCapOf(<usize>len);
-    outPtr = alloc(<usize>len);
+  ensureOut(<usize>len, 0);
+  gather(s, outPtr);
+  store<u32>(ret, len, 4);
+  return outPtr;
+}
+
+/** Grows the gather area to at least `len` bytes, keeping its first `keep` bytes. */
+function ensureOut(len: usize, keep: usize): void {
+  if (len <= outCap) return;
+  const cap = allocCapOf(len);
+  const p = alloc(len);
+  if (outPtr != 0) {
+    memory.copy(p, outPtr, keep);
+    free(outPtr, outCap);
   }
-  let at = outPtr;
+  outPtr = p;
+  outCap = cap;
+}
+
+/** Appends chunk slot `s`'s bytes at `at` (room ensured by the caller); returns the new end. */
+function gather(s: usize, at: usize): usize {
   const tail = <usize>load<u32>(s, S_TAIL);
   let g = <usize>load<u32>(s, S_HEAD);
   while (g != tail) {
@@ -193,9 +208,52 @@ export function chunk_bytes(h: u32): usize {
     at += used;
     g = <usize>load<u32>(g, SEG_NEXT);
   }
-  memory.copy(at, tail + SEG_DATA, <usize>((load<u32>(s, S_POS) + 7) >>> 3));
-  store<u32>(ret, len, 4);
+  const last = <usize>((load<u32>(s, S_POS) + 7) >>> 3);
+  memory.copy(at, tail + SEG_DATA, last);
+  return at + last;
+}
+
+/**
+ * Gathers the bytes of `n` chunks (u32 handles at `handles`) back to back into one area and
+ * writes n+1 u32 offsets into it at `offsets` (chunk i is [offsets[i], offsets[i+1])). Returns
+ * the area's pointer (valid until the next call), or 0 with ret[0] = index of an unknown handle.
+ */
+export function chunks_bytes(handles: usize, n: u32, offsets: usize): usize {
+  let total: usize = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const s = liveSlot(load<u32>(handles + (<usize>i << 2)));
+    if (s == 0) {
+      store<u32>(ret, i);
+      return 0;
+    }
+    total += <usize>chunkLen(s);
+  }
+  ensureOut(total > 0 ? total : 1, 0);
+  let at = outPtr;
+  for (let i: u32 = 0; i < n; i++) {
+    store<u32>(offsets + (<usize>i << 2), <u32>(at - outPtr));
+    at = gather(slotOf(load<u32>(handles + (<usize>i << 2))), at);
+  }
+  store<u32>(offsets + (<usize>n << 2), <u32>(at - outPtr));
   return outPtr;
+}
+
+/** Frees `n` chunks (u32 handles at `handles`); all are checked first. Returns 0 or ERR_HANDLE
+ * with ret[0] = index of the unknown (or repeated) handle. */
+export function chunks_free(handles: usize, n: u32): i32 {
+  for (let i: u32 = 0; i < n; i++) {
+    if (liveSlot(load<u32>(handles + (<usize>i << 2))) == 0) {
+      store<u32>(ret, i);
+      return ERR_HANDLE;
+    }
+  }
+  for (let i: u32 = 0; i < n; i++) {
+    if (chunk_free(load<u32>(handles + (<usize>i << 2))) != 0) {
+      store<u32>(ret, i); // a handle listed twice; the ones before it were freed
+      return ERR_HANDLE;
+    }
+  }
+  return 0;
 }
 
 /** For `n` handles at `handles` (u32), writes the last timestamp (f64, NaN when empty) to `outT`

@@ -7,6 +7,8 @@ export {
   chunk_open,
   chunk_open_from,
   chunks_append,
+  chunks_bytes,
+  chunks_free,
   chunks_last,
   chunks_live,
   io_reserve,
