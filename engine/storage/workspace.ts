@@ -3,7 +3,7 @@
  * then the head), the chunk flusher, checkpoints, recovery, retention and reads.
  */
 import type { Labels } from "../model/labels.ts";
-import { labelsCompare, labelsEqual } from "../model/labels.ts";
+import { labelsCompare } from "../model/labels.ts";
 import type { Matcher } from "../model/matcher.ts";
 import { type HeadStats, headStats } from "./stats.ts";
 import { isStaleNaN } from "../model/value.ts";
@@ -63,6 +63,7 @@ import { decodeLabels, encodeLabels } from "./wal.ts";
 import { ByteReader } from "./byte_buffer.ts";
 import { decodeXorChunk } from "../../wasm/mod.ts";
 import { KvQuerier } from "./kv_querier.ts";
+import { type PendingAppend, Stage } from "./stage.ts";
 
 /** One `limitsPerLabelSet` entry; an empty label set is the default bucket. */
 export interface LabelSetLimit {
@@ -95,13 +96,6 @@ export interface AppendResult {
   exemplars: number;
 }
 
-interface PendingAppend {
-  req: WriteRequest;
-  resolve: (r: AppendResult) => void;
-  reject: (e: unknown) => void;
-  result?: AppendResult;
-}
-
 interface OooCheck {
   sid: number;
   t: number;
@@ -132,7 +126,10 @@ export class Workspace {
   #queue: PendingAppend[] = [];
   #running = false;
   #closed = false;
-  #batch = new Batch();
+  #stages = [new Stage(), new Stage()];
+  #inflight: { stage: Stage; commit: Promise<number> } | undefined;
+  #prevFailed = false;
+  #bucketTmp: number[] = [];
   #writer = new ByteWriter(1 << 16);
   #nextSeq = 1;
   #appliedSeq = 0;
@@ -146,18 +143,6 @@ export class Workspace {
   #activeCount = 0;
   #bucketCount = new Int32Array(0);
   #bucketDefault = -1;
-  // Staging state of the current batch.
-  #stagedGen = new Uint32Array(1024);
-  #stagedT = new Float64Array(1024);
-  #stagedV = new Float64Array(1024);
-  #gen = 0;
-  #undo: number[] = [];
-  #stagedNextSid = 1;
-  #stagedNew = new Map<number, { sid: number; labels: Labels }[]>();
-  #stagedNewCount = 0;
-  #stagedBuckets = new Int32Array(0);
-  #stagedHist = new Map<number, number>();
-  #stagedMeta = new Set<string>();
   #ooo: OooCheck[] = [];
   /** Cache of KV chunk lists of sealed partitions, shared with the querier. */
   readonly chunkCache: Map<string, Uint8Array[]> = new Map();
@@ -209,7 +194,6 @@ export class Workspace {
   #setBuckets(): void {
     const n = this.#opts.limitsPerLabelSet.length;
     this.#bucketCount = new Int32Array(n);
-    this.#stagedBuckets = new Int32Array(n);
     this.#bucketDefault = this.#opts.limitsPerLabelSet.findIndex((l) =>
       Object.keys(l.labelSet).length === 0
     );
@@ -341,15 +325,25 @@ export class Workspace {
     return headStats(this.head, limit);
   }
 
+  /**
+   * The append loop. Batches are pipelined: while batch A's WAL record is being committed, batch
+   * B is staged on top of A's overlay; A is applied to the head (and its requests resolved) only
+   * after its commit, and B's commit starts only after A's, so WAL order is commit order.
+   */
   async #pump(): Promise<void> {
     this.#running = true;
     try {
-      while (this.#queue.length > 0) {
-        if (this.#closed) {
-          for (const p of this.#queue.splice(0)) {
-            p.reject(new StorageClosedError("storage is closed"));
+      for (;;) {
+        if (this.#queue.length === 0 || this.#closed) {
+          await this.#settleInflight();
+          if (this.#closed) {
+            for (const p of this.#queue.splice(0)) {
+              p.reject(new StorageClosedError("storage is closed"));
+            }
+            break;
           }
-          break;
+          if (this.#queue.length === 0) break;
+          continue;
         }
         while (this.head.pending.length > PENDING_CHUNKS_MAX) await this.#flush();
         let samples = 0, n = 0;
@@ -358,7 +352,35 @@ export class Workspace {
           n++;
           if (samples >= BATCH_SAMPLES_MAX) break;
         }
-        await this.#processBatch(this.#queue.splice(0, n));
+        const reqs = this.#queue.splice(0, n);
+        const prev = this.#inflight?.stage;
+        const stage = prev === this.#stages[0] ? this.#stages[1] : this.#stages[0];
+        stage.begin(prev ? prev.nextSid : this.head.nextSid, this.#bucketCount.length);
+        this.#prevFailed = false;
+        for (const p of reqs) {
+          const mark = stage.mark();
+          try {
+            p.result = await this.#stage(p.req, stage);
+            stage.accepted.push(p);
+          } catch (e) {
+            stage.rollback(mark);
+            p.reject(e);
+          }
+        }
+        await this.#settleInflight();
+        if (this.#prevFailed) {
+          // Staged on top of a batch that did not commit: stage these requests again.
+          this.#queue.unshift(...stage.accepted);
+          continue;
+        }
+        if (stage.accepted.length === 0) continue;
+        if (stage.batch.empty()) {
+          for (const p of stage.accepted) p.resolve(p.result!);
+          continue;
+        }
+        const commit = this.#commit(stage.batch);
+        commit.catch(() => {}); // observed by #settleInflight
+        this.#inflight = { stage, commit };
         if (this.head.pending.length > 0 && this.#flushing === undefined) {
           this.#flushing = this.#flushLoop();
         }
@@ -374,128 +396,55 @@ export class Workspace {
     }
   }
 
-  async #processBatch(reqs: PendingAppend[]): Promise<void> {
-    const b = this.#batch;
-    b.reset();
-    this.#gen++;
-    if (this.#gen === 0xffffffff) {
-      this.#stagedGen.fill(0);
-      this.#gen = 1;
+  /** Waits for the batch being committed, then applies it to the head and resolves it. */
+  async #settleInflight(): Promise<void> {
+    const f = this.#inflight;
+    if (f === undefined) return;
+    this.#inflight = undefined;
+    let seq: number;
+    try {
+      seq = await f.commit;
+    } catch (e) {
+      // Burn the ids: the record may exist in KV and be replayed after a restart.
+      this.head.nextSid = Math.max(this.head.nextSid, f.stage.nextSid);
+      this.#appliedSeq = this.#nextSeq - 1;
+      this.#prevFailed = true;
+      for (const p of f.stage.accepted) p.reject(e);
+      return;
     }
-    this.#stagedNextSid = this.head.nextSid;
-    this.#stagedNew.clear();
-    this.#stagedNewCount = 0;
-    this.#stagedBuckets.fill(0);
-    this.#stagedHist.clear();
-    this.#stagedMeta.clear();
-    const accepted: PendingAppend[] = [];
-    for (const p of reqs) {
-      const mark = b.mark();
-      this.#undo.length = 0;
-      const undoMark = 0;
-      const sidMark = this.#stagedNextSid;
-      const newMark = this.#stagedNewCount;
-      const bucketMark = this.#stagedBuckets.slice();
-      const histMark = new Map(this.#stagedHist);
-      const metaMark = new Set(this.#stagedMeta);
-      try {
-        p.result = await this.#stage(p.req, b);
-        accepted.push(p);
-      } catch (e) {
-        b.truncate(mark);
-        for (let i = this.#undo.length - 4; i >= undoMark; i -= 4) {
-          const sid = this.#undo[i];
-          this.#stagedGen[sid] = this.#undo[i + 1];
-          this.#stagedT[sid] = this.#undo[i + 2];
-          this.#stagedV[sid] = this.#undo[i + 3];
-        }
-        this.#stagedNextSid = sidMark;
-        for (const [h, list] of this.#stagedNew) {
-          const keep = list.filter((x) => x.sid < sidMark);
-          if (keep.length === 0) this.#stagedNew.delete(h);
-          else this.#stagedNew.set(h, keep);
-        }
-        this.#stagedNewCount = newMark;
-        this.#stagedBuckets = bucketMark;
-        this.#stagedHist = histMark;
-        this.#stagedMeta = metaMark;
-        p.reject(e);
-      }
-      this.#undo.length = 0;
-    }
-    if (accepted.length === 0) return;
-    if (!b.empty()) {
-      let seq: number;
-      try {
-        seq = await this.#commit(b);
-      } catch (e) {
-        // Burn the ids: the record may exist in KV and be replayed after a restart.
-        this.head.nextSid = Math.max(this.head.nextSid, this.#stagedNextSid);
-        this.#appliedSeq = this.#nextSeq - 1;
-        for (const p of accepted) p.reject(e);
-        return;
-      }
-      this.head.applyBatch(b);
-      this.#appliedSeq = seq;
-      this.#activeCount += b.newSeries.length;
-      for (let i = 0; i < this.#bucketCount.length; i++) {
-        this.#bucketCount[i] += this.#stagedBuckets[i];
-      }
-    }
-    for (const p of accepted) p.resolve(p.result!);
+    const b = f.stage.batch;
+    this.head.applyBatch(b);
+    this.#appliedSeq = seq;
+    this.#activeCount += b.newSeries.length;
+    const n = Math.min(this.#bucketCount.length, f.stage.buckets.length);
+    for (let i = 0; i < n; i++) this.#bucketCount[i] += f.stage.buckets[i];
+    for (const p of f.stage.accepted) p.resolve(p.result!);
   }
 
-  #stageSeriesState(sid: number, t: number, v: number): void {
-    if (sid >= this.#stagedGen.length) {
-      let cap = this.#stagedGen.length;
-      while (cap <= sid) cap *= 2;
-      const g = new Uint32Array(cap), tt = new Float64Array(cap), vv = new Float64Array(cap);
-      g.set(this.#stagedGen);
-      tt.set(this.#stagedT);
-      vv.set(this.#stagedV);
-      this.#stagedGen = g;
-      this.#stagedT = tt;
-      this.#stagedV = vv;
-    }
-    this.#undo.push(sid, this.#stagedGen[sid], this.#stagedT[sid], this.#stagedV[sid]);
-    this.#stagedGen[sid] = this.#gen;
-    this.#stagedT[sid] = t;
-    this.#stagedV[sid] = v;
-  }
-
-  #lookupStaged(hash: number, labels: Labels): number {
-    const list = this.#stagedNew.get(hash);
-    if (list === undefined) return 0;
-    for (const x of list) if (labelsEqual(x.labels, labels)) return x.sid;
-    return 0;
-  }
-
-  #newSeries(labels: Labels, hash: number, b: Batch): number {
+  #newSeries(labels: Labels, hash: number, st: Stage): number {
+    const prev = this.#inflight?.stage;
     const max = this.#opts.activeSeriesMax;
-    if (max > 0 && this.#activeCount + this.#stagedNewCount + 1 > max) {
+    const staged = st.newCount + (prev?.newCount ?? 0);
+    if (max > 0 && this.#activeCount + staged + 1 > max) {
       throw new SeriesLimitError(this.#opts.user, max, max);
     }
-    const buckets: number[] = [];
+    const buckets = this.#bucketTmp;
     this.#bucketsOf(labels, buckets);
     const limits = this.#opts.limitsPerLabelSet;
     for (const i of buckets) {
       const lim = limits[i].limits.maxSeries;
-      if (lim > 0 && this.#bucketCount[i] + this.#stagedBuckets[i] + 1 > lim) {
+      const have = this.#bucketCount[i] + st.buckets[i] + (prev?.buckets[i] ?? 0);
+      if (lim > 0 && have + 1 > lim) {
         throw new LabelSetSeriesLimitError(this.#opts.user, lim, limits[i].labelSet);
       }
     }
-    for (const i of buckets) this.#stagedBuckets[i]++;
-    this.#stagedNewCount++;
-    const sid = this.#stagedNextSid++;
-    b.newSeries.push({ sid, labels });
-    const list = this.#stagedNew.get(hash);
-    if (list === undefined) this.#stagedNew.set(hash, [{ sid, labels }]);
-    else list.push({ sid, labels });
-    return sid;
+    for (const i of buckets) st.buckets[i]++;
+    return st.addNew(hash, labels);
   }
 
-  async #stage(req: WriteRequest, b: Batch): Promise<AppendResult> {
+  async #stage(req: WriteRequest, st: Stage): Promise<AppendResult> {
     const head = this.head, user = this.#opts.user, win = this.#opts.oooWindowMs;
+    const b = st.batch;
     const ooo = this.#ooo;
     ooo.length = 0;
     let samples = 0, histograms = 0, exemplars = 0;
@@ -503,15 +452,20 @@ export class Workspace {
       let sid = head.lookup(s.labels);
       if (sid === 0) {
         const hash = hashLabels(s.labels);
-        sid = this.#lookupStaged(hash, s.labels);
-        if (sid === 0) sid = this.#newSeries(s.labels, hash, b);
+        sid = st.lookupNew(hash, s.labels);
+        if (sid === 0) sid = this.#inflight?.stage.lookupNew(hash, s.labels) ?? 0;
+        if (sid === 0) sid = this.#newSeries(s.labels, hash, st);
       }
       const n = s.t.length;
       if (n > 0) {
         let lastT: number, lastV: number;
-        if (sid < this.#stagedGen.length && this.#stagedGen[sid] === this.#gen) {
-          lastT = this.#stagedT[sid];
-          lastV = this.#stagedV[sid];
+        const prev = this.#inflight?.stage;
+        if (st.has(sid)) {
+          lastT = st.lastT(sid);
+          lastV = st.lastV(sid);
+        } else if (prev !== undefined && prev.has(sid)) {
+          lastT = prev.lastT(sid);
+          lastV = prev.lastV(sid);
         } else if (sid < head.lastT.length) {
           lastT = head.lastT[sid];
           lastV = head.lastV[sid];
@@ -536,11 +490,16 @@ export class Workspace {
           }
         }
         if (b.counts[e] === 0) b.entries--;
-        this.#stageSeriesState(sid, lastT, lastV);
+        st.set(sid, lastT, lastV);
         samples += n;
       }
       if (s.histograms.length > 0) {
-        let last = this.#stagedHist.get(sid) ?? head.histLastT.get(sid) ?? -Infinity;
+        const prevLast = () =>
+          st.hist.get(sid) ?? this.#inflight?.stage.hist.get(sid) ?? head.histLastT.get(sid) ??
+            -Infinity;
+        // A point that is not newer must be checked against the head: settle the batch in flight.
+        if (s.histograms[0].t <= prevLast()) await this.#settleInflight();
+        let last = prevLast();
         const list = head.hist.get(sid);
         const points = [];
         for (const p of s.histograms) {
@@ -548,7 +507,8 @@ export class Workspace {
           else if (p.t < last - win) throw new OutOfOrderSampleError(user, p.t, s.labels);
           else {
             const have = list?.find((x) => x.t === p.t) ??
-              points.find((x) => x.t === p.t);
+              points.find((x) => x.t === p.t) ??
+              b.hist.find((x) => x.sid === sid)?.points.find((x) => x.t === p.t);
             if (have !== undefined) {
               if (JSON.stringify(have.h) !== JSON.stringify(p.h)) {
                 throw new DuplicateSampleError(user, p.t, s.labels);
@@ -558,7 +518,7 @@ export class Workspace {
           }
           points.push(p);
         }
-        this.#stagedHist.set(sid, last);
+        st.hist.set(sid, last);
         if (points.length > 0) b.hist.push({ sid, points });
         histograms += s.histograms.length;
       }
@@ -569,11 +529,15 @@ export class Workspace {
     }
     for (const m of req.metadata) {
       const key = `${m.metric}\xff${m.type}\xff${m.help}\xff${m.unit}`;
-      if (head.hasMetadata(m) || this.#stagedMeta.has(key)) continue;
-      this.#stagedMeta.add(key);
+      if (head.hasMetadata(m) || st.meta.has(key) || this.#inflight?.stage.meta.has(key)) continue;
+      st.meta.add(key);
       b.metadata.push(m);
     }
-    if (ooo.length > 0) await this.#checkOoo(ooo, b, req);
+    if (ooo.length > 0) {
+      // Duplicates must be checked against everything before this batch: settle the one in flight.
+      await this.#settleInflight();
+      await this.#checkOoo(ooo, b, req);
+    }
     return { samples, histograms, exemplars };
   }
 

@@ -382,3 +382,31 @@ Deno.test("large requests are split into several KV values and still all-or-noth
   assertEquals(labelsFromRecord({}).length, 0);
   await db.close();
 });
+
+Deno.test("pipelined batches see each other: duplicates, OOO and limits across batches", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const db = await Tsdb.open(kv);
+  const ws = await db.workspace("w", { activeSeriesMax: 3 });
+  const x = { __name__: "x" };
+  const rs = await Promise.all([
+    ws.append(request(series(x, [[T0 + 100, 1]]))),
+    ws.append(request(series(x, [[T0 + 100, 2]]))).catch((e) => e),
+    ws.append(request(series(x, [[T0 + 200, 3]]))),
+    ws.append(request(series(x, [[T0 + 150, 4]]))),
+    ws.append(request(series(x, [[T0 + 150, 5]]))).catch((e) => e),
+    ws.append(request(series(x, [[T0 + 150, 4]]))), // idempotent
+    ws.append(request(series({ __name__: "n1" }, [[T0, 1]]))).catch((e) => e),
+    ws.append(request(series({ __name__: "n2" }, [[T0, 1]]))).catch((e) => e),
+    ws.append(request(series({ __name__: "n3" }, [[T0, 1]]))).catch((e) => e),
+    ws.append(request(series({ __name__: "n4" }, [[T0, 1]]))).catch((e) => e),
+  ]);
+  assert(rs[1] instanceof DuplicateSampleError);
+  assert(rs[4] instanceof DuplicateSampleError);
+  const limited = rs.slice(6).filter((r) => r instanceof SeriesLimitError).length;
+  assertEquals(limited, 2); // x + 2 new series fit in 3
+  assertEquals(
+    (await dump(ws.querier())).find((l) => l.startsWith(`{__name__="x"}`)),
+    `{__name__="x"} ${T0 + 100}=1 ${T0 + 150}=4 ${T0 + 200}=3`,
+  );
+  await db.close();
+});
