@@ -391,3 +391,35 @@ Deno.test("bytesMany() and freeMany() handle many chunks in one call", () => {
   assertEquals(a.liveChunks, 0);
   assertEquals(a.memory().inUseBytes > 0, true); // the handle table and scratch areas remain
 });
+
+Deno.test("decoding corrupted chunks never traps: it decodes or throws ChunkDecodeError", () => {
+  const a = createChunkArena();
+  const r = rng(99);
+  let decoded = 0, rejected = 0;
+  for (let round = 0; round < 3000; round++) {
+    const c = randomCase(round % 60 + 1, 1 + (round % 130));
+    const bytes = refEncode(c.t, c.v).slice();
+    const flips = 1 + Math.floor(r() * 4);
+    for (let f = 0; f < flips; f++) {
+      bytes[Math.floor(r() * bytes.length)] ^= 1 << Math.floor(r() * 8);
+    }
+    const cut = r() < 0.3 ? bytes.subarray(0, Math.floor(r() * bytes.length)) : bytes;
+    try {
+      a.decodeBytes(cut);
+      const h = a.openFrom(cut);
+      a.appendBatch(
+        Uint32Array.of(h),
+        Uint32Array.of(1),
+        Float64Array.of(1e12),
+        Float64Array.of(1),
+      );
+      a.free(h);
+      decoded++;
+    } catch (e) {
+      assert(e instanceof ChunkDecodeError, `unexpected ${e}`);
+      rejected++;
+    }
+  }
+  assert(decoded > 100 && rejected > 100, `decoded ${decoded}, rejected ${rejected}`);
+  assertEquals(a.liveChunks, 0);
+});
