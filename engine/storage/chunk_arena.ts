@@ -114,8 +114,13 @@ export class WasmChunkArena implements ChunkArena {
       st.handles[i] = slots[i];
       st.counts[i] = counts[i];
       const s = starts[i], c = counts[i];
-      st.t.set(t.subarray(s, s + c), at);
-      st.v.set(v.subarray(s, s + c), at);
+      if (c === 1) {
+        st.t[at] = t[s];
+        st.v[at] = v[s];
+      } else {
+        st.t.set(t.subarray(s, s + c), at);
+        st.v.set(v.subarray(s, s + c), at);
+      }
       at += c;
     }
     this.#a.appendStaged(n, total);
