@@ -77,8 +77,8 @@ export class Tsdb {
     if (p !== undefined) {
       const ws = await p.catch(() => undefined);
       if (ws) {
-        await ws.flush().catch(() => {});
-        ws.abandon();
+        ws.abandon(); // new appends are refused from here on
+        await ws.quiesce().catch(() => {});
       }
     }
     return await deleteRange(this.kv, { prefix: workspacePrefix(id) });
@@ -88,7 +88,13 @@ export class Tsdb {
   async deleteTsdbData(id: string): Promise<number> {
     const p = this.#open.get(id);
     this.#open.delete(id);
-    if (p !== undefined) (await p.catch(() => undefined))?.abandon();
+    if (p !== undefined) {
+      const ws = await p.catch(() => undefined);
+      if (ws) {
+        ws.abandon();
+        await ws.quiesce().catch(() => {});
+      }
+    }
     return await deleteRange(this.kv, { prefix: tsdbPrefix(id) });
   }
 

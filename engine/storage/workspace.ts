@@ -875,6 +875,7 @@ export class Workspace {
       await deleteKeys(this.kv, gone.slice(i, i + 1000).map((sid) => seriesKey(this.id, sid)));
     }
     for (const sid of gone) h.removeSeries(sid);
+    if (!(h.minT >= firstKept * P)) h.minT = firstKept * P; // reads skip deleted partitions
     if (gone.length > 0) await this.checkpoint();
     this.recount();
     return { partitions: parts.size };
@@ -885,6 +886,13 @@ export class Workspace {
     await this.flush();
     if (opts.checkpoint !== false) await this.checkpoint();
     this.#closed = true;
+  }
+
+  /** Waits until nothing is being written: appends, chunk flushes and a running checkpoint. */
+  async quiesce(): Promise<void> {
+    await this.flush();
+    while (this.#ckptRunning) await this.#ckptRunning;
+    await this.#flush();
   }
 
   /** Marks the workspace closed without writing anything (after its data was deleted). */
