@@ -198,8 +198,10 @@ function ensureOut(len: usize, keep: usize): void {
   outCap = cap;
 }
 
-/** Appends chunk slot `s`'s bytes at `at` (room ensured by the caller); returns the new end. */
+/** Appends chunk slot `s`'s bytes at `at` (room ensured by the caller), the sample count header
+ * included; returns the new end. */
 function gather(s: usize, at: usize): usize {
+  const start = at;
   const tail = <usize>load<u32>(s, S_TAIL);
   let g = <usize>load<u32>(s, S_HEAD);
   while (g != tail) {
@@ -210,6 +212,9 @@ function gather(s: usize, at: usize): usize {
   }
   const last = <usize>((load<u32>(s, S_POS) + 7) >>> 3);
   memory.copy(at, tail + SEG_DATA, last);
+  const num = load<u32>(s, S_NUM);
+  store<u8>(start, <u8>(num >>> 8));
+  store<u8>(start + 1, <u8>num);
   return at + last;
 }
 
@@ -441,9 +446,8 @@ function appendRun(s: usize, tCol: usize, vCol: usize, count: u32): void {
     num++;
   }
 
-  const head = <usize>load<u32>(s, S_HEAD) + SEG_DATA;
-  store<u8>(head, <u8>(num >>> 8));
-  store<u8>(head + 1, <u8>num);
+  // The 2-byte count header is written by gather(), not here: that would touch the first
+  // segment (one more cache miss per series per batch).
   store<u32>(s, <u32>wSeg, S_TAIL);
   store<u32>(s, wPos, S_POS);
   store<u32>(s, wFull, S_FULL);
