@@ -110,9 +110,26 @@ export class ByteWriter {
 
   /** A UTF-8 string with a varint byte-length prefix. */
   str(s: string): void {
-    const b = encoder.encode(s);
-    this.uvarint(b.length);
-    this.raw(b);
+    const n = s.length;
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      if (s.charCodeAt(i) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (!ascii) {
+      const b = encoder.encode(s);
+      this.uvarint(b.length);
+      this.raw(b);
+      return;
+    }
+    this.uvarint(n);
+    this.#ensure(n);
+    const buf = this.#buf;
+    let at = this.length;
+    for (let i = 0; i < n; i++) buf[at++] = s.charCodeAt(i);
+    this.length = at;
   }
 
   /** A view of the written bytes, valid until the next write or reset. */
