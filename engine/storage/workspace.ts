@@ -134,6 +134,7 @@ export class Workspace {
   #nextSeq = 1;
   #appliedSeq = 0;
   #walBytes = 0;
+  #ckptBytes = 0;
   #ckptSeq = 0;
   #ckptGen = 0;
   #ckptSids = 1; // series ids below this have series records in KV
@@ -384,7 +385,10 @@ export class Workspace {
         if (this.head.pending.length > 0 && this.#flushing === undefined) {
           this.#flushing = this.#flushLoop();
         }
-        if (this.#walBytes >= this.#opts.checkpointWalBytes && this.#ckptRunning === undefined) {
+        // Checkpoint when the WAL outgrows both the threshold and twice the last checkpoint, so
+        // checkpoint I/O stays a fraction of WAL I/O however many series are open.
+        const due = Math.max(this.#opts.checkpointWalBytes, 2 * this.#ckptBytes);
+        if (this.#walBytes >= due && this.#ckptRunning === undefined) {
           this.#ckptRunning = this.#checkpoint().catch((e) => {
             // The WAL stays until a later checkpoint succeeds; nothing acknowledged is lost.
             if (!this.#closed) console.error(`storage: checkpoint of ${this.id} failed:`, e);
@@ -700,6 +704,7 @@ export class Workspace {
     // Synchronous snapshot: consistent with every batch committed so far.
     const seq = this.#appliedSeq;
     const snapshot = encodeCheckpoint(this.head);
+    this.#ckptBytes = snapshot.length;
     const pendingMark = this.head.pendingTotal();
     const sidEnd = this.head.nextSid;
     const newSeries: [number, Labels][] = [];
@@ -774,7 +779,9 @@ export class Workspace {
       if (segs.length === 0 || segs.length !== segmentCount(segs[0])) {
         throw new Error(`BUG: checkpoint ${ch.value.gen} of workspace ${this.id} is incomplete`);
       }
-      decodeCheckpoint(joinSegments(segs), h);
+      const ckpt = joinSegments(segs);
+      decodeCheckpoint(ckpt, h);
+      this.#ckptBytes = ckpt.length;
       this.#ckptGen = ch.value.gen;
       this.#ckptSeq = ch.value.seq;
       this.#ckptSids = ch.value.sids;
