@@ -628,16 +628,27 @@ export class Workspace {
       meta.set(m.metric, list);
     }
     let i = 0;
-    let first = true;
     while (i < segs.length) {
       const op = this.kv.atomic();
       const end = Math.min(segs.length, i + WAL_SEGMENTS_PER_ATOMIC_MAX);
-      for (; i < end; i++) op.set(walKey(this.id, seq, i), segs[i]);
-      if (first && meta.size > 0 && meta.size + (end - 0) < KV_ATOMIC_MUTATIONS_MAX / 2) {
-        for (const [metric, list] of meta) op.set(metadataKey(this.id, metric), list);
-        meta.clear();
+      let bytes = 0, mutations = 0;
+      for (; i < end; i++) {
+        op.set(walKey(this.id, seq, i), segs[i]);
+        bytes += segs[i].length + 64;
+        mutations++;
       }
-      first = false;
+      if (i === segs.length) {
+        // Metadata rides in the record's last commit: it becomes durable with the record.
+        for (const [metric, list] of meta) {
+          let size = 256;
+          for (const m of list) size += (m.metric.length + m.type.length + m.help.length) * 3 + 64;
+          if (bytes + size > FLUSH_BYTES_PER_ATOMIC || mutations >= FLUSH_CHUNKS_PER_ATOMIC) break;
+          op.set(metadataKey(this.id, metric), list);
+          bytes += size;
+          mutations++;
+          meta.delete(metric);
+        }
+      }
       const res = await op.commit();
       if (!res.ok) throw new Error("BUG: WAL commit without checks failed");
     }
