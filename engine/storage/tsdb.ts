@@ -7,7 +7,8 @@ import { WasmChunkArena } from "./chunk_arena.ts";
 import { StorageClosedError } from "./errors.ts";
 import { tsdbPrefix, workspacePrefix } from "./keys.ts";
 import { PARTITION_MS, RETENTION_DAYS_MAX, RETENTION_DAYS_MIN } from "./limits.ts";
-import { deleteRange, Workspace, type WorkspaceOptions } from "./workspace.ts";
+import { deleteRange } from "./kv_delete.ts";
+import { Workspace, type WorkspaceOptions } from "./workspace.ts";
 
 /** Store-wide options. */
 export interface TsdbOptions {

@@ -12,7 +12,6 @@ import type { Querier } from "./querier.ts";
 import { ByteWriter } from "./byte_buffer.ts";
 import type { ChunkArena } from "./chunk_arena.ts";
 import { WasmChunkArena } from "./chunk_arena.ts";
-import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
 import {
   DuplicateSampleError,
   LabelSetSeriesLimitError,
@@ -21,21 +20,7 @@ import {
   StorageClosedError,
 } from "./errors.ts";
 import { hashLabels, Head } from "./head.ts";
-import {
-  checkpointHeadKey,
-  checkpointKey,
-  checkpointPrefix,
-  CHUNK_KIND_HIST,
-  chunkKey,
-  chunksPrefix,
-  metadataKey,
-  metadataPrefix,
-  partitionOf,
-  seriesKey,
-  seriesPrefix,
-  walKey,
-  walPrefix,
-} from "./keys.ts";
+import { chunkKey, metadataKey, walKey } from "./keys.ts";
 import {
   ACTIVE_SERIES_MAX_DEFAULT,
   ACTIVE_WINDOW_MS,
@@ -45,24 +30,15 @@ import {
   EXEMPLARS_MAX_DEFAULT,
   FLUSH_BYTES_PER_ATOMIC,
   FLUSH_CHUNKS_PER_ATOMIC,
-  KV_ATOMIC_MUTATIONS_MAX,
   OOO_WINDOW_MS_DEFAULT,
   PARTITION_MS,
   PENDING_CHUNKS_MAX,
   WAL_SEGMENTS_PER_ATOMIC_MAX,
 } from "./limits.ts";
-import {
-  Batch,
-  decodeBatch,
-  encodeBatch,
-  joinSegments,
-  segmentCount,
-  segmentRecord,
-} from "./wal.ts";
-import { decodeLabels, encodeLabels } from "./wal.ts";
-import { ByteReader } from "./byte_buffer.ts";
-import { decodeXorChunk } from "../../wasm/mod.ts";
-import { KvQuerier } from "./kv_querier.ts";
+import { type Batch, encodeBatch, segmentRecord } from "./wal.ts";
+import { KvQuerier, readSeriesSamples } from "./kv_querier.ts";
+import { LogState, recoverWorkspace, writeCheckpoint } from "./checkpoint_io.ts";
+import { applyRetentionTo } from "./retention.ts";
 import { type PendingAppend, Stage } from "./stage.ts";
 
 /** One `limitsPerLabelSet` entry; an empty label set is the default bucket. */
@@ -131,13 +107,8 @@ export class Workspace {
   #prevFailed = false;
   #bucketTmp: number[] = [];
   #writer = new ByteWriter(1 << 16);
-  #nextSeq = 1;
-  #appliedSeq = 0;
-  #walBytes = 0;
-  #ckptBytes = 0;
-  #ckptSeq = 0;
-  #ckptGen = 0;
-  #ckptSids = 1; // series ids below this have series records in KV
+  /** WAL and checkpoint positions (owned by this workspace; read by recovery and checkpoints). */
+  readonly log = new LogState();
   #ckptRunning: Promise<void> | undefined;
   #flushing: Promise<void> | undefined;
   #flushError: unknown;
@@ -175,7 +146,7 @@ export class Workspace {
     arena: ChunkArena = new WasmChunkArena(),
   ): Promise<Workspace> {
     const ws = new Workspace(kv, id, opts, arena);
-    await ws.#recover();
+    await recoverWorkspace(ws);
     return ws;
   }
 
@@ -387,9 +358,9 @@ export class Workspace {
         }
         // Checkpoint when the WAL outgrows both the threshold and twice the last checkpoint, so
         // checkpoint I/O stays a fraction of WAL I/O however many series are open.
-        const due = Math.max(this.#opts.checkpointWalBytes, 2 * this.#ckptBytes);
-        if (this.#walBytes >= due && this.#ckptRunning === undefined) {
-          this.#ckptRunning = this.#checkpoint().catch((e) => {
+        const due = Math.max(this.#opts.checkpointWalBytes, 2 * this.log.ckptBytes);
+        if (this.log.walBytes >= due && this.#ckptRunning === undefined) {
+          this.#ckptRunning = writeCheckpoint(this).catch((e) => {
             // The WAL stays until a later checkpoint succeeds; nothing acknowledged is lost.
             if (!this.#closed) console.error(`storage: checkpoint of ${this.id} failed:`, e);
           }).finally(() => this.#ckptRunning = undefined);
@@ -411,14 +382,14 @@ export class Workspace {
     } catch (e) {
       // Burn the ids: the record may exist in KV and be replayed after a restart.
       this.head.nextSid = Math.max(this.head.nextSid, f.stage.nextSid);
-      this.#appliedSeq = this.#nextSeq - 1;
+      this.log.appliedSeq = this.log.nextSeq - 1;
       this.#prevFailed = true;
       for (const p of f.stage.accepted) p.reject(e);
       return;
     }
     const b = f.stage.batch;
     this.head.applyBatch(b);
-    this.#appliedSeq = seq;
+    this.log.appliedSeq = seq;
     this.#activeCount += b.newSeries.length;
     const n = Math.min(this.#bucketCount.length, f.stage.buckets.length);
     for (let i = 0; i < n; i++) this.#bucketCount[i] += f.stage.buckets[i];
@@ -567,7 +538,7 @@ export class Workspace {
         if (x.t < minT) minT = x.t;
         if (x.t > maxT) maxT = x.t;
       }
-      for (const c of await this.readSeriesChunks(sid, minT, maxT)) {
+      for (const c of await readSeriesSamples(this, sid, minT, maxT)) {
         for (let i = 0; i < c.t.length; i++) if (!known.has(c.t[i])) known.set(c.t[i], c.v[i]);
       }
       for (const x of list) {
@@ -586,40 +557,11 @@ export class Workspace {
     return b.newSeries.find((s) => s.sid === sid)?.labels;
   }
 
-  /**
-   * Every float sample of a series overlapping [minT, maxT] from all sources (head chunk, OOO
-   * buffer, pending and KV chunks), one column pair per source, unsorted across sources.
-   */
-  async readSeriesChunks(
-    sid: number,
-    minT: number,
-    maxT: number,
-  ): Promise<{ t: Float64Array; v: Float64Array }[]> {
-    const out: { t: Float64Array; v: Float64Array }[] = [];
-    const h = this.head;
-    const decode = (bytes: Uint8Array) => out.push(decodeXorChunk(bytes));
-    if (sid < h.chunkCount.length && h.chunkCount[sid] > 0) decode(h.arena.bytes(h.slot[sid]));
-    const buf = h.ooo.get(sid);
-    if (buf) out.push({ t: Float64Array.from(buf.t), v: Float64Array.from(buf.v) });
-    for (const c of h.pendingBySid.get(sid) ?? []) {
-      if (c.kind !== CHUNK_KIND_HIST && c.maxT >= minT && c.minT <= maxT) decode(c.bytes);
-    }
-    const P = this.partitionMs;
-    for (let p = partitionOf(minT, P); p <= partitionOf(maxT, P); p++) {
-      const prefix = [...chunksPrefix(this.id), p, sid];
-      for await (const e of this.kv.list<Uint8Array>({ prefix })) {
-        if (e.key[7] === CHUNK_KIND_HIST) continue;
-        decode(e.value);
-      }
-    }
-    return out;
-  }
-
   async #commit(b: Batch): Promise<number> {
     encodeBatch(b, this.#writer);
     const segs = segmentRecord(this.#writer.view());
-    const seq = this.#nextSeq++;
-    this.#walBytes += this.#writer.length;
+    const seq = this.log.nextSeq++;
+    this.log.walBytes += this.#writer.length;
     const meta = new Map<string, MetricMetadata[]>();
     for (const m of b.metadata) {
       const list = meta.get(m.metric) ?? [...(this.head.metadata.get(m.metric) ?? [])];
@@ -707,132 +649,8 @@ export class Workspace {
   async checkpoint(): Promise<void> {
     await this.flush();
     while (this.#ckptRunning) await this.#ckptRunning;
-    this.#ckptRunning = this.#checkpoint().finally(() => this.#ckptRunning = undefined);
+    this.#ckptRunning = writeCheckpoint(this).finally(() => this.#ckptRunning = undefined);
     await this.#ckptRunning;
-  }
-
-  async #checkpoint(): Promise<void> {
-    // Synchronous snapshot: consistent with every batch committed so far.
-    const seq = this.#appliedSeq;
-    const snapshot = encodeCheckpoint(this.head);
-    this.#ckptBytes = snapshot.length;
-    const pendingMark = this.head.pendingTotal();
-    const sidEnd = this.head.nextSid;
-    const newSeries: [number, Labels][] = [];
-    for (let sid = this.#ckptSids; sid < sidEnd; sid++) {
-      const l = this.head.labels[sid];
-      if (l !== undefined) newSeries.push([sid, l]);
-    }
-    this.#walBytes = 0;
-    const gen = this.#ckptGen + 1;
-    // 1. Series records of series created since the last checkpoint.
-    const w = new ByteWriter(256);
-    for (let i = 0; i < newSeries.length; i += 500) {
-      const op = this.kv.atomic();
-      for (const [sid, labels] of newSeries.slice(i, i + 500)) {
-        w.reset();
-        encodeLabels(labels, w);
-        op.set(seriesKey(this.id, sid), w.copy());
-      }
-      await op.commit();
-    }
-    // 2. Closed chunks up to the snapshot must be durable.
-    while (this.head.pendingBase < pendingMark) {
-      if (this.#flushing === undefined) this.#flushing = this.#flushLoop();
-      await this.#flushing;
-      if (this.#flushError !== undefined) throw this.#flushError;
-    }
-    // 3. The checkpoint segments, then the head pointer.
-    const segs = segmentRecord(snapshot);
-    for (let i = 0; i < segs.length; i += WAL_SEGMENTS_PER_ATOMIC_MAX) {
-      const op = this.kv.atomic();
-      for (let j = i; j < Math.min(segs.length, i + WAL_SEGMENTS_PER_ATOMIC_MAX); j++) {
-        op.set(checkpointKey(this.id, gen, j), segs[j]);
-      }
-      await op.commit();
-    }
-    await this.kv.set(checkpointHeadKey(this.id), { gen, seq, sids: sidEnd });
-    this.#ckptGen = gen;
-    this.#ckptSeq = seq;
-    this.#ckptSids = sidEnd;
-    // 4. Delete what the checkpoint replaces.
-    await deleteRange(this.kv, {
-      start: [...walPrefix(this.id), 0],
-      end: [...walPrefix(this.id), seq + 1],
-    });
-    await deleteRange(this.kv, {
-      start: [...checkpointPrefix(this.id), 0],
-      end: [...checkpointPrefix(this.id), gen],
-    });
-  }
-
-  async #recover(): Promise<void> {
-    const h = this.head;
-    // Series records.
-    for await (const e of this.kv.list<Uint8Array>({ prefix: seriesPrefix(this.id) })) {
-      h.addSeries(e.key[4] as number, decodeLabels(new ByteReader(e.value)));
-    }
-    // Metadata.
-    for await (const e of this.kv.list<MetricMetadata[]>({ prefix: metadataPrefix(this.id) })) {
-      h.metadata.set(e.key[4] as string, e.value);
-    }
-    // Checkpoint.
-    const ch = await this.kv.get<{ gen: number; seq: number; sids: number }>(
-      checkpointHeadKey(this.id),
-    );
-    if (ch.value !== null) {
-      const segs: Uint8Array[] = [];
-      for await (
-        const e of this.kv.list<Uint8Array>({
-          prefix: [...checkpointPrefix(this.id), ch.value.gen],
-        })
-      ) segs.push(e.value);
-      if (segs.length === 0 || segs.length !== segmentCount(segs[0])) {
-        throw new Error(`BUG: checkpoint ${ch.value.gen} of workspace ${this.id} is incomplete`);
-      }
-      const ckpt = joinSegments(segs);
-      decodeCheckpoint(ckpt, h);
-      this.#ckptBytes = ckpt.length;
-      this.#ckptGen = ch.value.gen;
-      this.#ckptSeq = ch.value.seq;
-      this.#ckptSids = ch.value.sids;
-      if (h.nextSid < ch.value.sids) h.nextSid = ch.value.sids;
-    }
-    this.#nextSeq = this.#ckptSeq + 1;
-    this.#appliedSeq = this.#ckptSeq;
-    // WAL replay.
-    let seq = -1;
-    let segs: Uint8Array[] = [];
-    const incomplete: number[] = [];
-    const b = new Batch();
-    const finish = () => {
-      if (seq < 0) return;
-      if (segs.length === segmentCount(segs[0])) {
-        const rec = joinSegments(segs);
-        decodeBatch(rec, b);
-        h.applyBatch(b);
-        this.#walBytes += rec.length;
-      } else incomplete.push(seq);
-      if (seq >= this.#nextSeq) this.#nextSeq = seq + 1;
-      this.#appliedSeq = this.#nextSeq - 1;
-    };
-    for await (
-      const e of this.kv.list<Uint8Array>({
-        start: [...walPrefix(this.id), this.#ckptSeq + 1],
-        end: [...walPrefix(this.id), Number.MAX_SAFE_INTEGER],
-      })
-    ) {
-      const s = e.key[4] as number;
-      if (s !== seq) {
-        finish();
-        seq = s;
-        segs = [];
-      }
-      segs.push(e.value);
-    }
-    finish();
-    for (const s of incomplete) await deleteRange(this.kv, { prefix: [...walPrefix(this.id), s] });
-    this.recount();
   }
 
   /** Closes idle open chunks and recounts active series; call periodically. */
@@ -848,55 +666,17 @@ export class Workspace {
    * Deletes every partition ending at or before `nowMs - days`, and forgets series with no
    * samples left. Whole partitions only: no sample is read.
    */
-  async applyRetention(days: number, nowMs: number): Promise<{ partitions: number }> {
-    const cutoff = nowMs - days * 86_400_000;
-    const P = this.partitionMs;
-    const firstKept = Math.floor(cutoff / P); // partitions < firstKept end at or before cutoff
-    // Close chunks that belong to expiring partitions so nothing is written there later.
-    this.head.closeIdleChunks(cutoff + this.#opts.oooWindowMs);
-    await this.flush();
-    const parts = new Set<number>();
-    let batch: Deno.KvKey[] = [];
-    for await (
-      const e of this.kv.list({
-        start: [...chunksPrefix(this.id), -Number.MAX_SAFE_INTEGER],
-        end: [...chunksPrefix(this.id), firstKept],
-      }, { batchSize: 1000 })
-    ) {
-      parts.add(e.key[4] as number);
-      batch.push(e.key);
-      if (batch.length >= 1000) {
-        await deleteKeys(this.kv, batch);
-        batch = [];
-      }
+  applyRetention(days: number, nowMs: number): Promise<{ partitions: number }> {
+    return applyRetentionTo(this, days, nowMs);
+  }
+
+  /** Waits until every closed chunk queued before `mark` (Head.pendingTotal()) is in KV. */
+  async flushChunksUntil(mark: number): Promise<void> {
+    while (this.head.pendingBase < mark) {
+      if (this.#flushing === undefined) this.#flushing = this.#flushLoop();
+      await this.#flushing;
+      if (this.#flushError !== undefined) throw this.#flushError;
     }
-    await deleteKeys(this.kv, batch);
-    for (const k of [...this.chunkCache.keys()]) {
-      if (Number(k.split(":")[0]) < firstKept) {
-        this.chunkCacheBytes -= this.chunkCache.get(k)!.reduce((s, c) => s + c.length, 0);
-        this.chunkCache.delete(k);
-      }
-    }
-    // Forget series whose newest sample is before the cutoff.
-    const h = this.head;
-    const gone: number[] = [];
-    for (let sid = 1; sid < h.nextSid; sid++) {
-      if (h.labels[sid] === undefined) continue;
-      const last = Math.max(
-        Number.isNaN(h.lastT[sid]) ? -Infinity : h.lastT[sid],
-        h.histLastT.get(sid) ?? -Infinity,
-        h.ooo.get(sid)?.t.at(-1) ?? -Infinity,
-      );
-      if (last < firstKept * P && h.chunkCount[sid] === 0) gone.push(sid);
-    }
-    for (let i = 0; i < gone.length; i += 1000) {
-      await deleteKeys(this.kv, gone.slice(i, i + 1000).map((sid) => seriesKey(this.id, sid)));
-    }
-    for (const sid of gone) h.removeSeries(sid);
-    if (!(h.minT >= firstKept * P)) h.minT = firstKept * P; // reads skip deleted partitions
-    if (gone.length > 0) await this.checkpoint();
-    this.recount();
-    return { partitions: parts.size };
   }
 
   /** Stops accepting appends, drains the queue and the flusher, and checkpoints. */
@@ -938,30 +718,5 @@ function normalise(
 function requestSamples(req: WriteRequest): number {
   let n = 0;
   for (const s of req.series) n += s.t.length + s.histograms.length;
-  return n;
-}
-
-/** Deletes keys in atomics of at most 1000 mutations. */
-export async function deleteKeys(kv: Deno.Kv, keys: Deno.KvKey[]): Promise<void> {
-  for (let i = 0; i < keys.length; i += KV_ATOMIC_MUTATIONS_MAX) {
-    const op = kv.atomic();
-    for (const k of keys.slice(i, i + KV_ATOMIC_MUTATIONS_MAX)) op.delete(k);
-    await op.commit();
-  }
-}
-
-/** Deletes every key of a list selector (listing keys only, 1000 per commit). */
-export async function deleteRange(kv: Deno.Kv, selector: Deno.KvListSelector): Promise<number> {
-  let batch: Deno.KvKey[] = [];
-  let n = 0;
-  for await (const e of kv.list(selector, { batchSize: 1000 })) {
-    batch.push(e.key);
-    n++;
-    if (batch.length >= KV_ATOMIC_MUTATIONS_MAX) {
-      await deleteKeys(kv, batch);
-      batch = [];
-    }
-  }
-  await deleteKeys(kv, batch);
   return n;
 }
