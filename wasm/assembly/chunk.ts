@@ -13,7 +13,6 @@
 // byte at the end; readers ignore it).
 
 import { alloc, classOf, classSize, free } from "./alloc";
-import { getBits, getBits32, putBits32 } from "./bits";
 
 /** Error codes returned (negated) by the exports. */
 export const ERR_HANDLE: i32 = -1;
@@ -36,8 +35,6 @@ const SEG_BYTES: usize = 128;
 const SEG_NEXT = 0;
 const SEG_USED = 4;
 const SEG_DATA: usize = 8;
-/** Writes start at a data byte index <= this, so the 8-byte read-modify-write stays inside. */
-const SEG_WRITE_MAX: u32 = <u32>(SEG_BYTES - SEG_DATA) - 8;
 
 // Slot record of one open chunk (56 bytes), indexed by handle - 1.
 const S_HEAD = 0; // u32 first segment, 0 when the slot is free
@@ -298,31 +295,66 @@ export function chunks_live(): u32 {
   return slotsLive;
 }
 
-// Writer state while appending to one chunk: tail segment, bit position in its data, bytes in
-// the segments before it, and the segment count.
+// Writer state while appending to one chunk. Bits collect in `acc` (MSB first, `accN` of them)
+// and go to memory 32 at a time as one big-endian store at `wp`; the rest is stored when the run
+// ends (the next run reloads the partial last byte). `wSeg` is the tail segment, `wEnd` the end of
+// its data, `wFull` the bytes in the segments before it, `wSegs` the segment count.
+let acc: u64 = 0;
+let accN: u32 = 0;
+let wp: usize = 0;
+let wEnd: usize = 0;
 let wSeg: usize = 0;
-let wPos: u32 = 0;
 let wFull: u32 = 0;
 let wSegs: u32 = 0;
 
-/** Links a new tail segment, carrying over the partial last byte. */
-function nextSeg(): void {
-  const full = wPos >>> 3;
+/** Links a new tail segment after the current one, which keeps the bytes before `wp`. */
+function linkSeg(): void {
+  const used = <u32>(wp - (wSeg + SEG_DATA));
   const g = newSeg();
   store<u32>(wSeg, <u32>g, SEG_NEXT);
-  store<u16>(wSeg, <u16>full, SEG_USED);
-  if ((wPos & 7) != 0) store<u8>(g + SEG_DATA, load<u8>(wSeg + SEG_DATA + <usize>full));
-  wFull += full;
+  store<u16>(wSeg, <u16>used, SEG_USED);
+  wFull += used;
   wSegs++;
   wSeg = g;
-  wPos &= 7;
+  wp = g + SEG_DATA;
+  wEnd = g + SEG_BYTES;
+}
+
+/** Loads the writer state of slot `s`. */
+function writerLoad(s: usize): void {
+  wSeg = <usize>load<u32>(s, S_TAIL);
+  wFull = load<u32>(s, S_FULL);
+  wSegs = load<u32>(s, S_SEGS);
+  const pos = load<u32>(s, S_POS);
+  wp = wSeg + SEG_DATA + <usize>(pos >>> 3);
+  wEnd = wSeg + SEG_BYTES;
+  accN = pos & 7;
+  acc = accN == 0 ? 0 : (<u64>load<u8>(wp) << 56) & ~(<u64>-1 >>> <u64>accN);
+}
+
+/** Stores the pending bits and the writer state into slot `s`. */
+function writerStore(s: usize): void {
+  const bytes = <usize>((accN + 7) >>> 3);
+  if (wp + bytes > wEnd) linkSeg();
+  for (let i: usize = 0; i < bytes; i++) store<u8>(wp + i, <u8>(acc >>> (<u64>56 - (<u64>i << 3))));
+  store<u32>(s, <u32>wSeg, S_TAIL);
+  store<u32>(s, (<u32>(wp - (wSeg + SEG_DATA)) << 3) + accN, S_POS);
+  store<u32>(s, wFull, S_FULL);
+  store<u32>(s, wSegs, S_SEGS);
 }
 
 /** Writes the low `n` (1..32) bits of `u`. */
 // @ts-ignore: decorator
 @inline function w32(u: u64, n: u32): void {
-  if ((wPos >>> 3) > SEG_WRITE_MAX) nextSeg();
-  wPos = putBits32(wSeg + SEG_DATA, wPos, u, n);
+  acc |= (u & ((<u64>1 << <u64>n) - 1)) << (<u64>64 - <u64>accN - <u64>n);
+  accN += n;
+  if (accN >= 32) {
+    if (wp + 4 > wEnd) linkSeg();
+    store<u32>(wp, bswap<u32>(<u32>(acc >>> 32)));
+    wp += 4;
+    acc <<= 32;
+    accN -= 32;
+  }
 }
 
 /** Writes the low `n` (1..64) bits of `u`. */
@@ -382,10 +414,7 @@ export function chunks_append(handles: usize, counts: usize, nSeries: u32, tCol:
 }
 
 function appendRun(s: usize, tCol: usize, vCol: usize, count: u32): void {
-  wSeg = <usize>load<u32>(s, S_TAIL);
-  wPos = load<u32>(s, S_POS);
-  wFull = load<u32>(s, S_FULL);
-  wSegs = load<u32>(s, S_SEGS);
+  writerLoad(s);
   let num = load<u32>(s, S_NUM);
   let t = load<i64>(s, S_T);
   let v = load<u64>(s, S_V);
@@ -448,10 +477,7 @@ function appendRun(s: usize, tCol: usize, vCol: usize, count: u32): void {
 
   // The 2-byte count header is written by gather(), not here: that would touch the first
   // segment (one more cache miss per series per batch).
-  store<u32>(s, <u32>wSeg, S_TAIL);
-  store<u32>(s, wPos, S_POS);
-  store<u32>(s, wFull, S_FULL);
-  store<u32>(s, wSegs, S_SEGS);
+  writerStore(s);
   store<u32>(s, num, S_NUM);
   store<i64>(s, t, S_T);
   store<u64>(s, v, S_V);
@@ -468,19 +494,60 @@ let decLeading: u32 = 0;
 let decTrailing: u32 = 0;
 let decPos: u32 = 0;
 
-/** Reads an unsigned varint at bit `pos` into decV (as scratch); returns the new pos or an error. */
-function readUvarint(buf: usize, len: u32, pos: u32): i64 {
+// Reader state: bits collect in `rBuf` (MSB first, `rValid` of them), refilled 32 at a time from
+// `rP`; `rLeft` counts the bits not yet consumed, so every read is bounds-checked by the caller.
+let rBuf: u64 = 0;
+let rValid: u32 = 0;
+let rP: usize = 0;
+let rEnd: usize = 0;
+let rLeft: u32 = 0;
+
+function refill(): void {
+  if (rP + 4 <= rEnd) {
+    rBuf |= <u64>bswap<u32>(load<u32>(rP)) << <u64>(32 - rValid);
+    rValid += 32;
+    rP += 4;
+    return;
+  }
+  while (rValid <= 56 && rP < rEnd) {
+    rBuf |= <u64>load<u8>(rP) << <u64>(56 - rValid);
+    rValid += 8;
+    rP++;
+  }
+}
+
+/** Reads `n` (1..32) bits; the caller checked `n <= rLeft`. */
+// @ts-ignore: decorator
+@inline function r32(n: u32): u64 {
+  if (rValid < n) refill();
+  const x = rBuf >>> <u64>(64 - n);
+  rBuf <<= <u64>n;
+  rValid -= n;
+  rLeft -= n;
+  return x;
+}
+
+/** Reads `n` (1..64) bits; the caller checked `n <= rLeft`. */
+// @ts-ignore: decorator
+@inline function r64(n: u32): u64 {
+  if (n > 32) {
+    const hi = r32(n - 32);
+    return (hi << 32) | r32(32);
+  }
+  return r32(n);
+}
+
+/** Reads an unsigned varint into decV (as scratch); returns 0 or an error. */
+function readUvarint(): i32 {
   let x: u64 = 0;
   let shift: u64 = 0;
-  const end = len << 3;
   for (let i = 0; i < 10; i++) {
-    if (pos + 8 > end) return ERR_TRUNCATED;
-    const b = getBits32(buf, len, pos, 8);
-    pos += 8;
+    if (rLeft < 8) return ERR_TRUNCATED;
+    const b = r32(8);
     if (b < 0x80) {
       if (i == 9 && b > 1) return ERR_VARINT;
       decV = x | (b << shift);
-      return pos;
+      return 0;
     }
     x |= (b & 0x7f) << shift;
     shift += 7;
@@ -497,8 +564,11 @@ function decode(buf: usize, len: u32, outT: usize, outV: usize, max: u32): i32 {
   if (len < 2) return ERR_TRUNCATED;
   const n = (<u32>load<u8>(buf) << 8) | <u32>load<u8>(buf + 1);
   if (outT != 0 && n > max) return ERR_FULL;
-  const end = len << 3;
-  let pos: u32 = 16;
+  rBuf = 0;
+  rValid = 0;
+  rP = buf + 2;
+  rEnd = buf + <usize>len;
+  rLeft = (len - 2) << 3;
   let t: i64 = 0;
   let v: u64 = 0;
   let tDelta: i64 = 0;
@@ -506,62 +576,45 @@ function decode(buf: usize, len: u32, outT: usize, outV: usize, max: u32): i32 {
   let trailing: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     if (i == 0) {
-      const r = readUvarint(buf, len, pos);
-      if (r < 0) return <i32>r;
-      pos = <u32>r;
+      const r = readUvarint();
+      if (r < 0) return r;
       const ux = decV;
       t = <i64>(ux >>> 1) ^ -<i64>(ux & 1);
-      if (pos + 64 > end) return ERR_TRUNCATED;
-      v = getBits(buf, len, pos, 64);
-      pos += 64;
+      if (rLeft < 64) return ERR_TRUNCATED;
+      v = r64(64);
     } else {
       if (i == 1) {
-        const r = readUvarint(buf, len, pos);
-        if (r < 0) return <i32>r;
-        pos = <u32>r;
+        const r = readUvarint();
+        if (r < 0) return r;
         tDelta = <i64>decV;
       } else {
         // Up to 4 prefix bits select the delta-of-delta bucket.
-        let sz: u32 = 0;
-        let dod: i64 = 0;
         let ones: u32 = 0;
         while (ones < 4) {
-          if (pos + 1 > end) return ERR_TRUNCATED;
-          const bit = getBits32(buf, len, pos, 1);
-          pos++;
-          if (bit == 0) break;
+          if (rLeft < 1) return ERR_TRUNCATED;
+          if (r32(1) == 0) break;
           ones++;
         }
-        if (ones == 1) sz = 14;
-        else if (ones == 2) sz = 17;
-        else if (ones == 3) sz = 20;
-        else if (ones == 4) sz = 64;
-        if (sz == 64) {
-          if (pos + 64 > end) return ERR_TRUNCATED;
-          dod = <i64>getBits(buf, len, pos, 64);
-          pos += 64;
-        } else if (sz != 0) {
-          if (pos + sz > end) return ERR_TRUNCATED;
-          let b = getBits32(buf, len, pos, sz);
-          pos += sz;
+        if (ones == 4) {
+          if (rLeft < 64) return ERR_TRUNCATED;
+          tDelta += <i64>r64(64);
+        } else if (ones != 0) {
+          const sz: u32 = ones == 1 ? 14 : ones == 2 ? 17 : 20;
+          if (rLeft < sz) return ERR_TRUNCATED;
+          let b = r32(sz);
           if (b > (<u64>1 << <u64>(sz - 1))) b -= <u64>1 << <u64>sz;
-          dod = <i64>b;
+          tDelta += <i64>b;
         }
-        tDelta += dod;
       }
       t += tDelta;
       // XOR value.
-      if (pos + 1 > end) return ERR_TRUNCATED;
-      if (getBits32(buf, len, pos, 1) != 0) {
-        pos++;
-        if (pos + 1 > end) return ERR_TRUNCATED;
-        const fresh = getBits32(buf, len, pos, 1);
-        pos++;
+      if (rLeft < 1) return ERR_TRUNCATED;
+      if (r32(1) != 0) {
+        if (rLeft < 1) return ERR_TRUNCATED;
         let mbits: u32;
-        if (fresh != 0) {
-          if (pos + 11 > end) return ERR_TRUNCATED;
-          const lm = <u32>getBits32(buf, len, pos, 11);
-          pos += 11;
+        if (r32(1) != 0) {
+          if (rLeft < 11) return ERR_TRUNCATED;
+          const lm = <u32>r32(11);
           leading = lm >>> 6;
           mbits = lm & 63;
           if (mbits == 0) mbits = 64;
@@ -574,11 +627,8 @@ function decode(buf: usize, len: u32, outT: usize, outV: usize, max: u32): i32 {
           }
           mbits = 64 - leading - trailing;
         }
-        if (pos + mbits > end) return ERR_TRUNCATED;
-        v ^= getBits(buf, len, pos, mbits) << <u64>trailing;
-        pos += mbits;
-      } else {
-        pos++;
+        if (rLeft < mbits) return ERR_TRUNCATED;
+        v ^= r64(mbits) << <u64>trailing;
       }
     }
     if (outT != 0) {
@@ -591,7 +641,7 @@ function decode(buf: usize, len: u32, outT: usize, outV: usize, max: u32): i32 {
   decTDelta = tDelta;
   decLeading = leading;
   decTrailing = trailing;
-  decPos = pos;
+  decPos = (len << 3) - rLeft;
   return <i32>n;
 }
 
@@ -616,30 +666,26 @@ export function chunk_open_from(src: usize, len: u32): i32 {
   const h = newHandle();
   const s = slotOf(h);
   initSlot(s);
-  // Spread the bytes over segments, SEG_WRITE_MAX bytes each, the rest (and the partial last
-  // byte) in the tail; bits after the end in the last byte are cleared.
+  // Spread the bytes over segments, as full as the writer leaves them; the partial last byte
+  // (its bits after the end cleared) stays pending for the next append.
   wSeg = <usize>load<u32>(s, S_HEAD);
+  wp = wSeg + SEG_DATA;
+  wEnd = wSeg + SEG_BYTES;
   wFull = 0;
   wSegs = 1;
-  let rest = decPos;
-  let at = src;
-  while (rest > SEG_WRITE_MAX * 8 + 7) {
-    memory.copy(wSeg + SEG_DATA, at, <usize>SEG_WRITE_MAX);
-    wPos = SEG_WRITE_MAX * 8;
-    nextSeg();
-    at += <usize>SEG_WRITE_MAX;
-    rest -= SEG_WRITE_MAX * 8;
+  const whole = <usize>(decPos >>> 3);
+  let at: usize = 0;
+  while (at < whole) {
+    if (wp == wEnd) linkSeg();
+    const room = wEnd - wp;
+    const k = whole - at < room ? whole - at : room;
+    memory.copy(wp, src + at, k);
+    wp += k;
+    at += k;
   }
-  const tailBytes = (rest + 7) >>> 3;
-  memory.copy(wSeg + SEG_DATA, at, <usize>tailBytes);
-  if ((rest & 7) != 0) {
-    const last = wSeg + SEG_DATA + <usize>(tailBytes - 1);
-    store<u8>(last, load<u8>(last) & <u8>(0xff00 >>> (rest & 7)));
-  }
-  store<u32>(s, <u32>wSeg, S_TAIL);
-  store<u32>(s, rest, S_POS);
-  store<u32>(s, wFull, S_FULL);
-  store<u32>(s, wSegs, S_SEGS);
+  accN = decPos & 7;
+  acc = accN == 0 ? 0 : (<u64>load<u8>(src + whole) << 56) & ~(<u64>-1 >>> <u64>accN);
+  writerStore(s);
   store<u32>(s, <u32>n, S_NUM);
   store<i64>(s, decT, S_T);
   store<u64>(s, decV, S_V);
