@@ -410,3 +410,27 @@ Deno.test("pipelined batches see each other: duplicates, OOO and limits across b
   );
   await db.close();
 });
+
+Deno.test("reads of sealed partitions are cached, and retention drops the cache", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const db = await Tsdb.open(kv);
+  const ws = await db.workspace("w");
+  const day = 86_400_000;
+  const pts: [number, number][] = [];
+  for (let i = 0; i < 240; i++) pts.push([T0 - 2 * day + i * 60_000, i]);
+  await ws.append(request(series({ __name__: "m" }, pts)));
+  await ws.append(request(series({ __name__: "m" }, [[T0, 1]])));
+  await ws.flush();
+  const range = { minT: T0 - 3 * day, maxT: T0 };
+  const first = await dump(ws.querier(), range.minT, range.maxT);
+  assert(ws.chunkCache.size > 0, "nothing cached");
+  // Served from the cache even if KV lost the chunks behind our back.
+  for await (const e of kv.list({ prefix: ["w", "w", "tsdb", "c"] })) await kv.delete(e.key);
+  assertEquals(await dump(ws.querier(), range.minT, range.maxT), first);
+  const before = ws.chunkCache.size;
+  await db.applyRetention("w", 1, T0);
+  const firstKept = Math.floor((T0 - day) / (2 * HOUR));
+  for (const k of ws.chunkCache.keys()) assert(Number(k.split(":")[0]) >= firstKept, k);
+  assert(ws.chunkCache.size < before, "expired partitions stayed cached");
+  await db.close();
+});
