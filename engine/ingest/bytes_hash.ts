@@ -56,8 +56,8 @@ export function mixBytes(
 }
 
 /**
- * True when `buf[s, e)` equals `key[0, e - s)`, where `key` starts 4-aligned with word view
- * `k32`. The caller checks lengths.
+ * True when `buf[s, e)` equals `key[off, off + e - s)`, where `off` is 4-aligned and `k32` is the
+ * aligned word view of `key`. The caller checks lengths.
  */
 export function equalBytesAligned(
   buf: Uint8Array,
@@ -66,23 +66,25 @@ export function equalBytesAligned(
   e: number,
   key: Uint8Array,
   k32: Uint32Array,
+  off = 0,
 ): boolean {
   const words = (e - s) >>> 2;
   const o = s & 3;
   const k = s >>> 2;
+  const kw = off >>> 2;
   if (o === 0) {
-    for (let i = 0; i < words; i++) if (u32[k + i] !== k32[i]) return false;
+    for (let i = 0; i < words; i++) if (u32[k + i] !== k32[kw + i]) return false;
   } else if (k + words < u32.length) {
     const a = o * 8, b = 32 - a;
     let cur = u32[k];
     for (let i = 0; i < words; i++) {
       const nx = u32[k + i + 1];
-      if ((((cur >>> a) | (nx << b)) >>> 0) !== k32[i]) return false;
+      if ((((cur >>> a) | (nx << b)) >>> 0) !== k32[kw + i]) return false;
       cur = nx;
     }
   } else {
-    for (let i = 0; i < 4 * words; i++) if (buf[s + i] !== key[i]) return false;
+    for (let i = 0; i < 4 * words; i++) if (buf[s + i] !== key[off + i]) return false;
   }
-  for (let i = 4 * words; i < e - s; i++) if (buf[s + i] !== key[i]) return false;
+  for (let i = 4 * words; i < e - s; i++) if (buf[s + i] !== key[off + i]) return false;
   return true;
 }

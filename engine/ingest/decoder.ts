@@ -79,9 +79,7 @@ export class RemoteWriteDecoder {
   private bounds = new Int32Array(2 * 1024);
   private hist: HPoint[] = NO_HISTOGRAMS;
   private ex: Exemplar[] = NO_EXEMPLARS;
-  /** Label field offsets of the current 1.0 series: [start, end] per Label message. */
-  private labelFields = new Int32Array(2 * 64);
-  private nLabelFields = 0;
+
   private nHist = 0;
   private nEx = 0;
   /** @internal */ metadata: MetricMetadata[] = [];
@@ -131,12 +129,25 @@ export class RemoteWriteDecoder {
 
   private seriesV1(end: number): void {
     const r = this.r;
+    const buf = r.buf;
+    const seriesStart = r.pos;
     this.beginSeries();
-    this.nLabelFields = 0;
-    // The label fields are only located here; they are parsed only on a cache miss.
+    // Label fields are only located here; they are parsed only on a cache miss.
     let rs = -1, re = -1, contiguous = true;
     while (r.pos < end) {
       const p0 = r.pos;
+      if (buf[p0] === 0x0a) {
+        // Fast path: a run of label fields (tag 0x0a) with one-byte lengths.
+        let p = p0;
+        while (p + 1 < end && buf[p] === 0x0a && buf[p + 1] < 0x80) p += 2 + buf[p + 1];
+        if (p > end) r.fail("truncated length-delimited field");
+        if (p !== p0) {
+          if (rs < 0) rs = p0;
+          else if (p0 !== re) contiguous = false;
+          re = r.pos = p;
+          continue;
+        }
+      }
       const tag = r.uint32(end);
       const f = tag >>> 3, wt = tag & 7;
       if (wt !== WT_LEN) {
@@ -149,9 +160,7 @@ export class RemoteWriteDecoder {
         case 1:
           if (rs < 0) rs = p0;
           else if (p0 !== re) contiguous = false;
-          re = e;
-          this.labelField(r.pos, e);
-          r.pos = e;
+          re = r.pos = e;
           break;
         case 2:
           this.sample(e);
@@ -170,36 +179,33 @@ export class RemoteWriteDecoder {
     }
     if (!this.hasData()) return;
     const after = r.pos;
+    const cache = this.cache;
     let labels: Labels | undefined;
     let h = 0;
     if (rs >= 0 && contiguous) {
-      h = this.cache.hashRaw(r.buf, r.u32, rs, re);
-      labels = this.cache.lookupRaw(r.buf, r.u32, rs, re, h);
+      h = cache.hashRaw(buf, r.u32, rs, re);
+      labels = cache.lookupRaw(buf, r.u32, rs, re, h);
     }
     if (labels === undefined) {
+      // Miss: parse the Label messages, from the region or (rarely) by rescanning the series.
       this.nLabels = 0;
-      for (let i = 0; i < this.nLabelFields; i++) {
-        r.pos = this.labelFields[2 * i];
-        this.readLabel(this.labelFields[2 * i + 1], false);
+      const contig = rs >= 0 && contiguous;
+      r.pos = contig ? rs : seriesStart;
+      const stop = contig ? re : end;
+      while (r.pos < stop) {
+        const tag = r.uint32(stop);
+        if (tag === 0x0a) this.readLabel(r.lenEnd(stop), false);
+        else r.skip(tag & 7, stop);
       }
-      labels = this.cache.labels(r.buf, r.dv, this.ranges, this.nLabels);
-      if (rs >= 0 && contiguous) this.cache.addRaw(r.buf, rs, re, h, labels);
+      if (contig) {
+        labels = cache.build(buf, this.ranges, this.nLabels);
+        cache.addRaw(buf, rs, re, h, labels);
+      } else {
+        labels = cache.labels(buf, r.dv, this.ranges, this.nLabels);
+      }
     }
     r.pos = after;
     this.pushSeries(labels, 0);
-  }
-
-  private labelField(s: number, e: number): void {
-    let lf = this.labelFields;
-    const i = 2 * this.nLabelFields;
-    if (i + 2 > lf.length) {
-      const g = new Int32Array(lf.length * 2);
-      g.set(lf);
-      this.labelFields = lf = g;
-    }
-    lf[i] = s;
-    lf[i + 1] = e;
-    this.nLabelFields++;
   }
 
   /** Reads one 1.0 `Label` message into the series (or exemplar) ranges. */

@@ -5,23 +5,17 @@
  * and 2.0. Lookups hash the bytes in place (word-at-a-time) and verify them byte for byte on a hit, so a
  * hash collision can never return the wrong series.
  *
- * Eviction is generational: entries live in `current`; when it holds `entriesMax` entries it
- * becomes `previous` and a fresh map starts. A hit in `previous` moves the entry forward. Memory is
- * bounded by 2 × entriesMax entries, and a working set up to entriesMax never misses.
+ * Eviction is generational: entries live in `current`; when it holds `entriesMax` entries (or
+ * its key arena `entriesMax` KiB) it becomes `previous` and a fresh one starts. A hit in
+ * `previous` moves the entry forward. Memory is bounded by two generations, and a working set up
+ * to entriesMax never misses. Keys live in one byte arena per generation (no per-entry buffers,
+ * so the GC sees one object per entry), and label strings are interned.
  * A hit returns the same `Labels` object each time, so the store may key per-series state by it.
  */
 import type { Label, Labels } from "../model/labels.ts";
 import { LABEL_CACHE_ENTRIES_MAX } from "./limits.ts";
 import { decodeUtf8 } from "./wire.ts";
 import { equalBytesAligned, mixBytes } from "./bytes_hash.ts";
-
-interface Entry {
-  key: Uint8Array;
-  dv: DataView;
-  k32: Uint32Array;
-  labels: Labels;
-  next: Entry | undefined;
-}
 
 /**
  * Hashes the label ranges `[nameStart, nameEnd, valueStart, valueEnd] × n` of `buf` (viewed by
@@ -72,50 +66,6 @@ function equalRange(
   return true;
 }
 
-function equalKey(
-  buf: Uint8Array,
-  dv: DataView,
-  ranges: Int32Array,
-  n: number,
-  e: Entry,
-): boolean {
-  const key = e.key, kdv = e.dv;
-  let k = 0;
-  const kl = key.length;
-  for (let i = 0; i < n; i++) {
-    const r = i * 4;
-    const ns = ranges[r], ne = ranges[r + 1], vs = ranges[r + 2], ve = ranges[r + 3];
-    if (k + (ne - ns) + (ve - vs) + 2 > kl) return false;
-    if (!equalRange(buf, dv, ns, ne, key, kdv, k)) return false;
-    k += ne - ns;
-    if (key[k++] !== 0xff) return false;
-    if (!equalRange(buf, dv, vs, ve, key, kdv, k)) return false;
-    k += ve - vs;
-    if (key[k++] !== 0xfe) return false;
-  }
-  return k === kl;
-}
-
-function makeKey(buf: Uint8Array, ranges: Int32Array, n: number): Uint8Array {
-  let len = 0;
-  for (let i = 0; i < n; i++) {
-    const r = i * 4;
-    len += ranges[r + 1] - ranges[r] + ranges[r + 3] - ranges[r + 2] + 2;
-  }
-  const key = new Uint8Array(len);
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    const r = i * 4;
-    key.set(buf.subarray(ranges[r], ranges[r + 1]), k);
-    k += ranges[r + 1] - ranges[r];
-    key[k++] = 0xff;
-    key.set(buf.subarray(ranges[r + 2], ranges[r + 3]), k);
-    k += ranges[r + 3] - ranges[r + 2];
-    key[k++] = 0xfe;
-  }
-  return key;
-}
-
 /**
  * Builds sorted `Labels` from label ranges, dropping labels with empty values (Prometheus treats
  * an empty value as absent). Duplicate names are kept, adjacent, for validation to reject.
@@ -142,40 +92,158 @@ function compareName(a: Label, b: Label): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** A generational hash table of byte keys to Labels (see the file comment). */
-class GenTable {
-  current = new Map<number, Entry>();
-  previous = new Map<number, Entry>();
-  currentSize = 0;
-  constructor(readonly entriesMax: number) {}
+/** Keys longer than this are not cached (such label sets fail validation: > 7 KB). */
+const KEY_BYTES_MAX = 8192;
+/** Interned strings kept per workspace before the table is reset. */
+const INTERNED_MAX = 1 << 20;
 
-  add(h: number, key: Uint8Array, labels: Labels): void {
-    if (this.currentSize >= this.entriesMax) {
-      this.previous = this.current;
-      this.current = new Map();
-      this.currentSize = 0;
+/**
+ * One generation: an open-addressing hash table (linear probing, load <= 1/2) in typed arrays
+ * plus the byte arena holding the keys. Slot i: meta[3i] = hash + 1 (0 = empty), meta[3i + 1]
+ * = key offset in the arena (4-aligned), meta[3i + 2] = key length; labels[i] = the Labels.
+ * A lookup touches one slot run and the key bytes, not a chain of heap objects.
+ */
+class Generation {
+  meta = new Int32Array(3 * 1024);
+  labels: (Labels | undefined)[] = new Array(1024);
+  mask = 1023;
+  size = 0;
+  arena: Uint8Array = new Uint8Array(1 << 16);
+  a32: Uint32Array = new Uint32Array(this.arena.buffer);
+  adv: DataView = new DataView(this.arena.buffer);
+  used = 0;
+
+  /** Reserves `len` bytes (4-aligned start) and returns the offset. */
+  alloc(len: number): number {
+    const off = this.used;
+    const need = off + ((len + 3) & ~3);
+    if (need > this.arena.length) {
+      let size = this.arena.length * 2;
+      while (size < need) size *= 2;
+      const g = new Uint8Array(size);
+      g.set(this.arena.subarray(0, this.used));
+      this.arena = g;
+      this.a32 = new Uint32Array(g.buffer);
+      this.adv = new DataView(g.buffer);
     }
-    const dv = new DataView(key.buffer, key.byteOffset, key.byteLength);
-    const k32 = new Uint32Array(key.buffer, key.byteOffset, key.length >>> 2);
-    this.current.set(h, { key, dv, k32, labels, next: this.current.get(h) });
-    this.currentSize++;
+    this.used = need;
+    return off;
+  }
+
+  /** Inserts a slot (no duplicate check: callers looked up first). */
+  insert(h: number, off: number, len: number, labels: Labels): void {
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    const m = this.meta, mask = this.mask;
+    let i = h & mask;
+    while (m[3 * i] !== 0) i = (i + 1) & mask;
+    m[3 * i] = h + 1;
+    m[3 * i + 1] = off;
+    m[3 * i + 2] = len;
+    this.labels[i] = labels;
+    this.size++;
+  }
+
+  private grow(): void {
+    const old = this.meta, oldLabels = this.labels, oldCap = this.mask + 1;
+    const cap = oldCap * 2;
+    this.meta = new Int32Array(3 * cap);
+    this.labels = new Array(cap);
+    this.mask = cap - 1;
+    this.size = 0;
+    for (let i = 0; i < oldCap; i++) {
+      if (old[3 * i] !== 0) {
+        this.insert(old[3 * i] - 1, old[3 * i + 1], old[3 * i + 2], oldLabels[i]!);
+      }
+    }
   }
 }
 
-function equalRaw(buf: Uint8Array, u32: Uint32Array, s: number, e: number, x: Entry): boolean {
-  return x.key.length === e - s && equalBytesAligned(buf, u32, s, e, x.key, x.k32);
+/** A generational table of byte keys to Labels. */
+class GenTable {
+  current = new Generation();
+  previous = new Generation();
+  constructor(readonly entriesMax: number) {}
+
+  /** Adds an entry and returns the arena offset where the caller writes its `len` key bytes. */
+  add(h: number, len: number, labels: Labels): number {
+    let g = this.current;
+    if (g.size >= this.entriesMax || g.used + len > this.entriesMax * 1024) {
+      this.previous = g;
+      this.current = g = new Generation();
+    }
+    const off = g.alloc(len);
+    g.insert(h, off, len, labels);
+    return off;
+  }
+
+  /** Copies slot `i` of `previous` into `current`. */
+  promote(h: number, i: number): void {
+    const p = this.previous;
+    const off0 = p.meta[3 * i + 1], len = p.meta[3 * i + 2];
+    const off = this.add(h, len, p.labels[i]!);
+    // add() may have rotated generations; the source arena is still referenced by `p`.
+    this.current.arena.set(p.arena.subarray(off0, off0 + len), off);
+  }
+}
+
+function equalPairs(
+  buf: Uint8Array,
+  dv: DataView,
+  ranges: Int32Array,
+  n: number,
+  g: Generation,
+  off: number,
+  len: number,
+): boolean {
+  const key = g.arena, kdv = g.adv;
+  let k = off;
+  const kend = off + len;
+  for (let i = 0; i < n; i++) {
+    const r = i * 4;
+    const ns = ranges[r], ne = ranges[r + 1], vs = ranges[r + 2], ve = ranges[r + 3];
+    if (k + (ne - ns) + (ve - vs) + 2 > kend) return false;
+    if (!equalRange(buf, dv, ns, ne, key, kdv, k)) return false;
+    k += ne - ns;
+    if (key[k++] !== 0xff) return false;
+    if (!equalRange(buf, dv, vs, ve, key, kdv, k)) return false;
+    k += ve - vs;
+    if (key[k++] !== 0xfe) return false;
+  }
+  return k === kend;
+}
+
+function pairsKeyLength(ranges: Int32Array, n: number): number {
+  let len = 0;
+  for (let i = 0; i < n; i++) {
+    const r = i * 4;
+    len += ranges[r + 1] - ranges[r] + ranges[r + 3] - ranges[r + 2] + 2;
+  }
+  return len;
+}
+
+function writePairsKey(buf: Uint8Array, ranges: Int32Array, n: number, key: Uint8Array, k: number) {
+  for (let i = 0; i < n; i++) {
+    const r = i * 4;
+    key.set(buf.subarray(ranges[r], ranges[r + 1]), k);
+    k += ranges[r + 1] - ranges[r];
+    key[k++] = 0xff;
+    key.set(buf.subarray(ranges[r + 2], ranges[r + 3]), k);
+    k += ranges[r + 3] - ranges[r + 2];
+    key[k++] = 0xfe;
+  }
 }
 
 /**
  * The cache. One per workspace; single-threaded use only. Two tables: label pairs in the
- * version-neutral key form, and raw 1.0 label regions (the bytes of a TimeSeries' consecutive
- * `labels` fields), which lets a 1.0 hit skip parsing the Label messages altogether. Both return
- * the same `Labels` object for the same label set.
+ * version-neutral key form (2.0, and 1.0 series whose label fields are not adjacent), and raw
+ * 1.0 label regions (the bytes of a TimeSeries' consecutive `labels` fields), which lets a 1.0
+ * hit skip parsing the Label messages altogether.
  */
 export class LabelCache {
   readonly entriesMax: number;
   private readonly pairs: GenTable;
   private readonly raw: GenTable;
+  private interned = new Map<string, string>();
   /** Lookups answered from the cache. */
   hits = 0;
   /** Lookups that had to build strings. */
@@ -188,9 +256,10 @@ export class LabelCache {
     this.raw = new GenTable(entriesMax);
   }
 
-  /** Entries held in the pairs table (both generations). */
+  /** Entries held in both tables and generations. */
   get size(): number {
-    return this.pairs.currentSize + this.pairs.previous.size;
+    return this.pairs.current.size + this.pairs.previous.size +
+      this.raw.current.size + this.raw.previous.size;
   }
 
   /**
@@ -200,23 +269,44 @@ export class LabelCache {
   labels(buf: Uint8Array, dv: DataView, ranges: Int32Array, n: number): Labels {
     const t = this.pairs;
     const h = hashLabelRanges(buf, dv, ranges, n);
-    for (let e = t.current.get(h); e !== undefined; e = e.next) {
-      if (equalKey(buf, dv, ranges, n, e)) {
-        this.hits++;
-        return e.labels;
+    for (let gen = 0; gen < 2; gen++) {
+      const g = gen === 0 ? t.current : t.previous;
+      const m = g.meta, mask = g.mask, tag = h + 1;
+      for (let i = h & mask, x = m[3 * i]; x !== 0; i = (i + 1) & mask, x = m[3 * i]) {
+        if (x === tag && equalPairs(buf, dv, ranges, n, g, m[3 * i + 1], m[3 * i + 2])) {
+          this.hits++;
+          const labels = g.labels[i]!;
+          if (gen === 1) t.promote(h, i);
+          return labels;
+        }
       }
     }
-    for (let e = t.previous.get(h); e !== undefined; e = e.next) {
-      if (equalKey(buf, dv, ranges, n, e)) {
-        this.hits++;
-        t.add(h, e.key, e.labels);
-        return e.labels;
-      }
+    const labels = this.build(buf, ranges, n);
+    const len = pairsKeyLength(ranges, n);
+    if (len <= KEY_BYTES_MAX) {
+      const off = t.add(h, len, labels);
+      writePairsKey(buf, ranges, n, t.current.arena, off);
     }
-    this.misses++;
-    const labels = labelsFromRanges(buf, ranges, n);
-    t.add(h, makeKey(buf, ranges, n), labels);
     return labels;
+  }
+
+  /**
+   * Builds Labels for ranges of `buf` without caching them (counted as a miss), with interned
+   * strings. Throws `ProtobufDecodeError` on invalid UTF-8.
+   */
+  build(buf: Uint8Array, ranges: Int32Array, n: number): Labels {
+    this.misses++;
+    const ls = labelsFromRanges(buf, ranges, n) as Label[];
+    if (this.interned.size > INTERNED_MAX) this.interned = new Map();
+    const m = this.interned;
+    for (let i = 0; i < ls.length; i++) {
+      const l = ls[i];
+      let name = m.get(l.name), value = m.get(l.value);
+      if (name === undefined) m.set(l.name, name = l.name);
+      if (value === undefined) m.set(l.value, value = l.value);
+      ls[i] = { name, value };
+    }
+    return ls;
   }
 
   /**
@@ -236,17 +326,20 @@ export class LabelCache {
     h: number,
   ): Labels | undefined {
     const t = this.raw;
-    for (let x = t.current.get(h); x !== undefined; x = x.next) {
-      if (equalRaw(buf, u32, s, e, x)) {
-        this.hits++;
-        return x.labels;
-      }
-    }
-    for (let x = t.previous.get(h); x !== undefined; x = x.next) {
-      if (equalRaw(buf, u32, s, e, x)) {
-        this.hits++;
-        t.add(h, x.key, x.labels);
-        return x.labels;
+    const len = e - s;
+    for (let gen = 0; gen < 2; gen++) {
+      const g = gen === 0 ? t.current : t.previous;
+      const m = g.meta, mask = g.mask, tag = h + 1;
+      for (let i = h & mask, x = m[3 * i]; x !== 0; i = (i + 1) & mask, x = m[3 * i]) {
+        if (
+          x === tag && m[3 * i + 2] === len &&
+          equalBytesAligned(buf, u32, s, e, g.arena, g.a32, m[3 * i + 1])
+        ) {
+          this.hits++;
+          const labels = g.labels[i]!;
+          if (gen === 1) t.promote(h, i);
+          return labels;
+        }
       }
     }
     return undefined;
@@ -254,6 +347,8 @@ export class LabelCache {
 
   /** Remembers `labels` for the raw 1.0 label region `buf[s, e)` with hash `h`. */
   addRaw(buf: Uint8Array, s: number, e: number, h: number, labels: Labels): void {
-    this.raw.add(h, buf.slice(s, e), labels); // slice: a fresh, 4-aligned buffer
+    if (e - s > KEY_BYTES_MAX) return;
+    const off = this.raw.add(h, e - s, labels);
+    this.raw.current.arena.set(buf.subarray(s, e), off);
   }
 }
