@@ -277,6 +277,21 @@ Deno.test("a refused batch appends nothing and names the offending entry", () =>
     ChunkAppendError,
     "exceed 65535",
   );
+  // The limit holds per chunk across entries that name the same chunk, still all-or-nothing.
+  const e3 = assertThrows(
+    () =>
+      a.appendBatch(
+        Uint32Array.of(h1, h2, h2),
+        Uint32Array.of(1, 40000, 30000),
+        big.subarray(0, 70001),
+        big.subarray(0, 70001),
+      ),
+    ChunkAppendError,
+    "exceed 65535",
+  );
+  assertEquals((e3 as ChunkAppendError).seriesIndex, 2);
+  assertEquals(Array.from(a.copyBytes(h1)), Array.from(before));
+  assertEquals(a.info(h2).samples, 0);
   assertEquals(
     a.appendBatch(Uint32Array.of(h2), Uint32Array.of(65535), big.subarray(1), big.subarray(1)),
     65535,

@@ -48,6 +48,7 @@ const S_V = 32; // u64 last value bits
 const S_TDELTA = 40; // i64 last timestamp delta
 const S_LEADING = 48; // u8 leading zeros of the XOR window, 0xff before the first non-zero XOR
 const S_TRAILING = 49; // u8 trailing zeros of the XOR window
+const S_PENDING = 52; // u32 samples of the batch being validated (0 between calls)
 const SLOT_BYTES: usize = 56;
 
 let slots: usize = 0;
@@ -123,6 +124,7 @@ function initSlot(s: usize): void {
   store<i64>(s, 0, S_TDELTA);
   store<u8>(s, 0xff, S_LEADING);
   store<u8>(s, 0, S_TRAILING);
+  store<u32>(s, 0, S_PENDING);
 }
 
 /** Opens an empty chunk; returns its handle (>= 1). */
@@ -384,30 +386,45 @@ function writerStore(s: usize): void {
  * returned and ret[0] holds the index of the offending series. Returns the samples appended.
  */
 export function chunks_append(handles: usize, counts: usize, nSeries: u32, tCol: usize, vCol: usize): i32 {
-  // Validation pass: handles live, counts fit, timestamps exact integers in the safe range.
+  // Validation pass: handles live, counts fit (summed per chunk, a handle may be listed more than
+  // once), timestamps exact integers in the safe range.
   let off: usize = 0;
-  for (let i: u32 = 0; i < nSeries; i++) {
+  let rc: i32 = 0;
+  let i: u32 = 0;
+  for (; i < nSeries; i++) {
     const s = liveSlot(load<u32>(handles + (<usize>i << 2)));
+    if (s == 0) {
+      rc = ERR_HANDLE;
+      break;
+    }
     const c = load<u32>(counts + (<usize>i << 2));
-    store<u32>(ret, i);
-    if (s == 0) return ERR_HANDLE;
-    if (<u64>load<u32>(s, S_NUM) + <u64>c > <u64>SAMPLES_MAX) return ERR_FULL;
+    const pending = <u64>load<u32>(s, S_PENDING) + <u64>c;
+    store<u32>(s, <u32>min<u64>(pending, 0xffffffff), S_PENDING);
+    if (<u64>load<u32>(s, S_NUM) + pending > <u64>SAMPLES_MAX) {
+      rc = ERR_FULL;
+      i++; // its pending count was set
+      break;
+    }
     for (let j: usize = 0; j < <usize>c; j++) {
       const t = load<f64>(tCol + ((off + j) << 3));
-      if (!(t >= -T_ABS_MAX && t <= T_ABS_MAX) || t != Math.trunc(t)) return ERR_TIMESTAMP;
+      if (!(t >= -T_ABS_MAX && t <= T_ABS_MAX) || t != Math.trunc(t)) rc = ERR_TIMESTAMP;
+    }
+    if (rc != 0) {
+      i++;
+      break;
     }
     off += <usize>c;
   }
-  // The same handle may appear twice; the check above is per entry, so re-check while appending.
+  // Clear the pending counts of the entries visited.
+  for (let j: u32 = 0; j < i; j++) store<u32>(slotOf(load<u32>(handles + (<usize>j << 2))), 0, S_PENDING);
+  if (rc != 0) {
+    store<u32>(ret, rc == ERR_HANDLE ? i : i - 1);
+    return rc;
+  }
   off = 0;
-  for (let i: u32 = 0; i < nSeries; i++) {
-    const s = slotOf(load<u32>(handles + (<usize>i << 2)));
-    const c = load<u32>(counts + (<usize>i << 2));
-    if (<u64>load<u32>(s, S_NUM) + <u64>c > <u64>SAMPLES_MAX) {
-      store<u32>(ret, i);
-      return ERR_FULL; // only reachable with duplicate handles; earlier entries were appended
-    }
-    appendRun(s, tCol + (off << 3), vCol + (off << 3), c);
+  for (let k: u32 = 0; k < nSeries; k++) {
+    const c = load<u32>(counts + (<usize>k << 2));
+    appendRun(slotOf(load<u32>(handles + (<usize>k << 2))), tCol + (off << 3), vCol + (off << 3), c);
     off += <usize>c;
   }
   return <i32>off;
