@@ -438,3 +438,26 @@ Deno.test("decoding corrupted chunks never traps: it decodes or throws ChunkDeco
   assert(decoded > 100 && rejected > 100, `decoded ${decoded}, rejected ${rejected}`);
   assertEquals(a.liveChunks, 0);
 });
+
+Deno.test("chunks from a re-opened Prometheus appender (0/0 XOR window) decode and continue", () => {
+  const a = createChunkArena();
+  const t = Float64Array.of(1000, 2000, 3000, 4000, 5000, 6000);
+  const v = Float64Array.of(5, 5, 5, 7.25, 7.5, -1);
+  for (let reopenAt = 1; reopenAt < t.length; reopenAt++) {
+    const quirky = refEncode(t, v, "v3", reopenAt);
+    if (reopenAt <= 3) {
+      // The first changed value then costs 64 bits instead of a new window.
+      assert(quirky.length > refEncode(t, v).length, `reopenAt ${reopenAt}`);
+    }
+    const d = decodeXorChunk(quirky);
+    assertEquals(Array.from(d.t), Array.from(t));
+    assertEquals(f64Bits(d.v), f64Bits(v));
+    // Continuing such a chunk keeps its 0/0 window, as Prometheus's appender would.
+    const h = a.openFrom(
+      refEncode(t.subarray(0, 4), v.subarray(0, 4), "v3", Math.min(reopenAt, 3)),
+    );
+    a.appendBatch(Uint32Array.of(h), Uint32Array.of(2), t.subarray(4), v.subarray(4));
+    assertEquals(Array.from(a.bytes(h)), Array.from(refEncode(t, v, "v3", Math.min(reopenAt, 3))));
+    a.free(h);
+  }
+});
