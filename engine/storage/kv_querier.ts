@@ -85,7 +85,7 @@ export class KvQuerier implements Querier {
         g.pieces.push(decode(h.arena.bytes(h.slot[sid])));
       }
       const buf = h.ooo.get(sid);
-      if (buf) g.pieces.push({ t: Float64Array.from(buf.t), v: Float64Array.from(buf.v) });
+      if (buf) g.pieces.push(buf.columns());
       const hl = h.hist.get(sid);
       if (hl && hl.length > 0) g.hist.push(hl.slice());
       gathered.set(sid, g);
@@ -282,7 +282,7 @@ export async function readSeriesSamples(
   const decode = (bytes: Uint8Array) => out.push(decodeXorChunk(bytes));
   if (sid < h.chunkCount.length && h.chunkCount[sid] > 0) decode(h.arena.bytes(h.slot[sid]));
   const buf = h.ooo.get(sid);
-  if (buf) out.push({ t: Float64Array.from(buf.t), v: Float64Array.from(buf.v) });
+  if (buf) out.push(buf.columns());
   for (const c of h.pendingBySid.get(sid) ?? []) {
     if (c.kind !== CHUNK_KIND_HIST && c.maxT >= minT && c.minT <= maxT) decode(c.bytes);
   }

@@ -50,7 +50,7 @@ export async function applyRetentionTo(
     const last = Math.max(
       Number.isNaN(h.lastT[sid]) ? -Infinity : h.lastT[sid],
       h.histLastT.get(sid) ?? -Infinity,
-      h.ooo.get(sid)?.t.at(-1) ?? -Infinity,
+      h.ooo.get(sid)?.lastT() ?? -Infinity,
     );
     if (last < firstKept * P && h.chunkCount[sid] === 0) gone.push(sid);
   }

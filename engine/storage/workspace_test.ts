@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
 import { Matcher } from "../model/matcher.ts";
 import { labelsFromRecord } from "../model/labels.ts";
-import { STALE_NAN } from "../model/value.ts";
+import { isStaleNaN, STALE_NAN } from "../model/value.ts";
 import {
   DuplicateSampleError,
   LabelSetSeriesLimitError,
@@ -432,5 +432,27 @@ Deno.test("reads of sealed partitions are cached, and retention drops the cache"
   const firstKept = Math.floor((T0 - day) / (2 * HOUR));
   for (const k of ws.chunkCache.keys()) assert(Number(k.split(":")[0]) >= firstKept, k);
   assert(ws.chunkCache.size < before, "expired partitions stayed cached");
+  await db.close();
+});
+
+Deno.test("an out-of-order staleness marker keeps its bit pattern through buffer and chunk", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const db = await Tsdb.open(kv);
+  const ws = await db.workspace("w");
+  const m = { __name__: "m" };
+  await ws.append(request(series(m, [[T0 + 60_000, 1]])));
+  const stale = series(m, [[T0 + 30_000, 0]]);
+  stale.v[0] = STALE_NAN; // a JS array literal could canonicalise the NaN payload
+  await ws.append(request(stale));
+  const read = async () => {
+    const [s] = await ws.querier().select([], { minT: T0, maxT: T0 + 40_000 });
+    return s.v[0];
+  };
+  assert(isStaleNaN(await read()), "stale marker lost in the OOO buffer");
+  // Move past the window: the buffer is written as an out-of-order chunk.
+  await ws.append(request(series(m, [[T0 + 60_000 + 700_000, 2]])));
+  await ws.flush();
+  assertEquals(ws.head.ooo.size, 0);
+  assert(isStaleNaN(await read()), "stale marker lost in the OOO chunk");
   await db.close();
 });
