@@ -461,3 +461,20 @@ Deno.test("chunks from a re-opened Prometheus appender (0/0 XOR window) decode a
     a.free(h);
   }
 });
+
+Deno.test("decodeMany() decodes several chunks in one call and clips to [minT, maxT]", () => {
+  const a = createChunkArena();
+  const parts = [randomCase(6, 120), randomCase(12, 50), cols([], [], "empty"), randomCase(18, 1)];
+  const chunks = parts.map((c) => refEncode(c.t, c.v, "v2"));
+  const allT = parts.flatMap((c) => Array.from(c.t)), allV = parts.flatMap((c) => Array.from(c.v));
+  const d = a.decodeMany(chunks);
+  assertEquals(Array.from(d.t), allT);
+  assertEquals(f64Bits(d.v), f64Bits(allV));
+  const lo = allT[30], hi = allT[150];
+  const keep = allT.map((t) => t >= lo && t <= hi);
+  const c = a.decodeMany(chunks, lo, hi);
+  assertEquals(Array.from(c.t), allT.filter((_, i) => keep[i]));
+  assertEquals(f64Bits(c.v), f64Bits(allV.filter((_, i) => keep[i])));
+  assertEquals(a.decodeMany([]).n, 0);
+  assertThrows(() => a.decodeMany([chunks[0], chunks[1].subarray(0, 9)]), ChunkDecodeError);
+});

@@ -36,6 +36,16 @@ interface Exports {
   chunks_append(handles: number, counts: number, nSeries: number, t: number, v: number): number;
   chunk_decode(h: number, outT: number, outV: number, max: number): number;
   xor_decode(src: number, len: number, outT: number, outV: number, max: number): number;
+  xor_decode_many(
+    src: number,
+    offsets: number,
+    n: number,
+    minT: number,
+    maxT: number,
+    outT: number,
+    outV: number,
+    max: number,
+  ): number;
   io_reserve(bytes: number): number;
   ret_ptr(): number;
   chunks_live(): number;
@@ -359,6 +369,39 @@ export class ChunkArena {
     const got = this.#x.xor_decode(src, bytes.length, pT, pT + n * 8, n);
     if (got < 0) throw decodeError(got);
     return this.#columns(pT, pT + n * 8, got);
+  }
+
+  /**
+   * Decodes several chunks of one series in one call, keeping the samples with
+   * minT <= t <= maxT, concatenated in chunk order (pass the chunks in time order). The columns
+   * are views: valid until the next call. Throws ChunkDecodeError on malformed bytes.
+   */
+  decodeMany(
+    chunks: readonly Uint8Array[],
+    minT = -Infinity,
+    maxT = Infinity,
+  ): DecodedColumns {
+    const n = chunks.length;
+    let bytes = 0, samples = 0;
+    for (const c of chunks) {
+      if (c.length < 2) throw decodeError(ERR_TRUNCATED);
+      bytes += c.length;
+      samples += (c[0] << 8) | c[1];
+    }
+    const offBytes = align8((n + 1) * 4);
+    const p = this.#io(offBytes + align8(bytes) + samples * 16);
+    const src = p + offBytes, pT = src + align8(bytes), pV = pT + samples * 8;
+    this.#views();
+    let o = 0;
+    for (let i = 0; i < n; i++) {
+      this.#u32[(p >> 2) + i] = o;
+      this.#u8.set(chunks[i], src + o);
+      o += chunks[i].length;
+    }
+    this.#u32[(p >> 2) + n] = o;
+    const got = this.#x.xor_decode_many(src, p, n, minT, maxT, pT, pV, samples);
+    if (got < 0) throw decodeError(got);
+    return this.#columns(pT, pV, got);
   }
 
   #columns(pT: number, pV: number, n: number): DecodedColumns {

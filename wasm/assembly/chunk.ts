@@ -668,6 +668,39 @@ export function xor_decode(src: usize, len: u32, outT: usize, outV: usize, max: 
   return decode(src, len, outT, outV, max);
 }
 
+/**
+ * Decodes `n` chunks in one call: chunk i is bytes [offsets[i], offsets[i+1]) at `src` (u32
+ * offsets). Samples with minT <= t <= maxT are written back to back to `outT`/`outV` (room for
+ * `max`). Returns the samples written, or an error with ret[0] = the failing chunk's index.
+ */
+export function xor_decode_many(src: usize, offsets: usize, n: u32, minT: f64, maxT: f64, outT: usize, outV: usize, max: u32): i32 {
+  let at: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const o = load<u32>(offsets + (<usize>i << 2));
+    const len = load<u32>(offsets + (<usize>(i + 1) << 2)) - o;
+    const got = decode(src + <usize>o, len, outT + (<usize>at << 3), outV + (<usize>at << 3), max - at);
+    if (got < 0) {
+      store<u32>(ret, i);
+      return got;
+    }
+    // Keep the samples inside [minT, maxT] (compacting in place).
+    let k = at;
+    const end = at + <u32>got;
+    for (let j = at; j < end; j++) {
+      const t = load<f64>(outT + (<usize>j << 3));
+      if (t >= minT && t <= maxT) {
+        if (k != j) {
+          store<f64>(outT + (<usize>k << 3), t);
+          store<u64>(outV + (<usize>k << 3), load<u64>(outV + (<usize>j << 3)));
+        }
+        k++;
+      }
+    }
+    at = k;
+  }
+  return <i32>at;
+}
+
 /** Decodes open chunk `h` into `outT`/`outV` (room for `max` samples). */
 export function chunk_decode(h: u32, outT: usize, outV: usize, max: u32): i32 {
   const p = chunk_bytes(h);
