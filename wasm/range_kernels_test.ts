@@ -123,3 +123,35 @@ Deno.test("WASM double_exponential_smoothing rejects factors outside (0, 1) like
     );
   }
 });
+
+Deno.test("under @ (stepMs 0) WASM kernels still run per step, like the TS kernels", () => {
+  const s = series(6);
+  assert(s.t.length > 10, "series too short");
+  const steps = 12;
+  const w: KernelWindows = {
+    firstT: s.t[s.t.length - 1],
+    stepMs: 0,
+    steps,
+    rangeMs: s.t[s.t.length - 1] - s.t[0] + 1,
+    evalFirstT: s.t[0],
+    evalStepMs: 60_000,
+  };
+  const cases: [string, (number | Float64Array)[]][] = [
+    ["quantile_over_time", [Float64Array.from({ length: steps }, (_, k) => k / (steps - 1))]],
+    ["predict_linear", [600]],
+    ["predict_linear", [Float64Array.from({ length: steps }, (_, k) => k * 100)]],
+    ["double_exponential_smoothing", [
+      0.5,
+      Float64Array.from({ length: steps }, (_, k) => 0.05 + k * 0.07),
+    ]],
+  ];
+  for (const [name, params] of cases) {
+    const want = new Float64Array(steps), got = new Float64Array(steps);
+    const wantP = new Uint8Array(steps), gotP = new Uint8Array(steps);
+    RANGE_KERNELS[name](s.t, s.v, w, params, want, wantP);
+    WASM_RANGE_KERNELS[name](s.t, s.v, w, params, got, gotP);
+    assertEquals(Array.from(gotP), Array.from(wantP), name);
+    assertEquals(Array.from(got), Array.from(want), name);
+    assert(new Set(want).size > 1, `${name}: steps should differ`);
+  }
+});

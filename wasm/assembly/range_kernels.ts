@@ -138,26 +138,21 @@ export function range_kernel(
   if (!(stepMs >= 0)) return ERR_STEP;
   let lo: i32 = 0;
   let hi: i32 = 0;
-  const count = stepMs == 0 ? 1 : steps;
-  for (let k: i32 = 0; k < count; k++) {
+  for (let k: i32 = 0; k < steps; k++) {
     const evalT = firstT + <f64>k * stepMs;
-    const lower = evalT - range - back;
-    const upper = evalT + fwd;
-    while (lo < n && tt(lo) <= lower) lo++;
-    if (hi < lo) hi = lo;
-    while (hi < n && tt(hi) <= upper) hi++;
+    // With stepMs 0 (an `@` modifier) every step sees the same window, but the body still runs
+    // per step: parameters and predict_linear's intercept time may vary by step.
+    if (k == 0 || stepMs != 0) {
+      const lower = evalT - range - back;
+      const upper = evalT + fwd;
+      while (lo < n && tt(lo) <= lower) lo++;
+      if (hi < lo) hi = lo;
+      while (hi < n && tt(hi) <= upper) hi++;
+    }
     store<u8>(present + <usize>k, 0);
     if (hi > lo) {
       const rc = body(fn, lo, hi, k, evalT);
       if (rc < 0) return rc;
-    }
-  }
-  if (count == 1 && steps > 1) {
-    const x = load<f64>(out);
-    const p = load<u8>(present);
-    for (let k: i32 = 1; k < steps; k++) {
-      store<f64>(out + (<usize>k << 3), x);
-      store<u8>(present + <usize>k, p);
     }
   }
   return 0;

@@ -5,7 +5,7 @@
  */
 import {
   DEFAULT_LOOKBACK_MS,
-  kahanC,
+  KAHAN,
   kahanInc,
   param,
   type RangeKernel,
@@ -35,7 +35,7 @@ export const avgOverTime: RangeKernel = perWindow((_t, v, lo, hi) => {
       const s = kahanInc(v[i], sum, c);
       if (s !== Infinity && s !== -Infinity) {
         sum = s;
-        c = kahanC;
+        c = KAHAN[0];
         continue;
       }
       incremental = true;
@@ -44,18 +44,22 @@ export const avgOverTime: RangeKernel = perWindow((_t, v, lo, hi) => {
     }
     const q = (count - 1) / count;
     mean = kahanInc(v[i] / count, q * mean, q * c);
-    c = kahanC;
+    c = KAHAN[0];
   }
   if (incremental) return mean + c;
   return sum / count + c / count;
 });
 
-/** sum_over_time: Kahan sum. */
+/** sum_over_time: Kahan-Neumaier sum (kahanInc inlined: this is the hottest aggregation). */
 export const sumOverTime: RangeKernel = perWindow((_t, v, lo, hi) => {
   let sum = 0, c = 0;
   for (let i = lo; i < hi; i++) {
-    sum = kahanInc(v[i], sum, c);
-    c = kahanC;
+    const x = v[i];
+    const t = sum + x;
+    if (t === Infinity || t === -Infinity) c = 0;
+    else if (Math.abs(sum) >= Math.abs(x)) c += (sum - t) + x;
+    else c += (x - t) + sum;
+    sum = t;
   }
   return sum === Infinity || sum === -Infinity ? sum : sum + c;
 });
@@ -103,9 +107,9 @@ function variance(v: Float64Array, lo: number, hi: number): number {
     count++;
     const d = v[i] - (mean + cMean);
     mean = kahanInc(d / count, mean, cMean);
-    cMean = kahanC;
+    cMean = KAHAN[0];
     aux = kahanInc(d * (v[i] - (mean + cMean)), aux, cAux);
-    cAux = kahanC;
+    cAux = KAHAN[0];
   }
   return (aux + cAux) / count;
 }
@@ -166,7 +170,7 @@ export const madOverTime: RangeKernel = perWindow((_t, v, lo, hi) => {
 });
 
 /** Least-squares fit of v over (t - interceptT) seconds; slope and intercept in module scratch. */
-let regSlope = 0, regIntercept = 0;
+const REG = new Float64Array(2); // [slope, intercept]: typed-array scratch, no boxing
 
 function linearRegression(t: Float64Array, v: Float64Array, lo: number, hi: number, at: number) {
   let n = 0, sumX = 0, cX = 0, sumY = 0, cY = 0, sumXY = 0, cXY = 0, sumX2 = 0, cX2 = 0;
@@ -178,21 +182,21 @@ function linearRegression(t: Float64Array, v: Float64Array, lo: number, hi: numb
     n += 1;
     const x = (t[i] - at) / 1000;
     sumX = kahanInc(x, sumX, cX);
-    cX = kahanC;
+    cX = KAHAN[0];
     sumY = kahanInc(y, sumY, cY);
-    cY = kahanC;
+    cY = KAHAN[0];
     sumXY = kahanInc(x * y, sumXY, cXY);
-    cXY = kahanC;
+    cXY = KAHAN[0];
     sumX2 = kahanInc(x * x, sumX2, cX2);
-    cX2 = kahanC;
+    cX2 = KAHAN[0];
   }
   if (constY) {
     if (initY === Infinity || initY === -Infinity) {
-      regSlope = NaN;
-      regIntercept = NaN;
+      REG[0] = NaN;
+      REG[1] = NaN;
     } else {
-      regSlope = 0;
-      regIntercept = initY;
+      REG[0] = 0;
+      REG[1] = initY;
     }
     return;
   }
@@ -202,8 +206,9 @@ function linearRegression(t: Float64Array, v: Float64Array, lo: number, hi: numb
   sumX2 += cX2;
   const covXY = sumXY - sumX * sumY / n;
   const varX = sumX2 - sumX * sumX / n;
-  regSlope = covXY / varX;
-  regIntercept = sumY / n - regSlope * sumX / n;
+  const slope = covXY / varX;
+  REG[0] = slope;
+  REG[1] = sumY / n - slope * sumX / n;
 }
 
 /** deriv: per-second slope, fitted relative to the window's first sample. */
@@ -211,7 +216,7 @@ export const deriv: RangeKernel = (t, v, w, _params, out, present) => {
   walkWindows(t, w, 0, 0, out, present, (lo, hi, k) => {
     if (hi - lo < 2) return;
     linearRegression(t, v, lo, hi, t[lo]);
-    out[k] = regSlope;
+    out[k] = REG[0];
     present[k] = 1;
   });
 };
@@ -223,7 +228,7 @@ export const predictLinear: RangeKernel = (t, v, w, params, out, present) => {
   walkWindows(t, w, 0, 0, out, present, (lo, hi, k) => {
     if (hi - lo < 2) return;
     linearRegression(t, v, lo, hi, evalFirstT + k * evalStepMs);
-    out[k] = regSlope * param(params, 0, k) + regIntercept;
+    out[k] = REG[0] * param(params, 0, k) + REG[1];
     present[k] = 1;
   });
 };

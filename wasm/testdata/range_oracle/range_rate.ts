@@ -4,12 +4,7 @@
  * last sample is more than 1.1 average sample intervals away from them (then only half an
  * interval); a counter is never extrapolated below zero.
  */
-import {
-  DEFAULT_LOOKBACK_MS,
-  type RangeKernel,
-  type RangeWindows,
-  walkWindows,
-} from "./range_windows.ts";
+import { DEFAULT_LOOKBACK_MS, type RangeKernel, walkWindows } from "./range_windows.ts";
 
 /** rate/increase/delta over left-open windows with Prometheus's extrapolation. */
 function extrapolated(isCounter: boolean, isRate: boolean): RangeKernel {
@@ -145,9 +140,3 @@ export const deltaSmoothed: RangeKernel = extended(false, false, true);
 export const irate: RangeKernel = instant(true);
 /** idelta(v range-vector): difference of the last two samples. */
 export const idelta: RangeKernel = instant(false);
-
-/** Exposed for tests: the window grid of one step. */
-export function windowOf(w: RangeWindows, k: number): [number, number] {
-  const end = w.firstT + k * w.stepMs;
-  return [end - w.rangeMs, end];
-}

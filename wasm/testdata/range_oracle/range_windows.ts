@@ -21,9 +21,10 @@ export interface RangeWindows {
   lookbackMs?: number;
   /**
    * predict_linear's regression is relative to the step's *unshifted* evaluation time
-   * (Prometheus's `enh.Ts`): evalFirstT + k*evalStepMs. Without offset/@ that is firstT/stepMs
-   * (the default). With `offset o` pass evalFirstT = firstT + o; with `@` the call is step-invariant
-   * in Prometheus and evaluated once at the query start: pass evalFirstT = start, evalStepMs = 0.
+   * (Prometheus's `enh.Ts`): evalFirstT + k*evalStepMs, i.e. the query's own step times. Without
+   * offset/@ that is firstT/stepMs (the default). With `offset o` pass evalFirstT = firstT + o;
+   * with `@` (stepMs 0, a fixed window) still pass the query start and step: predict_linear is
+   * not step-invariant in Prometheus, so its intercept moves with the step.
    */
   evalFirstT?: number;
   evalStepMs?: number;
@@ -72,8 +73,9 @@ export type WindowBody = (lo: number, hi: number, k: number, evalT: number) => v
 
 /**
  * Walks the windows of all steps. The window of step k holds samples with
- * evalT - rangeMs - backMs < t <= evalT + fwdMs. With stepMs 0 (an `@` modifier) every window is
- * the same, so step 0 is computed once and copied.
+ * evalT - rangeMs - backMs < t <= evalT + fwdMs. With stepMs 0 (an `@` modifier) every step
+ * sees the same window; the body still runs per step, since parameters and predict_linear's
+ * intercept time may vary by step.
  */
 export function walkWindows(
   t: Float64Array,
@@ -87,36 +89,39 @@ export function walkWindows(
   const n = t.length;
   if (w.steps <= 0) return;
   if (!(w.stepMs >= 0)) throw new Error(`BUG: negative step ${w.stepMs}`);
+  if (out.length < w.steps || present.length < w.steps) {
+    throw new Error(`BUG: output buffers shorter than ${w.steps} steps`);
+  }
   let lo = 0, hi = 0;
-  const steps = w.stepMs === 0 ? 1 : w.steps;
-  for (let k = 0; k < steps; k++) {
+  for (let k = 0; k < w.steps; k++) {
     const evalT = w.firstT + k * w.stepMs;
-    const lower = evalT - w.rangeMs - backMs;
-    const upper = evalT + fwdMs;
-    while (lo < n && t[lo] <= lower) lo++;
-    if (hi < lo) hi = lo;
-    while (hi < n && t[hi] <= upper) hi++;
+    if (k === 0 || w.stepMs !== 0) {
+      const lower = evalT - w.rangeMs - backMs;
+      const upper = evalT + fwdMs;
+      while (lo < n && t[lo] <= lower) lo++;
+      if (hi < lo) hi = lo;
+      while (hi < n && t[hi] <= upper) hi++;
+    }
     present[k] = 0;
     if (hi > lo) body(lo, hi, k, evalT);
   }
-  if (steps === 1 && w.steps > 1) {
-    out.fill(out[0], 1, w.steps);
-    present.fill(present[0], 1, w.steps);
-  }
 }
 
-/** Kahan-Neumaier compensation of the last `kahanInc` call (module scratch, no allocation). */
-export let kahanC = 0;
+/**
+ * Kahan-Neumaier compensation of the last `kahanInc` call, in slot 0. A typed array, not a
+ * module `let`: storing doubles into a module binding boxes a heap number on every write.
+ */
+export const KAHAN: Float64Array = new Float64Array(1);
 
 /**
  * sum + inc with Neumaier compensation carried in `c`; returns the new sum and leaves the new
- * compensation in `kahanC`. Prometheus's util/kahansum.Inc.
+ * compensation in `KAHAN[0]`. Prometheus's util/kahansum.Inc.
  */
 export function kahanInc(inc: number, sum: number, c: number): number {
   const t = sum + inc;
   if (t === Infinity || t === -Infinity) c = 0;
   else if (Math.abs(sum) >= Math.abs(inc)) c += (sum - t) + inc;
   else c += (inc - t) + sum;
-  kahanC = c;
+  KAHAN[0] = c;
   return t;
 }
