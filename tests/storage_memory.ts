@@ -26,8 +26,19 @@ const labelsOf = (i: number) =>
     mode: ["user", "system", "idle", "iowait"][i % 4],
     id: String(i),
   });
+/** RssAnon and RssFile of this process from /proc (Linux), bytes; zeros elsewhere. */
+function rssParts(): { anon: number; file: number } {
+  try {
+    const st = Deno.readTextFileSync("/proc/self/status");
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(st)?.[1] ?? 0) * 1024;
+    return { anon: kb("RssAnon"), file: kb("RssFile") + kb("RssShmem") };
+  } catch {
+    return { anon: 0, file: 0 };
+  }
+}
 gc?.();
 const m0 = Deno.memoryUsage();
+const r0 = rssParts();
 let t = 1_700_000_000_000;
 for (let round = 0; round < 3; round++) {
   for (let i = 0; i < N; i += 2000) {
@@ -49,11 +60,14 @@ for (let round = 0; round < 3; round++) {
 await ws.flush();
 gc?.();
 const m1 = Deno.memoryUsage();
+const r1 = rssParts();
 const arena = ws.head.arena as WasmChunkArena;
 const per = (x: number) => Math.round(x / N);
 console.log(JSON.stringify({
   series: N,
   rssBytesPerSeries: per(m1.rss - m0.rss),
+  rssAnonBytesPerSeries: per(r1.anon - r0.anon),
+  rssFileBytesPerSeries: per(r1.file - r0.file),
   heapUsedBytesPerSeries: per(m1.heapUsed - m0.heapUsed),
   heapTotalBytesPerSeries: per(m1.heapTotal - m0.heapTotal),
   externalBytesPerSeries: per(m1.external - m0.external),
