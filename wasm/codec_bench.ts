@@ -57,6 +57,40 @@ const chunkBytes: Uint8Array[] = [];
   console.log(`encoded ${N} samples into ${total} bytes: ${(total / N).toFixed(3)} bytes/sample`);
 }
 
+/**
+ * Memory of 100k open chunks filled in step (one sample per chunk per batch, as when every series
+ * is scraped at the same interval), half gauges and half counters.
+ */
+function arenaMemory(): void {
+  const S = 100_000;
+  const a = createChunkArena();
+  const hs = new Uint32Array(S).map(() => a.open());
+  const ones = new Uint32Array(S).fill(1);
+  const tt = new Float64Array(S), vv = new Float64Array(S), last = new Float64Array(S);
+  let seed = 7;
+  const r = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  let bytes = 0, best = Infinity;
+  for (let s = 0; s < 120; s++) {
+    for (let i = 0; i < S; i++) {
+      tt[i] = 1_700_000_000_000 + s * 15000 + (r() < 0.1 ? 3 : 0);
+      vv[i] = i % 2 ? (last[i] += Math.floor(r() * 50)) : Math.round(r() * 10000) / 100;
+    }
+    const t0 = performance.now();
+    a.appendBatch(hs, ones, tt, vv);
+    best = Math.min(best, performance.now() - t0);
+  }
+  for (let i = 0; i < S; i++) bytes += a.info(hs[i]).bytes;
+  const m = a.memory();
+  console.log(
+    `100k open chunks x 120 samples (${(bytes / S).toFixed(0)} B/chunk encoded): WASM memory ` +
+      `${(m.memoryBytes / S).toFixed(0)} B/chunk, in use ${
+        (m.inUseBytes / S).toFixed(0)
+      } B/chunk; ` +
+      `best batch of 100k samples (1 per chunk): ${(best * 1e6 / S).toFixed(1)} ns/sample`,
+  );
+}
+arenaMemory();
+
 Deno.bench({
   name: "wasm append: 1000 chunks x 120 samples, one batch call",
   group: "encode",

@@ -277,6 +277,21 @@ Deno.test("a refused batch appends nothing and names the offending entry", () =>
     ChunkAppendError,
     "exceed 65535",
   );
+  // The limit holds per chunk across entries that name the same chunk, still all-or-nothing.
+  const e3 = assertThrows(
+    () =>
+      a.appendBatch(
+        Uint32Array.of(h1, h2, h2),
+        Uint32Array.of(1, 40000, 30000),
+        big.subarray(0, 70001),
+        big.subarray(0, 70001),
+      ),
+    ChunkAppendError,
+    "exceed 65535",
+  );
+  assertEquals((e3 as ChunkAppendError).seriesIndex, 2);
+  assertEquals(Array.from(a.copyBytes(h1)), Array.from(before));
+  assertEquals(a.info(h2).samples, 0);
   assertEquals(
     a.appendBatch(Uint32Array.of(h2), Uint32Array.of(65535), big.subarray(1), big.subarray(1)),
     65535,
@@ -312,7 +327,8 @@ Deno.test("freed chunks are reused: churn does not grow memory", () => {
   const v = new Float64Array(120).map(() => r() * 100);
   const open = new Set<number>();
   let highWater = 0;
-  for (let round = 0; round < 50; round++) {
+  a.stageBatch(2000, 2000 * 5); // size the scratch area for the largest batch up front
+  for (let round = 0; round < 150; round++) {
     while (open.size < 2000) {
       const h = a.open();
       assert(!open.has(h), "BUG: handle handed out twice");
@@ -334,12 +350,13 @@ Deno.test("freed chunks are reused: churn does not grow memory", () => {
     hs.forEach((h, i) => {
       if (outN[i] + counts[i] >= 120 || r() < 0.02) (a.free(h), open.delete(h));
     });
-    if (round === 25) highWater = a.memory().highWaterBytes;
+    // Chunks first reach 120 samples around round 40; from then on closes and opens balance.
+    if (round === 75) highWater = a.memory().highWaterBytes;
   }
   assertEquals(a.liveChunks, open.size);
   const mem = a.memory();
   assert(
-    mem.highWaterBytes <= highWater * 1.1,
+    mem.highWaterBytes <= highWater * 1.05,
     `high water grew ${highWater} -> ${mem.highWaterBytes}`,
   );
   // 2000 open chunks of <=120 samples: well under 1 KiB each including the handle table.
@@ -366,4 +383,98 @@ Deno.test("views are refreshed after WASM memory grows", () => {
   assertEquals(d.n, n);
   assertEquals(Array.from(d.t), Array.from(t));
   assertEquals(f64Bits(d.v), f64Bits(v));
+});
+
+Deno.test("bytesMany() and freeMany() handle many chunks in one call", () => {
+  const a = createChunkArena();
+  const cases = allCases().slice(0, 40);
+  const hs = Uint32Array.from(cases, () => a.open());
+  cases.forEach((c, i) =>
+    a.appendBatch(hs.subarray(i, i + 1), Uint32Array.of(c.t.length), c.t, c.v)
+  );
+  const { data, offsets } = a.bytesMany(hs);
+  cases.forEach((c, i) => {
+    assertEquals(
+      Array.from(data.subarray(offsets[i], offsets[i + 1])),
+      Array.from(refEncode(c.t, c.v)),
+      c.name,
+    );
+  });
+  assertThrows(() => a.freeMany(Uint32Array.of(hs[0], 12345)), RangeError);
+  assertEquals(a.liveChunks, cases.length);
+  a.freeMany(hs);
+  assertEquals(a.liveChunks, 0);
+  assertEquals(a.memory().inUseBytes > 0, true); // the handle table and scratch areas remain
+});
+
+Deno.test("decoding corrupted chunks never traps: it decodes or throws ChunkDecodeError", () => {
+  const a = createChunkArena();
+  const r = rng(99);
+  let decoded = 0, rejected = 0;
+  for (let round = 0; round < 3000; round++) {
+    const c = randomCase(round % 60 + 1, 1 + (round % 130));
+    const bytes = refEncode(c.t, c.v).slice();
+    const flips = 1 + Math.floor(r() * 4);
+    for (let f = 0; f < flips; f++) {
+      bytes[Math.floor(r() * bytes.length)] ^= 1 << Math.floor(r() * 8);
+    }
+    const cut = r() < 0.3 ? bytes.subarray(0, Math.floor(r() * bytes.length)) : bytes;
+    try {
+      a.decodeBytes(cut);
+      const h = a.openFrom(cut);
+      a.appendBatch(
+        Uint32Array.of(h),
+        Uint32Array.of(1),
+        Float64Array.of(1e12),
+        Float64Array.of(1),
+      );
+      a.free(h);
+      decoded++;
+    } catch (e) {
+      assert(e instanceof ChunkDecodeError, `unexpected ${e}`);
+      rejected++;
+    }
+  }
+  assert(decoded > 100 && rejected > 100, `decoded ${decoded}, rejected ${rejected}`);
+  assertEquals(a.liveChunks, 0);
+});
+
+Deno.test("chunks from a re-opened Prometheus appender (0/0 XOR window) decode and continue", () => {
+  const a = createChunkArena();
+  const t = Float64Array.of(1000, 2000, 3000, 4000, 5000, 6000);
+  const v = Float64Array.of(5, 5, 5, 7.25, 7.5, -1);
+  for (let reopenAt = 1; reopenAt < t.length; reopenAt++) {
+    const quirky = refEncode(t, v, "v3", reopenAt);
+    if (reopenAt <= 3) {
+      // The first changed value then costs 64 bits instead of a new window.
+      assert(quirky.length > refEncode(t, v).length, `reopenAt ${reopenAt}`);
+    }
+    const d = decodeXorChunk(quirky);
+    assertEquals(Array.from(d.t), Array.from(t));
+    assertEquals(f64Bits(d.v), f64Bits(v));
+    // Continuing such a chunk keeps its 0/0 window, as Prometheus's appender would.
+    const h = a.openFrom(
+      refEncode(t.subarray(0, 4), v.subarray(0, 4), "v3", Math.min(reopenAt, 3)),
+    );
+    a.appendBatch(Uint32Array.of(h), Uint32Array.of(2), t.subarray(4), v.subarray(4));
+    assertEquals(Array.from(a.bytes(h)), Array.from(refEncode(t, v, "v3", Math.min(reopenAt, 3))));
+    a.free(h);
+  }
+});
+
+Deno.test("decodeMany() decodes several chunks in one call and clips to [minT, maxT]", () => {
+  const a = createChunkArena();
+  const parts = [randomCase(6, 120), randomCase(12, 50), cols([], [], "empty"), randomCase(18, 1)];
+  const chunks = parts.map((c) => refEncode(c.t, c.v, "v2"));
+  const allT = parts.flatMap((c) => Array.from(c.t)), allV = parts.flatMap((c) => Array.from(c.v));
+  const d = a.decodeMany(chunks);
+  assertEquals(Array.from(d.t), allT);
+  assertEquals(f64Bits(d.v), f64Bits(allV));
+  const lo = allT[30], hi = allT[150];
+  const keep = allT.map((t) => t >= lo && t <= hi);
+  const c = a.decodeMany(chunks, lo, hi);
+  assertEquals(Array.from(c.t), allT.filter((_, i) => keep[i]));
+  assertEquals(f64Bits(c.v), f64Bits(allV.filter((_, i) => keep[i])));
+  assertEquals(a.decodeMany([]).n, 0);
+  assertThrows(() => a.decodeMany([chunks[0], chunks[1].subarray(0, 9)]), ChunkDecodeError);
 });

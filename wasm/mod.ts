@@ -29,16 +29,49 @@ interface Exports {
   chunk_open_from(src: number, len: number): number;
   chunk_free(h: number): number;
   chunk_info(h: number): number;
+  chunk_bytes(h: number): number;
+  chunks_bytes(handles: number, n: number, offsets: number): number;
+  chunks_free(handles: number, n: number): number;
   chunks_last(handles: number, n: number, outT: number, outNum: number): number;
   chunks_append(handles: number, counts: number, nSeries: number, t: number, v: number): number;
   chunk_decode(h: number, outT: number, outV: number, max: number): number;
   xor_decode(src: number, len: number, outT: number, outV: number, max: number): number;
+  xor_decode_many(
+    src: number,
+    offsets: number,
+    n: number,
+    minT: number,
+    maxT: number,
+    outT: number,
+    outV: number,
+    max: number,
+  ): number;
   io_reserve(bytes: number): number;
   ret_ptr(): number;
   chunks_live(): number;
   alloc_in_use(): number;
   alloc_free_bytes(): number;
   alloc_high_water(): number;
+  range_kernel(
+    fn: number,
+    n: number,
+    t: number,
+    v: number,
+    firstT: number,
+    stepMs: number,
+    steps: number,
+    rangeMs: number,
+    lookbackMs: number,
+    evalFirstT: number,
+    evalStepMs: number,
+    p0Ptr: number,
+    p0: number,
+    p1Ptr: number,
+    p1: number,
+    out: number,
+    present: number,
+  ): number;
+  kernel_error_value(): number;
 }
 
 /** Chunk bytes that do not decode (truncated, varint overflow, corrupt XOR window). */
@@ -63,7 +96,7 @@ export interface ChunkInfo {
   samples: number;
   /** Encoded size in bytes (header included): what `bytes()` returns. */
   bytes: number;
-  /** Bytes reserved for the chunk in WASM memory (size class, >= bytes + 32). */
+  /** Bytes of WASM memory the chunk's segments take (128-byte segments; the 56-byte slot aside). */
   capacityBytes: number;
   /** Timestamp (ms) of the last sample, NaN when empty. */
   lastT: number;
@@ -177,6 +210,13 @@ export class ChunkArena {
     return this.#x.chunks_live();
   }
 
+  /** Samples in a chunk (no allocation; see `lastTimestamps` for many chunks at once). */
+  samples(handle: number): number {
+    if (this.#x.chunk_info(handle) !== 0) throw new RangeError(`BUG: unknown chunk ${handle}`);
+    this.#views();
+    return this.#u32[(this.#ret >> 2) + 2];
+  }
+
   /** Sample count, size and last sample of a chunk. */
   info(handle: number): ChunkInfo {
     if (this.#x.chunk_info(handle) !== 0) throw new RangeError(`BUG: unknown chunk ${handle}`);
@@ -265,10 +305,40 @@ export class ChunkArena {
 
   /** The chunk's bytes (Prometheus XOR chunk, header included). A view: valid until the next call. */
   bytes(handle: number): Uint8Array {
-    if (this.#x.chunk_info(handle) !== 0) throw new RangeError(`BUG: unknown chunk ${handle}`);
+    const p = this.#x.chunk_bytes(handle);
+    if (p === 0) throw new RangeError(`BUG: unknown chunk ${handle}`);
     this.#views();
-    const r = this.#ret >> 2;
-    return this.#u8.subarray(this.#u32[r], this.#u32[r] + this.#u32[r + 1]);
+    return this.#u8.subarray(p, p + this.#u32[(this.#ret >> 2) + 1]);
+  }
+
+  /**
+   * The bytes of many chunks in one call (e.g. every chunk closing at a partition edge): chunk i
+   * is `data.subarray(offsets[i], offsets[i + 1])`. Both are views: valid until the next call.
+   */
+  bytesMany(handles: Uint32Array): { data: Uint8Array; offsets: Uint32Array } {
+    const n = handles.length;
+    const p = this.#io(align8(n * 4) + (n + 1) * 4);
+    const pOff = p + align8(n * 4);
+    this.#views();
+    this.#u32.set(handles, p >> 2);
+    const data = this.#x.chunks_bytes(p, n, pOff);
+    this.#views();
+    if (data === 0) {
+      throw new RangeError(`BUG: unknown chunk ${handles[this.#u32[this.#ret >> 2]]}`);
+    }
+    const offsets = this.#u32.subarray(pOff >> 2, (pOff >> 2) + n + 1);
+    return { data: this.#u8.subarray(data, data + offsets[n]), offsets };
+  }
+
+  /** Frees many chunks in one call; throws (freeing none) if a handle is unknown. */
+  freeMany(handles: Uint32Array): void {
+    const p = this.#io(handles.length * 4);
+    this.#views();
+    this.#u32.set(handles, p >> 2);
+    if (this.#x.chunks_free(p, handles.length) !== 0) {
+      this.#views();
+      throw new RangeError(`BUG: free of unknown chunk ${handles[this.#u32[this.#ret >> 2]]}`);
+    }
   }
 
   /** A copy of the chunk's bytes, owned by the caller. */
@@ -299,6 +369,39 @@ export class ChunkArena {
     const got = this.#x.xor_decode(src, bytes.length, pT, pT + n * 8, n);
     if (got < 0) throw decodeError(got);
     return this.#columns(pT, pT + n * 8, got);
+  }
+
+  /**
+   * Decodes several chunks of one series in one call, keeping the samples with
+   * minT <= t <= maxT, concatenated in chunk order (pass the chunks in time order). The columns
+   * are views: valid until the next call. Throws ChunkDecodeError on malformed bytes.
+   */
+  decodeMany(
+    chunks: readonly Uint8Array[],
+    minT = -Infinity,
+    maxT = Infinity,
+  ): DecodedColumns {
+    const n = chunks.length;
+    let bytes = 0, samples = 0;
+    for (const c of chunks) {
+      if (c.length < 2) throw decodeError(ERR_TRUNCATED);
+      bytes += c.length;
+      samples += (c[0] << 8) | c[1];
+    }
+    const offBytes = align8((n + 1) * 4);
+    const p = this.#io(offBytes + align8(bytes) + samples * 16);
+    const src = p + offBytes, pT = src + align8(bytes), pV = pT + samples * 8;
+    this.#views();
+    let o = 0;
+    for (let i = 0; i < n; i++) {
+      this.#u32[(p >> 2) + i] = o;
+      this.#u8.set(chunks[i], src + o);
+      o += chunks[i].length;
+    }
+    this.#u32[(p >> 2) + n] = o;
+    const got = this.#x.xor_decode_many(src, p, n, minT, maxT, pT, pV, samples);
+    if (got < 0) throw decodeError(got);
+    return this.#columns(pT, pV, got);
   }
 
   #columns(pT: number, pV: number, n: number): DecodedColumns {
@@ -372,3 +475,173 @@ export function encodeXorChunk(t: Float64Array, v: Float64Array): Uint8Array {
     shared.free(h);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Range-function kernels (wasm/assembly/range_kernels.ts): one WASM call per series per query.
+
+/**
+ * Evaluation grid of one series, the same shape as the engine's `RangeWindows`
+ * (engine/promql/functions/range_windows.ts): step k ends at firstT + k*stepMs (ms) and its window
+ * is (end - rangeMs, end].
+ */
+export interface KernelWindows {
+  firstT: number;
+  stepMs: number;
+  steps: number;
+  rangeMs: number;
+  mode?: "default" | "anchored" | "smoothed";
+  /** Lookback delta (ms) for anchored/smoothed windows; default 300000. */
+  lookbackMs?: number;
+  /** predict_linear's unshifted evaluation grid; defaults to firstT/stepMs. */
+  evalFirstT?: number;
+  evalStepMs?: number;
+}
+
+/**
+ * A batched range kernel, signature-compatible with the engine's `RangeKernel`: fills out[k] and
+ * present[k] (1 where step k has a value) for every step, from one series' samples (ascending ms,
+ * staleness markers removed). `params` are per-step scalars (a number or a Float64Array of length
+ * `steps`). Throws WasmKernelError for arguments Prometheus rejects.
+ */
+export type WasmRangeKernel = (
+  t: Float64Array,
+  v: Float64Array,
+  w: KernelWindows,
+  params: readonly (number | Float64Array)[],
+  out: Float64Array,
+  present: Uint8Array,
+) => void;
+
+/** A kernel argument Prometheus rejects at evaluation time (same text as the TS kernels). */
+export class WasmKernelError extends RangeError {
+  override name = "WasmKernelError";
+}
+
+const DEFAULT_LOOKBACK_MS = 300_000;
+
+let kernelExports: Exports | undefined;
+let kernelIoPtr = 0;
+let kernelIoCap = 0;
+let kernelF64 = new Float64Array(0);
+let kernelU8 = new Uint8Array(0);
+
+/** Views of the kernel instance's memory, re-created only when memory has grown. */
+function kernelViews(x: Exports): Float64Array {
+  if (kernelF64.buffer !== x.memory.buffer) {
+    kernelF64 = new Float64Array(x.memory.buffer as ArrayBuffer);
+    kernelU8 = new Uint8Array(x.memory.buffer as ArrayBuffer);
+  }
+  return kernelF64;
+}
+
+/** Go's %f: six decimals, with Go's spelling of infinities and NaN. */
+function goFixed(x: number): string {
+  if (x !== x) return "NaN";
+  if (x === Infinity) return "+Inf";
+  if (x === -Infinity) return "-Inf";
+  return x.toFixed(6);
+}
+
+function runKernel(
+  fn: number,
+  t: Float64Array,
+  v: Float64Array,
+  w: KernelWindows,
+  params: readonly (number | Float64Array)[],
+  out: Float64Array,
+  present: Uint8Array,
+): void {
+  const x = kernelExports ??= new WebAssembly.Instance(wasmModule, {})
+    .exports as unknown as Exports;
+  const n = t.length, steps = Math.max(0, w.steps);
+  if (v.length !== n) throw new RangeError("BUG: kernel columns differ in length");
+  const a0 = params[0], a1 = params[1];
+  const len0 = typeof a0 === "object" ? steps : 0, len1 = typeof a1 === "object" ? steps : 0;
+  const bytes = n * 16 + (len0 + len1 + steps) * 8 + steps;
+  if (bytes > kernelIoCap) {
+    kernelIoPtr = x.io_reserve(bytes);
+    kernelIoCap = bytes;
+  }
+  const pT = kernelIoPtr, pV = pT + n * 8, p0 = pV + n * 8, p1 = p0 + len0 * 8;
+  const pOut = p1 + len1 * 8, pPresent = pOut + steps * 8;
+  let f64 = kernelViews(x);
+  f64.set(t, pT >> 3);
+  f64.set(v, pV >> 3);
+  if (len0) f64.set((a0 as Float64Array).subarray(0, steps), p0 >> 3);
+  if (len1) f64.set((a1 as Float64Array).subarray(0, steps), p1 >> 3);
+  const rc = x.range_kernel(
+    fn,
+    n,
+    pT,
+    pV,
+    w.firstT,
+    w.stepMs,
+    w.steps,
+    w.rangeMs,
+    w.lookbackMs ?? DEFAULT_LOOKBACK_MS,
+    w.evalFirstT ?? w.firstT,
+    w.evalStepMs ?? w.stepMs,
+    len0 ? p0 : 0,
+    typeof a0 === "number" ? a0 : 0,
+    len1 ? p1 : 0,
+    typeof a1 === "number" ? a1 : 0,
+    pOut,
+    pPresent,
+  );
+  if (rc === -12) {
+    throw new WasmKernelError(
+      `invalid smoothing factor. Expected: 0 < sf < 1, got: ${goFixed(x.kernel_error_value())}`,
+    );
+  }
+  if (rc === -13) {
+    throw new WasmKernelError(
+      `invalid trend factor. Expected: 0 < tf < 1, got: ${goFixed(x.kernel_error_value())}`,
+    );
+  }
+  if (rc === -11) throw new RangeError(`BUG: negative step ${w.stepMs}`);
+  if (rc !== 0) throw new RangeError(`BUG: range kernel ${fn} failed (${rc})`);
+  f64 = kernelViews(x); // the kernel may have grown memory (sort scratch)
+  out.set(f64.subarray(pOut >> 3, (pOut >> 3) + steps));
+  present.set(kernelU8.subarray(pPresent, pPresent + steps));
+}
+
+function kernel(fn: number, anchored = fn, smoothed = fn): WasmRangeKernel {
+  return (t, v, w, params, out, present) => {
+    const id = w.mode === "anchored" ? anchored : w.mode === "smoothed" ? smoothed : fn;
+    runKernel(id, t, v, w, params, out, present);
+  };
+}
+
+/**
+ * The WASM range kernels by PromQL function name (the same set and modes as the engine's
+ * RANGE_KERNELS): rate/increase/delta honour anchored and smoothed windows, resets/changes
+ * anchored ones. `absent_over_time` is evaluator-side.
+ */
+export const WASM_RANGE_KERNELS: Readonly<Record<string, WasmRangeKernel>> = Object.freeze({
+  rate: kernel(1, 4, 7),
+  increase: kernel(2, 5, 8),
+  delta: kernel(3, 6, 9),
+  irate: kernel(10),
+  idelta: kernel(11),
+  deriv: kernel(12),
+  predict_linear: kernel(13),
+  resets: kernel(14, 16, 14),
+  changes: kernel(15, 17, 15),
+  avg_over_time: kernel(18),
+  min_over_time: kernel(19),
+  max_over_time: kernel(20),
+  sum_over_time: kernel(21),
+  count_over_time: kernel(22),
+  last_over_time: kernel(23),
+  first_over_time: kernel(24),
+  present_over_time: kernel(25),
+  stddev_over_time: kernel(26),
+  stdvar_over_time: kernel(27),
+  quantile_over_time: kernel(28),
+  mad_over_time: kernel(29),
+  ts_of_min_over_time: kernel(30),
+  ts_of_max_over_time: kernel(31),
+  ts_of_last_over_time: kernel(32),
+  ts_of_first_over_time: kernel(33),
+  double_exponential_smoothing: kernel(34),
+});

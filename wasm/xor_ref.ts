@@ -98,15 +98,23 @@ function bitRange(x: bigint, nbits: number): boolean {
   return -(h - 1n) <= x && x <= h;
 }
 
-/** Encodes samples (`t` in ms, bit-exact `v`) into XOR chunk bytes the way Prometheus writes them. */
+/**
+ * Encodes samples (`t` in ms, bit-exact `v`) into XOR chunk bytes the way Prometheus writes them.
+ * With `reopenAt` = i, models a Prometheus appender re-created (`XORChunk.Appender()`) before
+ * sample i.
+ */
 export function refEncode(
   t: ArrayLike<number>,
   v: ArrayLike<number>,
   flavour: BstreamFlavour = "v3",
+  reopenAt = -1,
 ): Uint8Array {
   const b = new RefBstream(flavour);
   let prevT = 0n, prevV = 0n, tDelta = 0n, leading = 0xff, trailing = 0;
   for (let i = 0; i < t.length; i++) {
+    // Prometheus's XORChunk.Appender() on a non-empty chunk resumes with the window its iterator
+    // ended with: 0/0 when no XOR window was ever written (all values equal so far).
+    if (i === reopenAt && i > 0 && leading === 0xff) (leading = 0, trailing = 0);
     const ts = BigInt(t[i]);
     const vb = bitsOf(v[i]);
     let d = 0n;

@@ -34,14 +34,10 @@ export interface DecodedWrite extends WriteCounts {
   request: WriteRequest;
 }
 
-interface PendingSeries {
-  labels: Labels;
-  start: number;
-  end: number;
-  histograms: HPoint[];
-  exemplars: Exemplar[];
-  createdT: number;
-}
+/** Shared empty arrays for series without histograms or exemplars (never mutated). */
+const NO_HISTOGRAMS: HPoint[] = Object.freeze([]) as unknown as HPoint[];
+const NO_EXEMPLARS: Exemplar[] = Object.freeze([]) as unknown as Exemplar[];
+const NO_SAMPLES = new Float64Array(0);
 
 const METRIC_TYPES = [
   "unknown",
@@ -78,9 +74,12 @@ export class RemoteWriteDecoder {
   private seriesStart = 0;
   private lastT = -Infinity;
   private unsorted = false;
-  private pending: PendingSeries[] = [];
-  private hist: HPoint[] = [];
-  private ex: Exemplar[] = [];
+  private pending: WriteSeries[] = [];
+  /** Sample offsets of pending series: [start, end] × pending.length. */
+  private bounds = new Int32Array(2 * 1024);
+  private hist: HPoint[] = NO_HISTOGRAMS;
+  private ex: Exemplar[] = NO_EXEMPLARS;
+
   private nHist = 0;
   private nEx = 0;
   /** @internal */ metadata: MetricMetadata[] = [];
@@ -130,8 +129,25 @@ export class RemoteWriteDecoder {
 
   private seriesV1(end: number): void {
     const r = this.r;
+    const buf = r.buf;
+    const seriesStart = r.pos;
     this.beginSeries();
+    // Label fields are only located here; they are parsed only on a cache miss.
+    let rs = -1, re = -1, contiguous = true;
     while (r.pos < end) {
+      const p0 = r.pos;
+      if (buf[p0] === 0x0a) {
+        // Fast path: a run of label fields (tag 0x0a) with one-byte lengths.
+        let p = p0;
+        while (p + 1 < end && buf[p] === 0x0a && buf[p + 1] < 0x80) p += 2 + buf[p + 1];
+        if (p > end) r.fail("truncated length-delimited field");
+        if (p !== p0) {
+          if (rs < 0) rs = p0;
+          else if (p0 !== re) contiguous = false;
+          re = r.pos = p;
+          continue;
+        }
+      }
       const tag = r.uint32(end);
       const f = tag >>> 3, wt = tag & 7;
       if (wt !== WT_LEN) {
@@ -142,7 +158,9 @@ export class RemoteWriteDecoder {
       const e = r.lenEnd(end);
       switch (f) {
         case 1:
-          this.readLabel(e, false);
+          if (rs < 0) rs = p0;
+          else if (p0 !== re) contiguous = false;
+          re = r.pos = e;
           break;
         case 2:
           this.sample(e);
@@ -159,7 +177,35 @@ export class RemoteWriteDecoder {
           r.pos = e;
       }
     }
-    this.endSeries(0);
+    if (!this.hasData()) return;
+    const after = r.pos;
+    const cache = this.cache;
+    let labels: Labels | undefined;
+    let h = 0;
+    if (rs >= 0 && contiguous) {
+      h = cache.hashRaw(buf, r.u32, rs, re);
+      labels = cache.lookupRaw(buf, r.u32, rs, re, h);
+    }
+    if (labels === undefined) {
+      // Miss: parse the Label messages, from the region or (rarely) by rescanning the series.
+      this.nLabels = 0;
+      const contig = rs >= 0 && contiguous;
+      r.pos = contig ? rs : seriesStart;
+      const stop = contig ? re : end;
+      while (r.pos < stop) {
+        const tag = r.uint32(stop);
+        if (tag === 0x0a) this.readLabel(r.lenEnd(stop), false);
+        else r.skip(tag & 7, stop);
+      }
+      if (contig) {
+        labels = cache.build(buf, this.ranges, this.nLabels);
+        cache.addRaw(buf, rs, re, h, labels);
+      } else {
+        labels = cache.labels(buf, r.dv, this.ranges, this.nLabels);
+      }
+    }
+    r.pos = after;
+    this.pushSeries(labels, 0);
   }
 
   /** Reads one 1.0 `Label` message into the series (or exemplar) ranges. */
@@ -190,8 +236,8 @@ export class RemoteWriteDecoder {
     this.seriesStart = this.n;
     this.lastT = -Infinity;
     this.unsorted = false;
-    this.hist = [];
-    this.ex = [];
+    this.hist = NO_HISTOGRAMS;
+    this.ex = NO_EXEMPLARS;
     this.startT = 0;
   }
 
@@ -265,11 +311,13 @@ export class RemoteWriteDecoder {
   histogram(end: number): void {
     const h = readHistogram(this.r, end);
     if (this.startT === 0 && h.startT !== 0) this.startT = h.startT;
+    if (this.hist === NO_HISTOGRAMS) this.hist = [];
     this.hist.push({ t: h.t, h: h.h });
   }
 
   /** @internal adds an exemplar to the current series. */
   exemplar(x: Exemplar): void {
+    if (this.ex === NO_EXEMPLARS) this.ex = [];
     this.ex.push(x);
   }
 
@@ -310,28 +358,46 @@ export class RemoteWriteDecoder {
     return { labels: labelsFromRanges(r.buf, this.exRanges, this.exN), value, t };
   }
 
+  /** @internal true when the current series has anything to store. */
+  hasData(): boolean {
+    return this.n !== this.seriesStart || this.hist.length !== 0 || this.ex.length !== 0;
+  }
+
   /**
-   * @internal ends the current series and returns its Labels, or undefined when the series had
-   * nothing to store and was dropped.
+   * @internal ends the current series (labels from the pairs in `ranges`) and returns its
+   * Labels, or undefined when the series had nothing to store and was dropped.
    */
   endSeries(createdT: number): Labels | undefined {
+    if (!this.hasData()) return undefined;
+    const labels = this.cache.labels(this.r.buf, this.r.dv, this.ranges, this.nLabels);
+    this.pushSeries(labels, createdT);
+    return labels;
+  }
+
+  private pushSeries(labels: Labels, createdT: number): void {
     const start = this.seriesStart, end = this.n;
-    if (end === start && this.hist.length === 0 && this.ex.length === 0) return undefined;
-    if (this.pending.length >= SERIES_PER_REQUEST_MAX) this.r.fail("too many series");
+    const i = this.pending.length;
+    if (i >= SERIES_PER_REQUEST_MAX) this.r.fail("too many series");
     if (this.unsorted) this.sortRange(start, end);
     if (this.hist.length > 1) this.hist.sort((a, b) => a.t - b.t);
     this.nHist += this.hist.length;
     this.nEx += this.ex.length;
-    const labels = this.cache.labels(this.r.buf, this.ranges, this.nLabels);
+    let b = this.bounds;
+    if (2 * i + 2 > b.length) {
+      const g = new Int32Array(b.length * 2);
+      g.set(b);
+      this.bounds = b = g;
+    }
+    b[2 * i] = start;
+    b[2 * i + 1] = end;
     this.pending.push({
       labels,
-      start,
-      end,
+      t: NO_SAMPLES,
+      v: NO_SAMPLES,
       histograms: this.hist,
       exemplars: this.ex,
       createdT: createdT !== 0 ? createdT : this.startT,
     });
-    return labels;
   }
 
   private metadataV1(end: number): void {
@@ -383,17 +449,15 @@ export class RemoteWriteDecoder {
     // Same-type TypedArray slice copies bytes, so NaN payloads are preserved.
     const T = this.tS.slice(0, n);
     const V = this.vS.slice(0, n);
-    const series: WriteSeries[] = new Array(this.pending.length);
-    for (let i = 0; i < this.pending.length; i++) {
-      const p = this.pending[i];
-      series[i] = {
-        labels: p.labels,
-        t: T.subarray(p.start, p.end),
-        v: V.subarray(p.start, p.end),
-        histograms: p.histograms,
-        exemplars: p.exemplars,
-        createdT: p.createdT,
-      };
+    const series = this.pending;
+    const b = this.bounds;
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i];
+      const start = b[2 * i], end = b[2 * i + 1];
+      if (end > start) {
+        s.t = T.subarray(start, end);
+        s.v = V.subarray(start, end);
+      }
     }
     const out: DecodedWrite = {
       version,

@@ -2,70 +2,68 @@
  * A per-workspace cache from raw label bytes to decoded `Labels`, so that label strings are built
  * only for series not seen recently. The key of a series is its labels in wire order as
  * `name 0xFF value 0xFE ...` (bytes that cannot occur in UTF-8), the same for remote write 1.0
- * and 2.0. Lookups hash the bytes in place (FNV-1a) and verify them byte for byte on a hit, so a
+ * and 2.0. Lookups hash the bytes in place (word-at-a-time) and verify them byte for byte on a hit, so a
  * hash collision can never return the wrong series.
  *
- * Eviction is generational: entries live in `current`; when it holds `entriesMax` entries it
- * becomes `previous` and a fresh map starts. A hit in `previous` moves the entry forward. Memory is
- * bounded by 2 × entriesMax entries, and a working set up to entriesMax never misses.
+ * Eviction is generational: entries live in `current`; when it holds `entriesMax` entries (or
+ * its key arena `entriesMax` KiB) it becomes `previous` and a fresh one starts. A hit in
+ * `previous` moves the entry forward. Memory is bounded by two generations, and a working set up
+ * to entriesMax never misses. Keys live in one byte arena per generation (no per-entry buffers,
+ * so the GC sees one object per entry), and label strings are interned.
  * A hit returns the same `Labels` object each time, so the store may key per-series state by it.
  */
 import type { Label, Labels } from "../model/labels.ts";
 import { LABEL_CACHE_ENTRIES_MAX } from "./limits.ts";
 import { decodeUtf8 } from "./wire.ts";
+import { equalBytesAligned, mixBytes } from "./bytes_hash.ts";
 
-interface Entry {
-  key: Uint8Array;
-  labels: Labels;
-  next: Entry | undefined;
-}
-
-/** FNV-1a over the label ranges `[nameStart, nameEnd, valueStart, valueEnd] × n` of `buf`. */
-export function hashLabelRanges(buf: Uint8Array, ranges: Int32Array, n: number): number {
+/**
+ * Hashes the label ranges `[nameStart, nameEnd, valueStart, valueEnd] × n` of `buf` (viewed by
+ * `dv`), 4 bytes at a time with a multiply-xorshift mix; names and values are separated so that
+ * moving a byte across a boundary changes the hash. Collisions are resolved by `equalKey`.
+ */
+export function hashLabelRanges(
+  buf: Uint8Array,
+  dv: DataView,
+  ranges: Int32Array,
+  n: number,
+): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < n; i++) {
     const r = i * 4;
-    for (let p = ranges[r], e = ranges[r + 1]; p < e; p++) h = Math.imul(h ^ buf[p], 16777619);
-    h = Math.imul(h ^ 0xff, 16777619);
-    for (let p = ranges[r + 2], e = ranges[r + 3]; p < e; p++) h = Math.imul(h ^ buf[p], 16777619);
-    h = Math.imul(h ^ 0xfe, 16777619);
+    h = mixRange(h, buf, dv, ranges[r], ranges[r + 1]);
+    h = Math.imul(h ^ 0xff, 0x01000193);
+    h = mixRange(h, buf, dv, ranges[r + 2], ranges[r + 3]);
+    h = Math.imul(h ^ 0xfe, 0x01000193);
   }
-  return h >>> 0;
+  return h & 0x3fffffff; // a Smi: no heap number per lookup
 }
 
-function equalKey(buf: Uint8Array, ranges: Int32Array, n: number, key: Uint8Array): boolean {
-  let k = 0;
-  const kl = key.length;
-  for (let i = 0; i < n; i++) {
-    const r = i * 4;
-    const ns = ranges[r], ne = ranges[r + 1], vs = ranges[r + 2], ve = ranges[r + 3];
-    if (k + (ne - ns) + (ve - vs) + 2 > kl) return false;
-    for (let p = ns; p < ne; p++) if (key[k++] !== buf[p]) return false;
-    if (key[k++] !== 0xff) return false;
-    for (let p = vs; p < ve; p++) if (key[k++] !== buf[p]) return false;
-    if (key[k++] !== 0xfe) return false;
+function mixRange(h: number, buf: Uint8Array, dv: DataView, s: number, e: number): number {
+  let p = s;
+  for (; p + 4 <= e; p += 4) {
+    h = Math.imul(h ^ dv.getUint32(p, true), 0x9e3779b1);
+    h ^= h >>> 15;
   }
-  return k === kl;
+  for (; p < e; p++) h = Math.imul(h ^ buf[p], 0x01000193);
+  return h;
 }
 
-function makeKey(buf: Uint8Array, ranges: Int32Array, n: number): Uint8Array {
-  let len = 0;
-  for (let i = 0; i < n; i++) {
-    const r = i * 4;
-    len += ranges[r + 1] - ranges[r] + ranges[r + 3] - ranges[r + 2] + 2;
+function equalRange(
+  buf: Uint8Array,
+  dv: DataView,
+  s: number,
+  e: number,
+  key: Uint8Array,
+  kdv: DataView,
+  k: number,
+): boolean {
+  let p = s;
+  for (; p + 4 <= e; p += 4, k += 4) {
+    if (dv.getUint32(p, true) !== kdv.getUint32(k, true)) return false;
   }
-  const key = new Uint8Array(len);
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    const r = i * 4;
-    key.set(buf.subarray(ranges[r], ranges[r + 1]), k);
-    k += ranges[r + 1] - ranges[r];
-    key[k++] = 0xff;
-    key.set(buf.subarray(ranges[r + 2], ranges[r + 3]), k);
-    k += ranges[r + 3] - ranges[r + 2];
-    key[k++] = 0xfe;
-  }
-  return key;
+  for (; p < e; p++, k++) if (buf[p] !== key[k]) return false;
+  return true;
 }
 
 /**
@@ -94,12 +92,158 @@ function compareName(a: Label, b: Label): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** The cache. One per workspace; single-threaded use only. */
+/** Keys longer than this are not cached (such label sets fail validation: > 7 KB). */
+const KEY_BYTES_MAX = 8192;
+/** Interned strings kept per workspace before the table is reset. */
+const INTERNED_MAX = 1 << 20;
+
+/**
+ * One generation: an open-addressing hash table (linear probing, load <= 1/2) in typed arrays
+ * plus the byte arena holding the keys. Slot i: meta[3i] = hash + 1 (0 = empty), meta[3i + 1]
+ * = key offset in the arena (4-aligned), meta[3i + 2] = key length; labels[i] = the Labels.
+ * A lookup touches one slot run and the key bytes, not a chain of heap objects.
+ */
+class Generation {
+  meta = new Int32Array(3 * 1024);
+  labels: (Labels | undefined)[] = new Array(1024);
+  mask = 1023;
+  size = 0;
+  arena: Uint8Array = new Uint8Array(1 << 16);
+  a32: Uint32Array = new Uint32Array(this.arena.buffer);
+  adv: DataView = new DataView(this.arena.buffer);
+  used = 0;
+
+  /** Reserves `len` bytes (4-aligned start) and returns the offset. */
+  alloc(len: number): number {
+    const off = this.used;
+    const need = off + ((len + 3) & ~3);
+    if (need > this.arena.length) {
+      let size = this.arena.length * 2;
+      while (size < need) size *= 2;
+      const g = new Uint8Array(size);
+      g.set(this.arena.subarray(0, this.used));
+      this.arena = g;
+      this.a32 = new Uint32Array(g.buffer);
+      this.adv = new DataView(g.buffer);
+    }
+    this.used = need;
+    return off;
+  }
+
+  /** Inserts a slot (no duplicate check: callers looked up first). */
+  insert(h: number, off: number, len: number, labels: Labels): void {
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    const m = this.meta, mask = this.mask;
+    let i = h & mask;
+    while (m[3 * i] !== 0) i = (i + 1) & mask;
+    m[3 * i] = h + 1;
+    m[3 * i + 1] = off;
+    m[3 * i + 2] = len;
+    this.labels[i] = labels;
+    this.size++;
+  }
+
+  private grow(): void {
+    const old = this.meta, oldLabels = this.labels, oldCap = this.mask + 1;
+    const cap = oldCap * 2;
+    this.meta = new Int32Array(3 * cap);
+    this.labels = new Array(cap);
+    this.mask = cap - 1;
+    this.size = 0;
+    for (let i = 0; i < oldCap; i++) {
+      if (old[3 * i] !== 0) {
+        this.insert(old[3 * i] - 1, old[3 * i + 1], old[3 * i + 2], oldLabels[i]!);
+      }
+    }
+  }
+}
+
+/** A generational table of byte keys to Labels. */
+class GenTable {
+  current = new Generation();
+  previous = new Generation();
+  constructor(readonly entriesMax: number) {}
+
+  /** Adds an entry and returns the arena offset where the caller writes its `len` key bytes. */
+  add(h: number, len: number, labels: Labels): number {
+    let g = this.current;
+    if (g.size >= this.entriesMax || g.used + len > this.entriesMax * 1024) {
+      this.previous = g;
+      this.current = g = new Generation();
+    }
+    const off = g.alloc(len);
+    g.insert(h, off, len, labels);
+    return off;
+  }
+
+  /** Copies slot `i` of `previous` into `current`. */
+  promote(h: number, i: number): void {
+    const p = this.previous;
+    const off0 = p.meta[3 * i + 1], len = p.meta[3 * i + 2];
+    const off = this.add(h, len, p.labels[i]!);
+    // add() may have rotated generations; the source arena is still referenced by `p`.
+    this.current.arena.set(p.arena.subarray(off0, off0 + len), off);
+  }
+}
+
+function equalPairs(
+  buf: Uint8Array,
+  dv: DataView,
+  ranges: Int32Array,
+  n: number,
+  g: Generation,
+  off: number,
+  len: number,
+): boolean {
+  const key = g.arena, kdv = g.adv;
+  let k = off;
+  const kend = off + len;
+  for (let i = 0; i < n; i++) {
+    const r = i * 4;
+    const ns = ranges[r], ne = ranges[r + 1], vs = ranges[r + 2], ve = ranges[r + 3];
+    if (k + (ne - ns) + (ve - vs) + 2 > kend) return false;
+    if (!equalRange(buf, dv, ns, ne, key, kdv, k)) return false;
+    k += ne - ns;
+    if (key[k++] !== 0xff) return false;
+    if (!equalRange(buf, dv, vs, ve, key, kdv, k)) return false;
+    k += ve - vs;
+    if (key[k++] !== 0xfe) return false;
+  }
+  return k === kend;
+}
+
+function pairsKeyLength(ranges: Int32Array, n: number): number {
+  let len = 0;
+  for (let i = 0; i < n; i++) {
+    const r = i * 4;
+    len += ranges[r + 1] - ranges[r] + ranges[r + 3] - ranges[r + 2] + 2;
+  }
+  return len;
+}
+
+function writePairsKey(buf: Uint8Array, ranges: Int32Array, n: number, key: Uint8Array, k: number) {
+  for (let i = 0; i < n; i++) {
+    const r = i * 4;
+    key.set(buf.subarray(ranges[r], ranges[r + 1]), k);
+    k += ranges[r + 1] - ranges[r];
+    key[k++] = 0xff;
+    key.set(buf.subarray(ranges[r + 2], ranges[r + 3]), k);
+    k += ranges[r + 3] - ranges[r + 2];
+    key[k++] = 0xfe;
+  }
+}
+
+/**
+ * The cache. One per workspace; single-threaded use only. Two tables: label pairs in the
+ * version-neutral key form (2.0, and 1.0 series whose label fields are not adjacent), and raw
+ * 1.0 label regions (the bytes of a TimeSeries' consecutive `labels` fields), which lets a 1.0
+ * hit skip parsing the Label messages altogether.
+ */
 export class LabelCache {
   readonly entriesMax: number;
-  private current = new Map<number, Entry>();
-  private previous = new Map<number, Entry>();
-  private currentSize = 0;
+  private readonly pairs: GenTable;
+  private readonly raw: GenTable;
+  private interned = new Map<string, string>();
   /** Lookups answered from the cache. */
   hits = 0;
   /** Lookups that had to build strings. */
@@ -108,45 +252,103 @@ export class LabelCache {
   constructor(entriesMax: number = LABEL_CACHE_ENTRIES_MAX) {
     if (!(entriesMax >= 1)) throw new RangeError(`BUG: LabelCache entriesMax ${entriesMax}`);
     this.entriesMax = entriesMax;
+    this.pairs = new GenTable(entriesMax);
+    this.raw = new GenTable(entriesMax);
   }
 
-  /** Entries held (both generations). */
+  /** Entries held in both tables and generations. */
   get size(): number {
-    return this.currentSize + this.previous.size;
+    return this.pairs.current.size + this.pairs.previous.size +
+      this.raw.current.size + this.raw.previous.size;
   }
 
   /**
    * Returns the `Labels` for the label ranges of `buf`, building and caching them on a miss.
    * Throws `ProtobufDecodeError` on invalid UTF-8.
    */
-  labels(buf: Uint8Array, ranges: Int32Array, n: number): Labels {
-    const h = hashLabelRanges(buf, ranges, n);
-    for (let e = this.current.get(h); e !== undefined; e = e.next) {
-      if (equalKey(buf, ranges, n, e.key)) {
-        this.hits++;
-        return e.labels;
+  labels(buf: Uint8Array, dv: DataView, ranges: Int32Array, n: number): Labels {
+    const t = this.pairs;
+    const h = hashLabelRanges(buf, dv, ranges, n);
+    for (let gen = 0; gen < 2; gen++) {
+      const g = gen === 0 ? t.current : t.previous;
+      const m = g.meta, mask = g.mask, tag = h + 1;
+      for (let i = h & mask, x = m[3 * i]; x !== 0; i = (i + 1) & mask, x = m[3 * i]) {
+        if (x === tag && equalPairs(buf, dv, ranges, n, g, m[3 * i + 1], m[3 * i + 2])) {
+          this.hits++;
+          const labels = g.labels[i]!;
+          if (gen === 1) t.promote(h, i);
+          return labels;
+        }
       }
     }
-    for (let e = this.previous.get(h); e !== undefined; e = e.next) {
-      if (equalKey(buf, ranges, n, e.key)) {
-        this.hits++;
-        this.add(h, e.key, e.labels);
-        return e.labels;
-      }
+    const labels = this.build(buf, ranges, n);
+    const len = pairsKeyLength(ranges, n);
+    if (len <= KEY_BYTES_MAX) {
+      const off = t.add(h, len, labels);
+      writePairsKey(buf, ranges, n, t.current.arena, off);
     }
-    this.misses++;
-    const labels = labelsFromRanges(buf, ranges, n);
-    this.add(h, makeKey(buf, ranges, n), labels);
     return labels;
   }
 
-  private add(h: number, key: Uint8Array, labels: Labels): void {
-    if (this.currentSize >= this.entriesMax) {
-      this.previous = this.current;
-      this.current = new Map();
-      this.currentSize = 0;
+  /**
+   * Builds Labels for ranges of `buf` without caching them (counted as a miss), with interned
+   * strings. Throws `ProtobufDecodeError` on invalid UTF-8.
+   */
+  build(buf: Uint8Array, ranges: Int32Array, n: number): Labels {
+    this.misses++;
+    const ls = labelsFromRanges(buf, ranges, n) as Label[];
+    if (this.interned.size > INTERNED_MAX) this.interned = new Map();
+    const m = this.interned;
+    for (let i = 0; i < ls.length; i++) {
+      const l = ls[i];
+      let name = m.get(l.name), value = m.get(l.value);
+      if (name === undefined) m.set(l.name, name = l.name);
+      if (value === undefined) m.set(l.value, value = l.value);
+      ls[i] = { name, value };
     }
-    this.current.set(h, { key, labels, next: this.current.get(h) });
-    this.currentSize++;
+    return ls;
+  }
+
+  /**
+   * Hash of a raw 1.0 label region `buf[s, e)`, for `lookupRaw` and `addRaw`; `u32` is the
+   * aligned word view of `buf` (see bytes_hash.ts).
+   */
+  hashRaw(buf: Uint8Array, u32: Uint32Array, s: number, e: number): number {
+    return mixBytes(0x811c9dc5, buf, u32, s, e) & 0x3fffffff; // a Smi: no heap number
+  }
+
+  /** The Labels cached for the raw 1.0 label region `buf[s, e)` with hash `h`, or undefined. */
+  lookupRaw(
+    buf: Uint8Array,
+    u32: Uint32Array,
+    s: number,
+    e: number,
+    h: number,
+  ): Labels | undefined {
+    const t = this.raw;
+    const len = e - s;
+    for (let gen = 0; gen < 2; gen++) {
+      const g = gen === 0 ? t.current : t.previous;
+      const m = g.meta, mask = g.mask, tag = h + 1;
+      for (let i = h & mask, x = m[3 * i]; x !== 0; i = (i + 1) & mask, x = m[3 * i]) {
+        if (
+          x === tag && m[3 * i + 2] === len &&
+          equalBytesAligned(buf, u32, s, e, g.arena, g.a32, m[3 * i + 1])
+        ) {
+          this.hits++;
+          const labels = g.labels[i]!;
+          if (gen === 1) t.promote(h, i);
+          return labels;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** Remembers `labels` for the raw 1.0 label region `buf[s, e)` with hash `h`. */
+  addRaw(buf: Uint8Array, s: number, e: number, h: number, labels: Labels): void {
+    if (e - s > KEY_BYTES_MAX) return;
+    const off = this.raw.add(h, e - s, labels);
+    this.raw.current.arena.set(buf.subarray(s, e), off);
   }
 }

@@ -44,10 +44,17 @@ export {
   WRITTEN_SAMPLES_HEADER,
   writtenHeaders,
 } from "./remote_write.ts";
-export { validateLabels, validateMetadata, validateWrite } from "./validate.ts";
+export {
+  type PartialValidation,
+  validateLabels,
+  validateMetadata,
+  validateWrite,
+  validateWritePartial,
+} from "./validate.ts";
 export { type IngestCost, RateLimiter, type RateLimiterOptions } from "./rate_limiter.ts";
 export { type HaDecision, HaTracker, type HaTrackerOptions } from "./ha_tracker.ts";
 export {
+  countWrite,
   type PreparedWrite,
   WorkspaceIngest,
   type WorkspaceIngestOptions,

@@ -4,7 +4,7 @@ import type { Exemplar, MetricMetadata, WriteRequest } from "../model/write.ts";
 import { STALE_NAN } from "../model/value.ts";
 import { ValidationError } from "./errors.ts";
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from "./limits.ts";
-import { validateWrite } from "./validate.ts";
+import { validateWrite, validateWritePartial } from "./validate.ts";
 
 const NOW = 1_700_000_000_000;
 
@@ -166,4 +166,30 @@ Deno.test("validateWrite() checks exemplars, histogram schemas and metadata like
   );
   assertEquals([c, r], [400, "help_too_long"]);
   assertEquals(m, `metadata 'HELP' value too long: "${"h".repeat(200)}" metric "up"`);
+});
+
+Deno.test("validateWritePartial() drops only the invalid parts and returns the first error", () => {
+  const good = write([["__name__", "up"]], [NOW - 3_600_001, NOW - 1000, NOW]);
+  const bad = write([["__name__", "up"], ["a-b", "1"]]);
+  const req: WriteRequest = {
+    series: [...good.series, ...bad.series],
+    metadata: [{ metric: "", type: "gauge", help: "", unit: "" }, {
+      metric: "up",
+      type: "gauge",
+      help: "ok",
+      unit: "",
+    }],
+  };
+  const out = validateWritePartial(req, { ...DEFAULT_INGEST_LIMITS }, NOW);
+  assertEquals(out.error?.reason, "greater_than_max_sample_age");
+  assertEquals(out.discarded, {
+    greater_than_max_sample_age: 1,
+    label_invalid: 1,
+    missing_metric_name: 1,
+  });
+  assertEquals(out.request.series.length, 1);
+  assertEquals(Array.from(out.request.series[0].t), [NOW - 1000, NOW]);
+  assertEquals(out.request.metadata.map((m) => m.metric), ["up"]);
+  const clean = validateWritePartial(good, { ...DEFAULT_INGEST_LIMITS, sampleAgeMaxMs: 0 }, NOW);
+  assertEquals([clean.error, clean.request.series[0] === good.series[0]], [undefined, true]);
 });

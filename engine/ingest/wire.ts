@@ -4,6 +4,7 @@
  * int64 fields become exact `number`s; values outside ±(2^53−1) are rejected, not rounded.
  */
 import { ProtobufDecodeError } from "./errors.ts";
+import { alignedWords } from "./bytes_hash.ts";
 
 /** Wire types. */
 export const WT_VARINT = 0;
@@ -23,9 +24,17 @@ export class WireReader {
   pos = 0;
   /** High 32 bits of the last `varint64Parts()` read. */
   hi = 0;
+  /** Aligned word view of `buf` (bytes_hash.ts). */
+  u32: Uint32Array = new Uint32Array(0);
 
-  /** Points the reader at `buf` from offset 0. */
+  /** Points the reader at `buf` from offset 0; copies it once if it does not start 4-aligned. */
   reset(buf: Uint8Array): void {
+    let u32 = alignedWords(buf);
+    if (u32 === undefined) {
+      buf = buf.slice();
+      u32 = alignedWords(buf)!;
+    }
+    this.u32 = u32;
     this.buf = buf;
     this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.pos = 0;

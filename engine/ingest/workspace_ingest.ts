@@ -11,7 +11,8 @@ import { LabelCache } from "./label_cache.ts";
 import { type IngestLimits, ingestLimits, LABEL_CACHE_ENTRIES_MAX } from "./limits.ts";
 import { RateLimiter } from "./rate_limiter.ts";
 import { decodeRemoteWrite } from "./remote_write.ts";
-import { validateWrite } from "./validate.ts";
+import { validateWrite, validateWritePartial } from "./validate.ts";
+import type { ValidationError } from "./errors.ts";
 
 /** Options of a `WorkspaceIngest`. */
 export interface WorkspaceIngestOptions {
@@ -21,12 +22,25 @@ export interface WorkspaceIngestOptions {
   labelCacheEntriesMax?: number;
   /** Wall clock in ms (sample age, token bucket, HA failover); injectable for tests. */
   clock?: () => number;
+  /**
+   * "reject" (default, the design's all-or-nothing rule): any invalid item rejects the request.
+   * "partial" (Cortex/AMP): invalid items are dropped, `PreparedWrite.error` carries the first
+   * error; the route stores the rest and then answers 400 with it.
+   */
+  validation?: "reject" | "partial";
 }
 
 /** The outcome of `prepare()`. */
 export type PreparedWrite =
   /** Store `request`; `counts` are what it carries (for the 2.0 written headers). */
-  | { kind: "write"; version: "1.0" | "2.0"; request: WriteRequest; counts: WriteCounts }
+  | {
+    kind: "write";
+    version: "1.0" | "2.0";
+    request: WriteRequest;
+    counts: WriteCounts;
+    /** Partial mode only: the first dropped item's error, to answer 400 after storing. */
+    error?: ValidationError;
+  }
   /** A non-elected HA replica: store nothing and answer `status` (202) with `message`. */
   | { kind: "deduped"; version: "1.0" | "2.0"; status: 202; message: string; counts: WriteCounts };
 
@@ -37,10 +51,12 @@ export class WorkspaceIngest {
   readonly rateLimiter: RateLimiter;
   readonly haTracker: HaTracker;
   private readonly clock: () => number;
+  private readonly partial: boolean;
 
   constructor(opts: WorkspaceIngestOptions = {}) {
     this.limits = opts.limits ?? ingestLimits();
     this.clock = opts.clock ?? Date.now;
+    this.partial = opts.validation === "partial";
     this.decoder = new RemoteWriteDecoder(
       new LabelCache(opts.labelCacheEntriesMax ?? LABEL_CACHE_ENTRIES_MAX),
     );
@@ -67,7 +83,7 @@ export class WorkspaceIngest {
       requestBytesMax: this.limits.requestBytesMax,
       decompressedBytesMax: this.limits.decompressedBytesMax,
     });
-    const counts: WriteCounts = {
+    let counts: WriteCounts = {
       samples: d.samples,
       histograms: d.histograms,
       exemplars: d.exemplars,
@@ -83,8 +99,30 @@ export class WorkspaceIngest {
       };
     }
     const now = this.clock();
-    validateWrite(ha.request, this.limits, now);
-    this.rateLimiter.admit({ ...counts, metadata: ha.request.metadata.length }, now);
-    return { kind: "write", version: d.version, request: ha.request, counts };
+    let request = ha.request;
+    let error: ValidationError | undefined;
+    if (this.partial) {
+      const v = validateWritePartial(request, this.limits, now);
+      request = v.request;
+      error = v.error;
+      if (error !== undefined) counts = countWrite(request);
+    } else {
+      validateWrite(request, this.limits, now);
+    }
+    this.rateLimiter.admit({ ...counts, metadata: request.metadata.length }, now);
+    return error === undefined
+      ? { kind: "write", version: d.version, request, counts }
+      : { kind: "write", version: d.version, request, counts, error };
   }
+}
+
+/** Samples, histogram samples and exemplars a request carries. */
+export function countWrite(req: WriteRequest): WriteCounts {
+  let samples = 0, histograms = 0, exemplars = 0;
+  for (const s of req.series) {
+    samples += s.t.length;
+    histograms += s.histograms.length;
+    exemplars += s.exemplars.length;
+  }
+  return { samples, histograms, exemplars };
 }

@@ -115,3 +115,28 @@ Deno.test("ingestLimits() reads PROMENADE_SAMPLE_AGE_MAX where 0 disables the ag
   assertEquals(ingestLimits({}, env).sampleAgeMaxMs, 0);
   assertThrows(() => ingestLimits({}, () => "-3"), RangeError);
 });
+
+Deno.test("WorkspaceIngest in partial mode keeps valid samples and reports the first error", () => {
+  const ws = new WorkspaceIngest({
+    clock: () => NOW,
+    limits: ingestLimits({}, () => undefined),
+    validation: "partial",
+  });
+  const body = snappyEncode(encodeV1(create(WriteRequestSchema, {
+    timeseries: [
+      {
+        labels: [{ name: "__name__", value: "up" }],
+        samples: [{ value: 1, timestamp: BigInt(NOW - 7_200_000) }, {
+          value: 2,
+          timestamp: BigInt(NOW),
+        }],
+      },
+      { labels: [{ name: "job", value: "x" }], samples: [{ value: 1, timestamp: BigInt(NOW) }] },
+    ],
+  })));
+  const p = ws.prepare(body, V1);
+  assert(p.kind === "write");
+  assertEquals(p.error?.message, `timestamp too old: ${NOW - 7_200_000} metric: "up"`);
+  assertEquals(p.counts.samples, 1);
+  assertEquals(Array.from(p.request.series[0].v), [2]);
+});

@@ -4,6 +4,8 @@
  */
 
 const encoder = new TextEncoder();
+/** True on little-endian hosts, where float columns are copied as bytes. */
+const LITTLE_ENDIAN = new Uint8Array(Float64Array.of(1).buffer)[7] === 0x3f;
 const decoder = new TextDecoder();
 
 /** An error reading a stored value: the bytes are truncated or malformed. */
@@ -46,8 +48,21 @@ export class ByteWriter {
 
   /** Unsigned varint of a non-negative safe integer. */
   uvarint(x: number): void {
+    if (x < 0x80 && x >= 0 && (x | 0) === x) {
+      if (this.length === this.#buf.length) this.#ensure(1);
+      this.#buf[this.length++] = x;
+      return;
+    }
     if (!(x >= 0) || !Number.isSafeInteger(x)) throw new Error(`BUG: uvarint ${x}`);
     this.#ensure(8);
+    if (x < 0x10000000) {
+      while (x >= 0x80) {
+        this.#buf[this.length++] = (x & 0x7f) | 0x80;
+        x >>>= 7;
+      }
+      this.#buf[this.length++] = x;
+      return;
+    }
     while (x >= 0x80) {
       this.#buf[this.length++] = (x % 0x80) | 0x80;
       x = Math.floor(x / 0x80);
@@ -67,10 +82,14 @@ export class ByteWriter {
     this.length += 8;
   }
 
-  /** Copies raw float64 words from a typed array (bit-exact). */
+  /** Copies raw float64 words from a typed array (bit-exact, little-endian). */
   f64s(src: Float64Array, start: number, n: number): void {
     this.#ensure(n * 8);
-    for (let i = 0; i < n; i++) this.#view.setFloat64(this.length + i * 8, src[start + i], true);
+    if (LITTLE_ENDIAN && n >= 16) {
+      this.#buf.set(new Uint8Array(src.buffer, src.byteOffset + start * 8, n * 8), this.length);
+    } else {
+      for (let i = 0; i < n; i++) this.#view.setFloat64(this.length + i * 8, src[start + i], true);
+    }
     this.length += n * 8;
   }
 
@@ -91,9 +110,26 @@ export class ByteWriter {
 
   /** A UTF-8 string with a varint byte-length prefix. */
   str(s: string): void {
-    const b = encoder.encode(s);
-    this.uvarint(b.length);
-    this.raw(b);
+    const n = s.length;
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      if (s.charCodeAt(i) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (!ascii) {
+      const b = encoder.encode(s);
+      this.uvarint(b.length);
+      this.raw(b);
+      return;
+    }
+    this.uvarint(n);
+    this.#ensure(n);
+    const buf = this.#buf;
+    let at = this.length;
+    for (let i = 0; i < n; i++) buf[at++] = s.charCodeAt(i);
+    this.length = at;
   }
 
   /** A view of the written bytes, valid until the next write or reset. */
@@ -165,7 +201,12 @@ export class ByteReader {
   /** `n` float64 words into `dst` at `at`. */
   f64s(dst: Float64Array, at: number, n: number): void {
     this.#need(n * 8);
-    for (let i = 0; i < n; i++) dst[at + i] = this.#view.getFloat64(this.pos + i * 8, true);
+    if (LITTLE_ENDIAN && n >= 16) {
+      new Uint8Array(dst.buffer, dst.byteOffset + at * 8, n * 8)
+        .set(this.#buf.subarray(this.pos, this.pos + n * 8));
+    } else {
+      for (let i = 0; i < n; i++) dst[at + i] = this.#view.getFloat64(this.pos + i * 8, true);
+    }
     this.pos += n * 8;
   }
 

@@ -5,10 +5,9 @@
  */
 import type { HPoint } from "../model/histogram.ts";
 import { ByteReader, ByteWriter, CorruptValueError } from "./byte_buffer.ts";
-import type { Head } from "./head.ts";
+import { type Head, OooBuffer } from "./head.ts";
 import { decodeHistogram, encodeHistogram } from "./histogram_codec.ts";
 import { decodeLabels, encodeLabels } from "./wal.ts";
-import { xorDecode as xorDecodeInto } from "./xor_ts.ts";
 
 /** Checkpoint format version. */
 export const CHECKPOINT_VERSION = 1;
@@ -29,14 +28,17 @@ export function encodeCheckpoint(head: Head): Uint8Array {
     w.f64(head.lastT[sid]);
     w.f64(head.lastV[sid]);
     w.f64(head.firstT[sid]);
-    if (head.chunkCount[sid] > 0) w.bytes(head.arena.bytes(head.slot[sid]));
-    else w.uvarint(0);
+    if (head.chunkCount[sid] > 0) {
+      w.bytes(head.arena.bytes(head.slot[sid]));
+      w.f64(head.chunkMinT[sid]);
+      w.f64(head.chunkMaxT[sid]);
+    } else w.uvarint(0);
   }
   w.uvarint(head.ooo.size);
   for (const [sid, buf] of head.ooo) {
     w.uvarint(sid);
-    w.uvarint(buf.t.length);
-    for (let i = 0; i < buf.t.length; i++) {
+    w.uvarint(buf.n);
+    for (let i = 0; i < buf.n; i++) {
       w.varint(buf.t[i]);
       w.f64(buf.v[i]);
     }
@@ -82,6 +84,7 @@ export function decodeCheckpoint(bytes: Uint8Array, head: Head): void {
     const sid = r.uvarint();
     const lastT = r.f64(), lastV = r.f64(), firstT = r.f64();
     const chunk = r.bytes();
+    const chunkMinT = chunk.length > 0 ? r.f64() : 0, chunkMaxT = chunk.length > 0 ? r.f64() : 0;
     if (head.labels[sid] === undefined) continue; // removed by retention after the checkpoint
     head.lastT[sid] = lastT;
     head.lastV[sid] = lastV;
@@ -89,24 +92,21 @@ export function decodeCheckpoint(bytes: Uint8Array, head: Head): void {
     if (chunk.length > 0) {
       const slot = head.arena.alloc(chunk);
       head.slot[sid] = slot;
-      const cnt = head.arena.count(slot);
-      head.chunkCount[sid] = cnt;
-      const t = new Float64Array(cnt), v = new Float64Array(cnt);
-      xorDecodeInto(chunk, t, v);
-      head.chunkMinT[sid] = t[0];
-      head.chunkMaxT[sid] = t[cnt - 1];
+      head.chunkCount[sid] = head.arena.count(slot);
+      head.chunkMinT[sid] = chunkMinT;
+      head.chunkMaxT[sid] = chunkMaxT;
     }
   }
   const no = r.uvarint();
   for (let i = 0; i < no; i++) {
     const sid = r.uvarint();
     const k = r.uvarint();
-    const t: number[] = [], v: number[] = [];
+    const buf = new OooBuffer();
     for (let j = 0; j < k; j++) {
-      t.push(r.varint());
-      v.push(r.f64());
+      const t = r.varint();
+      buf.insert(t, r.f64());
     }
-    if (head.labels[sid] !== undefined) head.ooo.set(sid, { t, v });
+    if (head.labels[sid] !== undefined) head.ooo.set(sid, buf);
   }
   const nl = r.uvarint();
   for (let i = 0; i < nl; i++) {

@@ -27,10 +27,49 @@ export interface ClosedChunk {
   bytes: Uint8Array;
 }
 
-/** Out-of-order float samples of one series, sorted by time. */
-export interface OooBuffer {
-  t: number[];
-  v: number[];
+/**
+ * Out-of-order float samples of one series, sorted by time. Typed arrays, because a plain JS
+ * array of doubles may canonicalise NaN payloads and lose the staleness marker.
+ */
+export class OooBuffer {
+  t: Float64Array<ArrayBuffer> = new Float64Array(8);
+  v: Float64Array<ArrayBuffer> = new Float64Array(8);
+  /** Samples held. */
+  n = 0;
+
+  /** Inserts a sample in time order; false (and no change) when `t` is already present. */
+  insert(t: number, v: number): boolean {
+    let lo = 0, hi = this.n;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (this.t[m] < t) lo = m + 1;
+      else hi = m;
+    }
+    if (lo < this.n && this.t[lo] === t) return false;
+    if (this.n === this.t.length) {
+      const nt = new Float64Array(this.n * 2), nv = new Float64Array(this.n * 2);
+      nt.set(this.t);
+      nv.set(this.v);
+      this.t = nt;
+      this.v = nv;
+    }
+    this.t.copyWithin(lo + 1, lo, this.n);
+    this.v.copyWithin(lo + 1, lo, this.n);
+    this.t[lo] = t;
+    this.v[lo] = v;
+    this.n++;
+    return true;
+  }
+
+  /** Newest timestamp (-Infinity when empty). */
+  lastT(): number {
+    return this.n > 0 ? this.t[this.n - 1] : -Infinity;
+  }
+
+  /** Copies of the columns. */
+  columns(): { t: Float64Array; v: Float64Array } {
+    return { t: this.t.slice(0, this.n), v: this.v.slice(0, this.n) };
+  }
 }
 
 /** FNV-1a over label names and values (with separators); equal labels hash equally. */
@@ -119,8 +158,22 @@ export class Head {
     this.opts = opts;
   }
 
+  /**
+   * Series ids by Labels object identity: ingest's label cache hands out the same object for a
+   * recurring series, so most lookups skip hashing. Weak: entries die with ingest's objects.
+   */
+  #byObject = new WeakMap<Labels, number>();
+
   /** The id of a series with exactly these labels, or 0. */
-  lookup(labels: Labels, hash = hashLabels(labels)): number {
+  lookup(labels: Labels, hash?: number): number {
+    const known = this.#byObject.get(labels);
+    if (known !== undefined && this.labels[known] !== undefined) return known;
+    const sid = this.#lookupHash(labels, hash ?? hashLabels(labels));
+    if (sid !== 0) this.#byObject.set(labels, sid);
+    return sid;
+  }
+
+  #lookupHash(labels: Labels, hash: number): number {
     const hit = this.#byHash.get(hash);
     if (hit === undefined) return 0;
     if (typeof hit === "number") {
@@ -160,6 +213,7 @@ export class Head {
     }
     this.#ensure(sid);
     this.labels[sid] = labels;
+    this.#byObject.set(labels, sid);
     const h = hashLabels(labels);
     const hit = this.#byHash.get(h);
     if (hit === undefined) this.#byHash.set(h, sid);
@@ -293,8 +347,8 @@ export class Head {
       const buf = this.ooo.get(sid);
       if (buf === undefined) continue;
       if (
-        buf.t.length >= CHUNK_SAMPLES_MAX ||
-        buf.t[buf.t.length - 1] < this.lastT[sid] - this.opts.oooWindowMs
+        buf.n >= CHUNK_SAMPLES_MAX ||
+        buf.lastT() < this.lastT[sid] - this.opts.oooWindowMs
       ) {
         this.flushOoo(sid);
       }
@@ -310,11 +364,8 @@ export class Head {
 
   #oooInsert(sid: number, t: number, v: number): void {
     let buf = this.ooo.get(sid);
-    if (buf === undefined) this.ooo.set(sid, buf = { t: [], v: [] });
-    const i = lowerBound(buf.t, t);
-    if (buf.t[i] === t) return;
-    buf.t.splice(i, 0, t);
-    buf.v.splice(i, 0, v);
+    if (buf === undefined) this.ooo.set(sid, buf = new OooBuffer());
+    if (!buf.insert(t, v)) return;
     if (!(this.firstT[sid] <= t)) this.firstT[sid] = t;
     this.#seen(t);
   }
@@ -349,7 +400,7 @@ export class Head {
         closed++;
       }
       const buf = this.ooo.get(sid);
-      if (buf && buf.t[buf.t.length - 1] < this.lastT[sid] - this.opts.oooWindowMs) {
+      if (buf && buf.lastT() < this.lastT[sid] - this.opts.oooWindowMs) {
         this.flushOoo(sid);
       }
       const h = this.hist.get(sid);
@@ -363,10 +414,10 @@ export class Head {
   /** Writes a series' out-of-order buffer as OOO chunks (one per partition). */
   flushOoo(sid: number): void {
     const buf = this.ooo.get(sid);
-    if (buf === undefined || buf.t.length === 0) return;
+    if (buf === undefined || buf.n === 0) return;
     this.ooo.delete(sid);
     const P = this.opts.partitionMs;
-    const t = Float64Array.from(buf.t), v = Float64Array.from(buf.v);
+    const { t, v } = buf.columns();
     let i = 0;
     while (i < t.length) {
       const p = partitionOf(t[i], P);

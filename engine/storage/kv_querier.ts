@@ -85,7 +85,7 @@ export class KvQuerier implements Querier {
         g.pieces.push(decode(h.arena.bytes(h.slot[sid])));
       }
       const buf = h.ooo.get(sid);
-      if (buf) g.pieces.push({ t: Float64Array.from(buf.t), v: Float64Array.from(buf.v) });
+      if (buf) g.pieces.push(buf.columns());
       const hl = h.hist.get(sid);
       if (hl && hl.length > 0) g.hist.push(hl.slice());
       gathered.set(sid, g);
@@ -264,5 +264,35 @@ function mergeHist(lists: HPoint[][], minT: number, maxT: number): HPoint[] {
   all.sort((a, b) => a.t - b.t);
   const out: HPoint[] = [];
   for (const p of all) if (out.length === 0 || out[out.length - 1].t !== p.t) out.push(p);
+  return out;
+}
+
+/**
+ * Every float sample of a series overlapping [minT, maxT] from all sources (head chunk, OOO
+ * buffer, pending and KV chunks), one column pair per source, unsorted across sources.
+ */
+export async function readSeriesSamples(
+  ws: Workspace,
+  sid: number,
+  minT: number,
+  maxT: number,
+): Promise<{ t: Float64Array; v: Float64Array }[]> {
+  const out: { t: Float64Array; v: Float64Array }[] = [];
+  const h = ws.head;
+  const decode = (bytes: Uint8Array) => out.push(decodeXorChunk(bytes));
+  if (sid < h.chunkCount.length && h.chunkCount[sid] > 0) decode(h.arena.bytes(h.slot[sid]));
+  const buf = h.ooo.get(sid);
+  if (buf) out.push(buf.columns());
+  for (const c of h.pendingBySid.get(sid) ?? []) {
+    if (c.kind !== CHUNK_KIND_HIST && c.maxT >= minT && c.minT <= maxT) decode(c.bytes);
+  }
+  const P = ws.partitionMs;
+  for (let p = partitionOf(minT, P); p <= partitionOf(maxT, P); p++) {
+    const prefix = [...chunksPrefix(ws.id), p, sid];
+    for await (const e of ws.kv.list<Uint8Array>({ prefix })) {
+      if (e.key[7] === CHUNK_KIND_HIST) continue;
+      decode(e.value);
+    }
+  }
   return out;
 }

@@ -18,5 +18,5 @@ export {
   StorageWriteError,
 } from "./errors.ts";
 export { type HeadStats, headStats, type StatRow } from "./stats.ts";
-export { type ChunkArena, TsChunkArena } from "./chunk_arena.ts";
+export { type ChunkArena, WasmChunkArena } from "./chunk_arena.ts";
 export { PARTITION_MS } from "./limits.ts";

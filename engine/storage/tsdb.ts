@@ -7,7 +7,8 @@ import { WasmChunkArena } from "./chunk_arena.ts";
 import { StorageClosedError } from "./errors.ts";
 import { tsdbPrefix, workspacePrefix } from "./keys.ts";
 import { PARTITION_MS, RETENTION_DAYS_MAX, RETENTION_DAYS_MIN } from "./limits.ts";
-import { deleteRange, Workspace, type WorkspaceOptions } from "./workspace.ts";
+import { deleteRange } from "./kv_delete.ts";
+import { Workspace, type WorkspaceOptions } from "./workspace.ts";
 
 /** Store-wide options. */
 export interface TsdbOptions {
@@ -77,8 +78,8 @@ export class Tsdb {
     if (p !== undefined) {
       const ws = await p.catch(() => undefined);
       if (ws) {
-        await ws.flush().catch(() => {});
-        ws.abandon();
+        ws.abandon(); // new appends are refused from here on
+        await ws.quiesce().catch(() => {});
       }
     }
     return await deleteRange(this.kv, { prefix: workspacePrefix(id) });
@@ -88,7 +89,13 @@ export class Tsdb {
   async deleteTsdbData(id: string): Promise<number> {
     const p = this.#open.get(id);
     this.#open.delete(id);
-    if (p !== undefined) (await p.catch(() => undefined))?.abandon();
+    if (p !== undefined) {
+      const ws = await p.catch(() => undefined);
+      if (ws) {
+        ws.abandon();
+        await ws.quiesce().catch(() => {});
+      }
+    }
     return await deleteRange(this.kv, { prefix: tsdbPrefix(id) });
   }
 

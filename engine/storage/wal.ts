@@ -132,11 +132,13 @@ export function encodeBatch(b: Batch, w: ByteWriter): void {
     encodeLabels(s.labels, w);
   }
   w.uvarint(b.entries);
+  const base = b.samples > 0 ? b.t[0] : 0;
+  w.varint(base);
   for (let e = 0; e < b.entries; e++) {
     const start = b.starts[e], n = b.counts[e];
     w.uvarint(b.sids[e]);
     w.uvarint(n);
-    let prev = 0;
+    let prev = base;
     for (let i = 0; i < n; i++) {
       const t = b.t[start + i];
       w.varint(t - prev);
@@ -181,10 +183,11 @@ export function decodeBatch(bytes: Uint8Array, b: Batch): void {
     b.newSeries.push({ sid, labels: decodeLabels(r) });
   }
   const entries = r.uvarint();
+  const base = r.varint();
   for (let e = 0; e < entries; e++) {
     b.beginEntry(r.uvarint());
     const n = r.uvarint();
-    let t = 0;
+    let t = base;
     const start = b.samples;
     for (let i = 0; i < n; i++) {
       t += r.varint();

@@ -3,7 +3,7 @@
  * then the head), the chunk flusher, checkpoints, recovery, retention and reads.
  */
 import type { Labels } from "../model/labels.ts";
-import { labelsCompare, labelsEqual } from "../model/labels.ts";
+import { labelsCompare } from "../model/labels.ts";
 import type { Matcher } from "../model/matcher.ts";
 import { type HeadStats, headStats } from "./stats.ts";
 import { isStaleNaN } from "../model/value.ts";
@@ -12,7 +12,6 @@ import type { Querier } from "./querier.ts";
 import { ByteWriter } from "./byte_buffer.ts";
 import type { ChunkArena } from "./chunk_arena.ts";
 import { WasmChunkArena } from "./chunk_arena.ts";
-import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
 import {
   DuplicateSampleError,
   LabelSetSeriesLimitError,
@@ -21,21 +20,7 @@ import {
   StorageClosedError,
 } from "./errors.ts";
 import { hashLabels, Head } from "./head.ts";
-import {
-  checkpointHeadKey,
-  checkpointKey,
-  checkpointPrefix,
-  CHUNK_KIND_HIST,
-  chunkKey,
-  chunksPrefix,
-  metadataKey,
-  metadataPrefix,
-  partitionOf,
-  seriesKey,
-  seriesPrefix,
-  walKey,
-  walPrefix,
-} from "./keys.ts";
+import { chunkKey, metadataKey, walKey } from "./keys.ts";
 import {
   ACTIVE_SERIES_MAX_DEFAULT,
   ACTIVE_WINDOW_MS,
@@ -45,24 +30,16 @@ import {
   EXEMPLARS_MAX_DEFAULT,
   FLUSH_BYTES_PER_ATOMIC,
   FLUSH_CHUNKS_PER_ATOMIC,
-  KV_ATOMIC_MUTATIONS_MAX,
   OOO_WINDOW_MS_DEFAULT,
   PARTITION_MS,
   PENDING_CHUNKS_MAX,
   WAL_SEGMENTS_PER_ATOMIC_MAX,
 } from "./limits.ts";
-import {
-  Batch,
-  decodeBatch,
-  encodeBatch,
-  joinSegments,
-  segmentCount,
-  segmentRecord,
-} from "./wal.ts";
-import { decodeLabels, encodeLabels } from "./wal.ts";
-import { ByteReader } from "./byte_buffer.ts";
-import { decodeXorChunk } from "../../wasm/mod.ts";
-import { KvQuerier } from "./kv_querier.ts";
+import { type Batch, encodeBatch, segmentRecord } from "./wal.ts";
+import { KvQuerier, readSeriesSamples } from "./kv_querier.ts";
+import { LogState, recoverWorkspace, writeCheckpoint } from "./checkpoint_io.ts";
+import { applyRetentionTo } from "./retention.ts";
+import { type PendingAppend, Stage } from "./stage.ts";
 
 /** One `limitsPerLabelSet` entry; an empty label set is the default bucket. */
 export interface LabelSetLimit {
@@ -95,13 +72,6 @@ export interface AppendResult {
   exemplars: number;
 }
 
-interface PendingAppend {
-  req: WriteRequest;
-  resolve: (r: AppendResult) => void;
-  reject: (e: unknown) => void;
-  result?: AppendResult;
-}
-
 interface OooCheck {
   sid: number;
   t: number;
@@ -132,32 +102,19 @@ export class Workspace {
   #queue: PendingAppend[] = [];
   #running = false;
   #closed = false;
-  #batch = new Batch();
+  #stages = [new Stage(), new Stage()];
+  #inflight: { stage: Stage; commit: Promise<number> } | undefined;
+  #prevFailed = false;
+  #bucketTmp: number[] = [];
   #writer = new ByteWriter(1 << 16);
-  #nextSeq = 1;
-  #appliedSeq = 0;
-  #walBytes = 0;
-  #ckptSeq = 0;
-  #ckptGen = 0;
-  #ckptSids = 1; // series ids below this have series records in KV
+  /** WAL and checkpoint positions (owned by this workspace; read by recovery and checkpoints). */
+  readonly log = new LogState();
   #ckptRunning: Promise<void> | undefined;
   #flushing: Promise<void> | undefined;
   #flushError: unknown;
   #activeCount = 0;
   #bucketCount = new Int32Array(0);
   #bucketDefault = -1;
-  // Staging state of the current batch.
-  #stagedGen = new Uint32Array(1024);
-  #stagedT = new Float64Array(1024);
-  #stagedV = new Float64Array(1024);
-  #gen = 0;
-  #undo: number[] = [];
-  #stagedNextSid = 1;
-  #stagedNew = new Map<number, { sid: number; labels: Labels }[]>();
-  #stagedNewCount = 0;
-  #stagedBuckets = new Int32Array(0);
-  #stagedHist = new Map<number, number>();
-  #stagedMeta = new Set<string>();
   #ooo: OooCheck[] = [];
   /** Cache of KV chunk lists of sealed partitions, shared with the querier. */
   readonly chunkCache: Map<string, Uint8Array[]> = new Map();
@@ -189,7 +146,7 @@ export class Workspace {
     arena: ChunkArena = new WasmChunkArena(),
   ): Promise<Workspace> {
     const ws = new Workspace(kv, id, opts, arena);
-    await ws.#recover();
+    await recoverWorkspace(ws);
     return ws;
   }
 
@@ -209,7 +166,6 @@ export class Workspace {
   #setBuckets(): void {
     const n = this.#opts.limitsPerLabelSet.length;
     this.#bucketCount = new Int32Array(n);
-    this.#stagedBuckets = new Int32Array(n);
     this.#bucketDefault = this.#opts.limitsPerLabelSet.findIndex((l) =>
       Object.keys(l.labelSet).length === 0
     );
@@ -341,15 +297,25 @@ export class Workspace {
     return headStats(this.head, limit);
   }
 
+  /**
+   * The append loop. Batches are pipelined: while batch A's WAL record is being committed, batch
+   * B is staged on top of A's overlay; A is applied to the head (and its requests resolved) only
+   * after its commit, and B's commit starts only after A's, so WAL order is commit order.
+   */
   async #pump(): Promise<void> {
     this.#running = true;
     try {
-      while (this.#queue.length > 0) {
-        if (this.#closed) {
-          for (const p of this.#queue.splice(0)) {
-            p.reject(new StorageClosedError("storage is closed"));
+      for (;;) {
+        if (this.#queue.length === 0 || this.#closed) {
+          await this.#settleInflight();
+          if (this.#closed) {
+            for (const p of this.#queue.splice(0)) {
+              p.reject(new StorageClosedError("storage is closed"));
+            }
+            break;
           }
-          break;
+          if (this.#queue.length === 0) break;
+          continue;
         }
         while (this.head.pending.length > PENDING_CHUNKS_MAX) await this.#flush();
         let samples = 0, n = 0;
@@ -358,12 +324,43 @@ export class Workspace {
           n++;
           if (samples >= BATCH_SAMPLES_MAX) break;
         }
-        await this.#processBatch(this.#queue.splice(0, n));
+        const reqs = this.#queue.splice(0, n);
+        const prev = this.#inflight?.stage;
+        const stage = prev === this.#stages[0] ? this.#stages[1] : this.#stages[0];
+        stage.begin(prev ? prev.nextSid : this.head.nextSid, this.#bucketCount.length);
+        this.#prevFailed = false;
+        for (const p of reqs) {
+          const mark = stage.mark();
+          try {
+            p.result = await this.#stage(p.req, stage);
+            stage.accepted.push(p);
+          } catch (e) {
+            stage.rollback(mark);
+            p.reject(e);
+          }
+        }
+        await this.#settleInflight();
+        if (this.#prevFailed) {
+          // Staged on top of a batch that did not commit: stage these requests again.
+          this.#queue.unshift(...stage.accepted);
+          continue;
+        }
+        if (stage.accepted.length === 0) continue;
+        if (stage.batch.empty()) {
+          for (const p of stage.accepted) p.resolve(p.result!);
+          continue;
+        }
+        const commit = this.#commit(stage.batch);
+        commit.catch(() => {}); // observed by #settleInflight
+        this.#inflight = { stage, commit };
         if (this.head.pending.length > 0 && this.#flushing === undefined) {
           this.#flushing = this.#flushLoop();
         }
-        if (this.#walBytes >= this.#opts.checkpointWalBytes && this.#ckptRunning === undefined) {
-          this.#ckptRunning = this.#checkpoint().catch((e) => {
+        // Checkpoint when the WAL outgrows both the threshold and twice the last checkpoint, so
+        // checkpoint I/O stays a fraction of WAL I/O however many series are open.
+        const due = Math.max(this.#opts.checkpointWalBytes, 2 * this.log.ckptBytes);
+        if (this.log.walBytes >= due && this.#ckptRunning === undefined) {
+          this.#ckptRunning = writeCheckpoint(this).catch((e) => {
             // The WAL stays until a later checkpoint succeeds; nothing acknowledged is lost.
             if (!this.#closed) console.error(`storage: checkpoint of ${this.id} failed:`, e);
           }).finally(() => this.#ckptRunning = undefined);
@@ -374,142 +371,76 @@ export class Workspace {
     }
   }
 
-  async #processBatch(reqs: PendingAppend[]): Promise<void> {
-    const b = this.#batch;
-    b.reset();
-    this.#gen++;
-    if (this.#gen === 0xffffffff) {
-      this.#stagedGen.fill(0);
-      this.#gen = 1;
+  /** Waits for the batch being committed, then applies it to the head and resolves it. */
+  async #settleInflight(): Promise<void> {
+    const f = this.#inflight;
+    if (f === undefined) return;
+    this.#inflight = undefined;
+    let seq: number;
+    try {
+      seq = await f.commit;
+    } catch (e) {
+      // Burn the ids: the record may exist in KV and be replayed after a restart.
+      this.head.nextSid = Math.max(this.head.nextSid, f.stage.nextSid);
+      this.log.appliedSeq = this.log.nextSeq - 1;
+      this.#prevFailed = true;
+      for (const p of f.stage.accepted) p.reject(e);
+      return;
     }
-    this.#stagedNextSid = this.head.nextSid;
-    this.#stagedNew.clear();
-    this.#stagedNewCount = 0;
-    this.#stagedBuckets.fill(0);
-    this.#stagedHist.clear();
-    this.#stagedMeta.clear();
-    const accepted: PendingAppend[] = [];
-    for (const p of reqs) {
-      const mark = b.mark();
-      this.#undo.length = 0;
-      const undoMark = 0;
-      const sidMark = this.#stagedNextSid;
-      const newMark = this.#stagedNewCount;
-      const bucketMark = this.#stagedBuckets.slice();
-      const histMark = new Map(this.#stagedHist);
-      const metaMark = new Set(this.#stagedMeta);
-      try {
-        p.result = await this.#stage(p.req, b);
-        accepted.push(p);
-      } catch (e) {
-        b.truncate(mark);
-        for (let i = this.#undo.length - 4; i >= undoMark; i -= 4) {
-          const sid = this.#undo[i];
-          this.#stagedGen[sid] = this.#undo[i + 1];
-          this.#stagedT[sid] = this.#undo[i + 2];
-          this.#stagedV[sid] = this.#undo[i + 3];
-        }
-        this.#stagedNextSid = sidMark;
-        for (const [h, list] of this.#stagedNew) {
-          const keep = list.filter((x) => x.sid < sidMark);
-          if (keep.length === 0) this.#stagedNew.delete(h);
-          else this.#stagedNew.set(h, keep);
-        }
-        this.#stagedNewCount = newMark;
-        this.#stagedBuckets = bucketMark;
-        this.#stagedHist = histMark;
-        this.#stagedMeta = metaMark;
-        p.reject(e);
-      }
-      this.#undo.length = 0;
-    }
-    if (accepted.length === 0) return;
-    if (!b.empty()) {
-      let seq: number;
-      try {
-        seq = await this.#commit(b);
-      } catch (e) {
-        // Burn the ids: the record may exist in KV and be replayed after a restart.
-        this.head.nextSid = Math.max(this.head.nextSid, this.#stagedNextSid);
-        this.#appliedSeq = this.#nextSeq - 1;
-        for (const p of accepted) p.reject(e);
-        return;
-      }
-      this.head.applyBatch(b);
-      this.#appliedSeq = seq;
-      this.#activeCount += b.newSeries.length;
-      for (let i = 0; i < this.#bucketCount.length; i++) {
-        this.#bucketCount[i] += this.#stagedBuckets[i];
-      }
-    }
-    for (const p of accepted) p.resolve(p.result!);
+    const b = f.stage.batch;
+    this.head.applyBatch(b);
+    this.log.appliedSeq = seq;
+    this.#activeCount += b.newSeries.length;
+    const n = Math.min(this.#bucketCount.length, f.stage.buckets.length);
+    for (let i = 0; i < n; i++) this.#bucketCount[i] += f.stage.buckets[i];
+    for (const p of f.stage.accepted) p.resolve(p.result!);
   }
 
-  #stageSeriesState(sid: number, t: number, v: number): void {
-    if (sid >= this.#stagedGen.length) {
-      let cap = this.#stagedGen.length;
-      while (cap <= sid) cap *= 2;
-      const g = new Uint32Array(cap), tt = new Float64Array(cap), vv = new Float64Array(cap);
-      g.set(this.#stagedGen);
-      tt.set(this.#stagedT);
-      vv.set(this.#stagedV);
-      this.#stagedGen = g;
-      this.#stagedT = tt;
-      this.#stagedV = vv;
-    }
-    this.#undo.push(sid, this.#stagedGen[sid], this.#stagedT[sid], this.#stagedV[sid]);
-    this.#stagedGen[sid] = this.#gen;
-    this.#stagedT[sid] = t;
-    this.#stagedV[sid] = v;
-  }
-
-  #lookupStaged(hash: number, labels: Labels): number {
-    const list = this.#stagedNew.get(hash);
-    if (list === undefined) return 0;
-    for (const x of list) if (labelsEqual(x.labels, labels)) return x.sid;
-    return 0;
-  }
-
-  #newSeries(labels: Labels, hash: number, b: Batch): number {
+  #newSeries(labels: Labels, hash: number, st: Stage): number {
+    const prev = this.#inflight?.stage;
     const max = this.#opts.activeSeriesMax;
-    if (max > 0 && this.#activeCount + this.#stagedNewCount + 1 > max) {
+    const staged = st.newCount + (prev?.newCount ?? 0);
+    if (max > 0 && this.#activeCount + staged + 1 > max) {
       throw new SeriesLimitError(this.#opts.user, max, max);
     }
-    const buckets: number[] = [];
+    const buckets = this.#bucketTmp;
     this.#bucketsOf(labels, buckets);
     const limits = this.#opts.limitsPerLabelSet;
     for (const i of buckets) {
       const lim = limits[i].limits.maxSeries;
-      if (lim > 0 && this.#bucketCount[i] + this.#stagedBuckets[i] + 1 > lim) {
+      const have = this.#bucketCount[i] + st.buckets[i] + (prev?.buckets[i] ?? 0);
+      if (lim > 0 && have + 1 > lim) {
         throw new LabelSetSeriesLimitError(this.#opts.user, lim, limits[i].labelSet);
       }
     }
-    for (const i of buckets) this.#stagedBuckets[i]++;
-    this.#stagedNewCount++;
-    const sid = this.#stagedNextSid++;
-    b.newSeries.push({ sid, labels });
-    const list = this.#stagedNew.get(hash);
-    if (list === undefined) this.#stagedNew.set(hash, [{ sid, labels }]);
-    else list.push({ sid, labels });
-    return sid;
+    for (const i of buckets) st.buckets[i]++;
+    return st.addNew(hash, labels);
   }
 
-  async #stage(req: WriteRequest, b: Batch): Promise<AppendResult> {
+  async #stage(req: WriteRequest, st: Stage): Promise<AppendResult> {
     const head = this.head, user = this.#opts.user, win = this.#opts.oooWindowMs;
+    const b = st.batch;
     const ooo = this.#ooo;
     ooo.length = 0;
     let samples = 0, histograms = 0, exemplars = 0;
     for (const s of req.series) {
-      const hash = hashLabels(s.labels);
-      let sid = head.lookup(s.labels, hash);
-      if (sid === 0) sid = this.#lookupStaged(hash, s.labels);
-      if (sid === 0) sid = this.#newSeries(s.labels, hash, b);
+      let sid = head.lookup(s.labels);
+      if (sid === 0) {
+        const hash = hashLabels(s.labels);
+        sid = st.lookupNew(hash, s.labels);
+        if (sid === 0) sid = this.#inflight?.stage.lookupNew(hash, s.labels) ?? 0;
+        if (sid === 0) sid = this.#newSeries(s.labels, hash, st);
+      }
       const n = s.t.length;
       if (n > 0) {
         let lastT: number, lastV: number;
-        if (sid < this.#stagedGen.length && this.#stagedGen[sid] === this.#gen) {
-          lastT = this.#stagedT[sid];
-          lastV = this.#stagedV[sid];
+        const prev = this.#inflight?.stage;
+        if (st.has(sid)) {
+          lastT = st.lastT(sid);
+          lastV = st.lastV(sid);
+        } else if (prev !== undefined && prev.has(sid)) {
+          lastT = prev.lastT(sid);
+          lastV = prev.lastV(sid);
         } else if (sid < head.lastT.length) {
           lastT = head.lastT[sid];
           lastV = head.lastV[sid];
@@ -534,11 +465,16 @@ export class Workspace {
           }
         }
         if (b.counts[e] === 0) b.entries--;
-        this.#stageSeriesState(sid, lastT, lastV);
+        st.set(sid, lastT, lastV);
         samples += n;
       }
       if (s.histograms.length > 0) {
-        let last = this.#stagedHist.get(sid) ?? head.histLastT.get(sid) ?? -Infinity;
+        const prevLast = () =>
+          st.hist.get(sid) ?? this.#inflight?.stage.hist.get(sid) ?? head.histLastT.get(sid) ??
+            -Infinity;
+        // A point that is not newer must be checked against the head: settle the batch in flight.
+        if (s.histograms[0].t <= prevLast()) await this.#settleInflight();
+        let last = prevLast();
         const list = head.hist.get(sid);
         const points = [];
         for (const p of s.histograms) {
@@ -546,7 +482,8 @@ export class Workspace {
           else if (p.t < last - win) throw new OutOfOrderSampleError(user, p.t, s.labels);
           else {
             const have = list?.find((x) => x.t === p.t) ??
-              points.find((x) => x.t === p.t);
+              points.find((x) => x.t === p.t) ??
+              b.hist.find((x) => x.sid === sid)?.points.find((x) => x.t === p.t);
             if (have !== undefined) {
               if (JSON.stringify(have.h) !== JSON.stringify(p.h)) {
                 throw new DuplicateSampleError(user, p.t, s.labels);
@@ -556,7 +493,7 @@ export class Workspace {
           }
           points.push(p);
         }
-        this.#stagedHist.set(sid, last);
+        st.hist.set(sid, last);
         if (points.length > 0) b.hist.push({ sid, points });
         histograms += s.histograms.length;
       }
@@ -567,11 +504,15 @@ export class Workspace {
     }
     for (const m of req.metadata) {
       const key = `${m.metric}\xff${m.type}\xff${m.help}\xff${m.unit}`;
-      if (head.hasMetadata(m) || this.#stagedMeta.has(key)) continue;
-      this.#stagedMeta.add(key);
+      if (head.hasMetadata(m) || st.meta.has(key) || this.#inflight?.stage.meta.has(key)) continue;
+      st.meta.add(key);
       b.metadata.push(m);
     }
-    if (ooo.length > 0) await this.#checkOoo(ooo, b, req);
+    if (ooo.length > 0) {
+      // Duplicates must be checked against everything before this batch: settle the one in flight.
+      await this.#settleInflight();
+      await this.#checkOoo(ooo, b, req);
+    }
     return { samples, histograms, exemplars };
   }
 
@@ -597,7 +538,7 @@ export class Workspace {
         if (x.t < minT) minT = x.t;
         if (x.t > maxT) maxT = x.t;
       }
-      for (const c of await this.readSeriesChunks(sid, minT, maxT)) {
+      for (const c of await readSeriesSamples(this, sid, minT, maxT)) {
         for (let i = 0; i < c.t.length; i++) if (!known.has(c.t[i])) known.set(c.t[i], c.v[i]);
       }
       for (const x of list) {
@@ -616,40 +557,11 @@ export class Workspace {
     return b.newSeries.find((s) => s.sid === sid)?.labels;
   }
 
-  /**
-   * Every float sample of a series overlapping [minT, maxT] from all sources (head chunk, OOO
-   * buffer, pending and KV chunks), one column pair per source, unsorted across sources.
-   */
-  async readSeriesChunks(
-    sid: number,
-    minT: number,
-    maxT: number,
-  ): Promise<{ t: Float64Array; v: Float64Array }[]> {
-    const out: { t: Float64Array; v: Float64Array }[] = [];
-    const h = this.head;
-    const decode = (bytes: Uint8Array) => out.push(decodeXorChunk(bytes));
-    if (sid < h.chunkCount.length && h.chunkCount[sid] > 0) decode(h.arena.bytes(h.slot[sid]));
-    const buf = h.ooo.get(sid);
-    if (buf) out.push({ t: Float64Array.from(buf.t), v: Float64Array.from(buf.v) });
-    for (const c of h.pendingBySid.get(sid) ?? []) {
-      if (c.kind !== CHUNK_KIND_HIST && c.maxT >= minT && c.minT <= maxT) decode(c.bytes);
-    }
-    const P = this.partitionMs;
-    for (let p = partitionOf(minT, P); p <= partitionOf(maxT, P); p++) {
-      const prefix = [...chunksPrefix(this.id), p, sid];
-      for await (const e of this.kv.list<Uint8Array>({ prefix })) {
-        if (e.key[7] === CHUNK_KIND_HIST) continue;
-        decode(e.value);
-      }
-    }
-    return out;
-  }
-
   async #commit(b: Batch): Promise<number> {
     encodeBatch(b, this.#writer);
     const segs = segmentRecord(this.#writer.view());
-    const seq = this.#nextSeq++;
-    this.#walBytes += this.#writer.length;
+    const seq = this.log.nextSeq++;
+    this.log.walBytes += this.#writer.length;
     const meta = new Map<string, MetricMetadata[]>();
     for (const m of b.metadata) {
       const list = meta.get(m.metric) ?? [...(this.head.metadata.get(m.metric) ?? [])];
@@ -658,16 +570,27 @@ export class Workspace {
       meta.set(m.metric, list);
     }
     let i = 0;
-    let first = true;
     while (i < segs.length) {
       const op = this.kv.atomic();
       const end = Math.min(segs.length, i + WAL_SEGMENTS_PER_ATOMIC_MAX);
-      for (; i < end; i++) op.set(walKey(this.id, seq, i), segs[i]);
-      if (first && meta.size > 0 && meta.size + (end - 0) < KV_ATOMIC_MUTATIONS_MAX / 2) {
-        for (const [metric, list] of meta) op.set(metadataKey(this.id, metric), list);
-        meta.clear();
+      let bytes = 0, mutations = 0;
+      for (; i < end; i++) {
+        op.set(walKey(this.id, seq, i), segs[i]);
+        bytes += segs[i].length + 64;
+        mutations++;
       }
-      first = false;
+      if (i === segs.length) {
+        // Metadata rides in the record's last commit: it becomes durable with the record.
+        for (const [metric, list] of meta) {
+          let size = 256;
+          for (const m of list) size += (m.metric.length + m.type.length + m.help.length) * 3 + 64;
+          if (bytes + size > FLUSH_BYTES_PER_ATOMIC || mutations >= FLUSH_CHUNKS_PER_ATOMIC) break;
+          op.set(metadataKey(this.id, metric), list);
+          bytes += size;
+          mutations++;
+          meta.delete(metric);
+        }
+      }
       const res = await op.commit();
       if (!res.ok) throw new Error("BUG: WAL commit without checks failed");
     }
@@ -726,129 +649,8 @@ export class Workspace {
   async checkpoint(): Promise<void> {
     await this.flush();
     while (this.#ckptRunning) await this.#ckptRunning;
-    this.#ckptRunning = this.#checkpoint().finally(() => this.#ckptRunning = undefined);
+    this.#ckptRunning = writeCheckpoint(this).finally(() => this.#ckptRunning = undefined);
     await this.#ckptRunning;
-  }
-
-  async #checkpoint(): Promise<void> {
-    // Synchronous snapshot: consistent with every batch committed so far.
-    const seq = this.#appliedSeq;
-    const snapshot = encodeCheckpoint(this.head);
-    const pendingMark = this.head.pendingTotal();
-    const sidEnd = this.head.nextSid;
-    const newSeries: [number, Labels][] = [];
-    for (let sid = this.#ckptSids; sid < sidEnd; sid++) {
-      const l = this.head.labels[sid];
-      if (l !== undefined) newSeries.push([sid, l]);
-    }
-    this.#walBytes = 0;
-    const gen = this.#ckptGen + 1;
-    // 1. Series records of series created since the last checkpoint.
-    const w = new ByteWriter(256);
-    for (let i = 0; i < newSeries.length; i += 500) {
-      const op = this.kv.atomic();
-      for (const [sid, labels] of newSeries.slice(i, i + 500)) {
-        w.reset();
-        encodeLabels(labels, w);
-        op.set(seriesKey(this.id, sid), w.copy());
-      }
-      await op.commit();
-    }
-    // 2. Closed chunks up to the snapshot must be durable.
-    while (this.head.pendingBase < pendingMark) {
-      if (this.#flushing === undefined) this.#flushing = this.#flushLoop();
-      await this.#flushing;
-      if (this.#flushError !== undefined) throw this.#flushError;
-    }
-    // 3. The checkpoint segments, then the head pointer.
-    const segs = segmentRecord(snapshot);
-    for (let i = 0; i < segs.length; i += WAL_SEGMENTS_PER_ATOMIC_MAX) {
-      const op = this.kv.atomic();
-      for (let j = i; j < Math.min(segs.length, i + WAL_SEGMENTS_PER_ATOMIC_MAX); j++) {
-        op.set(checkpointKey(this.id, gen, j), segs[j]);
-      }
-      await op.commit();
-    }
-    await this.kv.set(checkpointHeadKey(this.id), { gen, seq, sids: sidEnd });
-    this.#ckptGen = gen;
-    this.#ckptSeq = seq;
-    this.#ckptSids = sidEnd;
-    // 4. Delete what the checkpoint replaces.
-    await deleteRange(this.kv, {
-      start: [...walPrefix(this.id), 0],
-      end: [...walPrefix(this.id), seq + 1],
-    });
-    await deleteRange(this.kv, {
-      start: [...checkpointPrefix(this.id), 0],
-      end: [...checkpointPrefix(this.id), gen],
-    });
-  }
-
-  async #recover(): Promise<void> {
-    const h = this.head;
-    // Series records.
-    for await (const e of this.kv.list<Uint8Array>({ prefix: seriesPrefix(this.id) })) {
-      h.addSeries(e.key[4] as number, decodeLabels(new ByteReader(e.value)));
-    }
-    // Metadata.
-    for await (const e of this.kv.list<MetricMetadata[]>({ prefix: metadataPrefix(this.id) })) {
-      h.metadata.set(e.key[4] as string, e.value);
-    }
-    // Checkpoint.
-    const ch = await this.kv.get<{ gen: number; seq: number; sids: number }>(
-      checkpointHeadKey(this.id),
-    );
-    if (ch.value !== null) {
-      const segs: Uint8Array[] = [];
-      for await (
-        const e of this.kv.list<Uint8Array>({
-          prefix: [...checkpointPrefix(this.id), ch.value.gen],
-        })
-      ) segs.push(e.value);
-      if (segs.length === 0 || segs.length !== segmentCount(segs[0])) {
-        throw new Error(`BUG: checkpoint ${ch.value.gen} of workspace ${this.id} is incomplete`);
-      }
-      decodeCheckpoint(joinSegments(segs), h);
-      this.#ckptGen = ch.value.gen;
-      this.#ckptSeq = ch.value.seq;
-      this.#ckptSids = ch.value.sids;
-      if (h.nextSid < ch.value.sids) h.nextSid = ch.value.sids;
-    }
-    this.#nextSeq = this.#ckptSeq + 1;
-    this.#appliedSeq = this.#ckptSeq;
-    // WAL replay.
-    let seq = -1;
-    let segs: Uint8Array[] = [];
-    const incomplete: number[] = [];
-    const b = new Batch();
-    const finish = () => {
-      if (seq < 0) return;
-      if (segs.length === segmentCount(segs[0])) {
-        const rec = joinSegments(segs);
-        decodeBatch(rec, b);
-        h.applyBatch(b);
-        this.#walBytes += rec.length;
-      } else incomplete.push(seq);
-      if (seq >= this.#nextSeq) this.#nextSeq = seq + 1;
-      this.#appliedSeq = this.#nextSeq - 1;
-    };
-    for await (
-      const e of this.kv.list<Uint8Array>({
-        start: [...walPrefix(this.id), this.#ckptSeq + 1],
-        end: [...walPrefix(this.id), Number.MAX_SAFE_INTEGER],
-      })
-    ) {
-      const s = e.key[4] as number;
-      if (s !== seq) {
-        finish();
-        seq = s;
-        segs = [];
-      }
-      segs.push(e.value);
-    }
-    finish();
-    for (const s of incomplete) await deleteRange(this.kv, { prefix: [...walPrefix(this.id), s] });
-    this.recount();
   }
 
   /** Closes idle open chunks and recounts active series; call periodically. */
@@ -864,54 +666,17 @@ export class Workspace {
    * Deletes every partition ending at or before `nowMs - days`, and forgets series with no
    * samples left. Whole partitions only: no sample is read.
    */
-  async applyRetention(days: number, nowMs: number): Promise<{ partitions: number }> {
-    const cutoff = nowMs - days * 86_400_000;
-    const P = this.partitionMs;
-    const firstKept = Math.floor(cutoff / P); // partitions < firstKept end at or before cutoff
-    // Close chunks that belong to expiring partitions so nothing is written there later.
-    this.head.closeIdleChunks(cutoff + this.#opts.oooWindowMs);
-    await this.flush();
-    const parts = new Set<number>();
-    let batch: Deno.KvKey[] = [];
-    for await (
-      const e of this.kv.list({
-        start: [...chunksPrefix(this.id), -Number.MAX_SAFE_INTEGER],
-        end: [...chunksPrefix(this.id), firstKept],
-      }, { batchSize: 1000 })
-    ) {
-      parts.add(e.key[4] as number);
-      batch.push(e.key);
-      if (batch.length >= 1000) {
-        await deleteKeys(this.kv, batch);
-        batch = [];
-      }
+  applyRetention(days: number, nowMs: number): Promise<{ partitions: number }> {
+    return applyRetentionTo(this, days, nowMs);
+  }
+
+  /** Waits until every closed chunk queued before `mark` (Head.pendingTotal()) is in KV. */
+  async flushChunksUntil(mark: number): Promise<void> {
+    while (this.head.pendingBase < mark) {
+      if (this.#flushing === undefined) this.#flushing = this.#flushLoop();
+      await this.#flushing;
+      if (this.#flushError !== undefined) throw this.#flushError;
     }
-    await deleteKeys(this.kv, batch);
-    for (const k of [...this.chunkCache.keys()]) {
-      if (Number(k.split(":")[0]) < firstKept) {
-        this.chunkCacheBytes -= this.chunkCache.get(k)!.reduce((s, c) => s + c.length, 0);
-        this.chunkCache.delete(k);
-      }
-    }
-    // Forget series whose newest sample is before the cutoff.
-    const h = this.head;
-    const gone: number[] = [];
-    for (let sid = 1; sid < h.nextSid; sid++) {
-      if (h.labels[sid] === undefined) continue;
-      const last = Math.max(
-        Number.isNaN(h.lastT[sid]) ? -Infinity : h.lastT[sid],
-        h.histLastT.get(sid) ?? -Infinity,
-        h.ooo.get(sid)?.t.at(-1) ?? -Infinity,
-      );
-      if (last < firstKept * P && h.chunkCount[sid] === 0) gone.push(sid);
-    }
-    for (let i = 0; i < gone.length; i += 1000) {
-      await deleteKeys(this.kv, gone.slice(i, i + 1000).map((sid) => seriesKey(this.id, sid)));
-    }
-    for (const sid of gone) h.removeSeries(sid);
-    if (gone.length > 0) await this.checkpoint();
-    this.recount();
-    return { partitions: parts.size };
   }
 
   /** Stops accepting appends, drains the queue and the flusher, and checkpoints. */
@@ -919,6 +684,13 @@ export class Workspace {
     await this.flush();
     if (opts.checkpoint !== false) await this.checkpoint();
     this.#closed = true;
+  }
+
+  /** Waits until nothing is being written: appends, chunk flushes and a running checkpoint. */
+  async quiesce(): Promise<void> {
+    await this.flush();
+    while (this.#ckptRunning) await this.#ckptRunning;
+    await this.#flush();
   }
 
   /** Marks the workspace closed without writing anything (after its data was deleted). */
@@ -946,30 +718,5 @@ function normalise(
 function requestSamples(req: WriteRequest): number {
   let n = 0;
   for (const s of req.series) n += s.t.length + s.histograms.length;
-  return n;
-}
-
-/** Deletes keys in atomics of at most 1000 mutations. */
-export async function deleteKeys(kv: Deno.Kv, keys: Deno.KvKey[]): Promise<void> {
-  for (let i = 0; i < keys.length; i += KV_ATOMIC_MUTATIONS_MAX) {
-    const op = kv.atomic();
-    for (const k of keys.slice(i, i + KV_ATOMIC_MUTATIONS_MAX)) op.delete(k);
-    await op.commit();
-  }
-}
-
-/** Deletes every key of a list selector (listing keys only, 1000 per commit). */
-export async function deleteRange(kv: Deno.Kv, selector: Deno.KvListSelector): Promise<number> {
-  let batch: Deno.KvKey[] = [];
-  let n = 0;
-  for await (const e of kv.list(selector, { batchSize: 1000 })) {
-    batch.push(e.key);
-    n++;
-    if (batch.length >= KV_ATOMIC_MUTATIONS_MAX) {
-      await deleteKeys(kv, batch);
-      batch = [];
-    }
-  }
-  await deleteKeys(kv, batch);
   return n;
 }

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
 import { Matcher } from "../model/matcher.ts";
 import { labelsFromRecord } from "../model/labels.ts";
-import { STALE_NAN } from "../model/value.ts";
+import { isStaleNaN, STALE_NAN } from "../model/value.ts";
 import {
   DuplicateSampleError,
   LabelSetSeriesLimitError,
@@ -380,5 +380,79 @@ Deno.test("large requests are split into several KV values and still all-or-noth
   assertEquals(Array.from(r[0].v), [19999, 19999]);
   assertEquals(ws.head.seriesCount, 20_000);
   assertEquals(labelsFromRecord({}).length, 0);
+  await db.close();
+});
+
+Deno.test("pipelined batches see each other: duplicates, OOO and limits across batches", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const db = await Tsdb.open(kv);
+  const ws = await db.workspace("w", { activeSeriesMax: 3 });
+  const x = { __name__: "x" };
+  const rs = await Promise.all([
+    ws.append(request(series(x, [[T0 + 100, 1]]))),
+    ws.append(request(series(x, [[T0 + 100, 2]]))).catch((e) => e),
+    ws.append(request(series(x, [[T0 + 200, 3]]))),
+    ws.append(request(series(x, [[T0 + 150, 4]]))),
+    ws.append(request(series(x, [[T0 + 150, 5]]))).catch((e) => e),
+    ws.append(request(series(x, [[T0 + 150, 4]]))), // idempotent
+    ws.append(request(series({ __name__: "n1" }, [[T0, 1]]))).catch((e) => e),
+    ws.append(request(series({ __name__: "n2" }, [[T0, 1]]))).catch((e) => e),
+    ws.append(request(series({ __name__: "n3" }, [[T0, 1]]))).catch((e) => e),
+    ws.append(request(series({ __name__: "n4" }, [[T0, 1]]))).catch((e) => e),
+  ]);
+  assert(rs[1] instanceof DuplicateSampleError);
+  assert(rs[4] instanceof DuplicateSampleError);
+  const limited = rs.slice(6).filter((r) => r instanceof SeriesLimitError).length;
+  assertEquals(limited, 2); // x + 2 new series fit in 3
+  assertEquals(
+    (await dump(ws.querier())).find((l) => l.startsWith(`{__name__="x"}`)),
+    `{__name__="x"} ${T0 + 100}=1 ${T0 + 150}=4 ${T0 + 200}=3`,
+  );
+  await db.close();
+});
+
+Deno.test("reads of sealed partitions are cached, and retention drops the cache", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const db = await Tsdb.open(kv);
+  const ws = await db.workspace("w");
+  const day = 86_400_000;
+  const pts: [number, number][] = [];
+  for (let i = 0; i < 240; i++) pts.push([T0 - 2 * day + i * 60_000, i]);
+  await ws.append(request(series({ __name__: "m" }, pts)));
+  await ws.append(request(series({ __name__: "m" }, [[T0, 1]])));
+  await ws.flush();
+  const range = { minT: T0 - 3 * day, maxT: T0 };
+  const first = await dump(ws.querier(), range.minT, range.maxT);
+  assert(ws.chunkCache.size > 0, "nothing cached");
+  // Served from the cache even if KV lost the chunks behind our back.
+  for await (const e of kv.list({ prefix: ["w", "w", "tsdb", "c"] })) await kv.delete(e.key);
+  assertEquals(await dump(ws.querier(), range.minT, range.maxT), first);
+  const before = ws.chunkCache.size;
+  await db.applyRetention("w", 1, T0);
+  const firstKept = Math.floor((T0 - day) / (2 * HOUR));
+  for (const k of ws.chunkCache.keys()) assert(Number(k.split(":")[0]) >= firstKept, k);
+  assert(ws.chunkCache.size < before, "expired partitions stayed cached");
+  await db.close();
+});
+
+Deno.test("an out-of-order staleness marker keeps its bit pattern through buffer and chunk", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const db = await Tsdb.open(kv);
+  const ws = await db.workspace("w");
+  const m = { __name__: "m" };
+  await ws.append(request(series(m, [[T0 + 60_000, 1]])));
+  const stale = series(m, [[T0 + 30_000, 0]]);
+  stale.v[0] = STALE_NAN; // a JS array literal could canonicalise the NaN payload
+  await ws.append(request(stale));
+  const read = async () => {
+    const [s] = await ws.querier().select([], { minT: T0, maxT: T0 + 40_000 });
+    return s.v[0];
+  };
+  assert(isStaleNaN(await read()), "stale marker lost in the OOO buffer");
+  // Move past the window: the buffer is written as an out-of-order chunk.
+  await ws.append(request(series(m, [[T0 + 60_000 + 700_000, 2]])));
+  await ws.flush();
+  assertEquals(ws.head.ooo.size, 0);
+  assert(isStaleNaN(await read()), "stale marker lost in the OOO chunk");
   await db.close();
 });

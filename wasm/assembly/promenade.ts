@@ -1,15 +1,20 @@
 // Entry point of wasm/promenade.wasm: the exports documented in wasm/README.md.
 export {
+  chunk_bytes,
   chunk_decode,
   chunk_free,
   chunk_info,
   chunk_open,
   chunk_open_from,
   chunks_append,
+  chunks_bytes,
+  chunks_free,
   chunks_last,
   chunks_live,
   io_reserve,
   ret_ptr,
   xor_decode,
+  xor_decode_many,
 } from "./chunk";
 export { allocFree as alloc_free_bytes, allocHighWater as alloc_high_water, allocInUse as alloc_in_use } from "./alloc";
+export { kernel_error_value, range_kernel } from "./range_kernels";

@@ -1,0 +1,171 @@
+/**
+ * Checkpoint writing and recovery of a workspace's head (layouts in docs/format_kv.md).
+ */
+import type { Labels } from "../model/labels.ts";
+import type { MetricMetadata } from "../model/write.ts";
+import { ByteReader, ByteWriter } from "./byte_buffer.ts";
+import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
+import {
+  checkpointHeadKey,
+  checkpointKey,
+  checkpointPrefix,
+  metadataPrefix,
+  seriesKey,
+  seriesPrefix,
+  walPrefix,
+} from "./keys.ts";
+import { deleteRange } from "./kv_delete.ts";
+import { WAL_SEGMENTS_PER_ATOMIC_MAX } from "./limits.ts";
+import {
+  Batch,
+  decodeBatch,
+  decodeLabels,
+  encodeLabels,
+  joinSegments,
+  segmentCount,
+  segmentRecord,
+} from "./wal.ts";
+import type { Workspace } from "./workspace.ts";
+
+/** Where a workspace's WAL and checkpoints stand. */
+export class LogState {
+  /** Next WAL sequence number to use (never reused). */
+  nextSeq = 1;
+  /** Newest WAL record applied to the head. */
+  appliedSeq = 0;
+  /** WAL bytes written since the last checkpoint. */
+  walBytes = 0;
+  /** WAL records up to this sequence are covered by the current checkpoint. */
+  ckptSeq = 0;
+  /** Generation of the current checkpoint. */
+  ckptGen = 0;
+  /** Series ids below this have series records in KV. */
+  ckptSids = 1;
+  /** Size of the last checkpoint, bytes. */
+  ckptBytes = 0;
+}
+
+/**
+ * Writes a checkpoint of the workspace's head at its last applied WAL record, then deletes the
+ * WAL records and older checkpoints it replaces. The snapshot is taken synchronously on entry.
+ */
+export async function writeCheckpoint(ws: Workspace): Promise<void> {
+  // Synchronous snapshot: consistent with every batch committed so far.
+  const seq = ws.log.appliedSeq;
+  const snapshot = encodeCheckpoint(ws.head);
+  ws.log.ckptBytes = snapshot.length;
+  const pendingMark = ws.head.pendingTotal();
+  const sidEnd = ws.head.nextSid;
+  const newSeries: [number, Labels][] = [];
+  for (let sid = ws.log.ckptSids; sid < sidEnd; sid++) {
+    const l = ws.head.labels[sid];
+    if (l !== undefined) newSeries.push([sid, l]);
+  }
+  ws.log.walBytes = 0;
+  const gen = ws.log.ckptGen + 1;
+  // 1. Series records of series created since the last checkpoint.
+  const w = new ByteWriter(256);
+  for (let i = 0; i < newSeries.length; i += 500) {
+    const op = ws.kv.atomic();
+    for (const [sid, labels] of newSeries.slice(i, i + 500)) {
+      w.reset();
+      encodeLabels(labels, w);
+      op.set(seriesKey(ws.id, sid), w.copy());
+    }
+    await op.commit();
+  }
+  // 2. Closed chunks up to the snapshot must be durable.
+  await ws.flushChunksUntil(pendingMark);
+  // 3. The checkpoint segments, then the head pointer.
+  const segs = segmentRecord(snapshot);
+  for (let i = 0; i < segs.length; i += WAL_SEGMENTS_PER_ATOMIC_MAX) {
+    const op = ws.kv.atomic();
+    for (let j = i; j < Math.min(segs.length, i + WAL_SEGMENTS_PER_ATOMIC_MAX); j++) {
+      op.set(checkpointKey(ws.id, gen, j), segs[j]);
+    }
+    await op.commit();
+  }
+  await ws.kv.set(checkpointHeadKey(ws.id), { gen, seq, sids: sidEnd });
+  ws.log.ckptGen = gen;
+  ws.log.ckptSeq = seq;
+  ws.log.ckptSids = sidEnd;
+  // 4. Delete what the checkpoint replaces.
+  await deleteRange(ws.kv, {
+    start: [...walPrefix(ws.id), 0],
+    end: [...walPrefix(ws.id), seq + 1],
+  });
+  await deleteRange(ws.kv, {
+    start: [...checkpointPrefix(ws.id), 0],
+    end: [...checkpointPrefix(ws.id), gen],
+  });
+}
+
+/** Rebuilds the head from KV: series records, metadata, the checkpoint, then WAL replay. */
+export async function recoverWorkspace(ws: Workspace): Promise<void> {
+  const h = ws.head;
+  // Series records.
+  for await (const e of ws.kv.list<Uint8Array>({ prefix: seriesPrefix(ws.id) })) {
+    h.addSeries(e.key[4] as number, decodeLabels(new ByteReader(e.value)));
+  }
+  // Metadata.
+  for await (const e of ws.kv.list<MetricMetadata[]>({ prefix: metadataPrefix(ws.id) })) {
+    h.metadata.set(e.key[4] as string, e.value);
+  }
+  // Checkpoint.
+  const ch = await ws.kv.get<{ gen: number; seq: number; sids: number }>(
+    checkpointHeadKey(ws.id),
+  );
+  if (ch.value !== null) {
+    const segs: Uint8Array[] = [];
+    for await (
+      const e of ws.kv.list<Uint8Array>({
+        prefix: [...checkpointPrefix(ws.id), ch.value.gen],
+      })
+    ) segs.push(e.value);
+    if (segs.length === 0 || segs.length !== segmentCount(segs[0])) {
+      throw new Error(`BUG: checkpoint ${ch.value.gen} of workspace ${ws.id} is incomplete`);
+    }
+    const ckpt = joinSegments(segs);
+    decodeCheckpoint(ckpt, h);
+    ws.log.ckptBytes = ckpt.length;
+    ws.log.ckptGen = ch.value.gen;
+    ws.log.ckptSeq = ch.value.seq;
+    ws.log.ckptSids = ch.value.sids;
+    if (h.nextSid < ch.value.sids) h.nextSid = ch.value.sids;
+  }
+  ws.log.nextSeq = ws.log.ckptSeq + 1;
+  ws.log.appliedSeq = ws.log.ckptSeq;
+  // WAL replay.
+  let seq = -1;
+  let segs: Uint8Array[] = [];
+  const incomplete: number[] = [];
+  const b = new Batch();
+  const finish = () => {
+    if (seq < 0) return;
+    if (segs.length === segmentCount(segs[0])) {
+      const rec = joinSegments(segs);
+      decodeBatch(rec, b);
+      h.applyBatch(b);
+      ws.log.walBytes += rec.length;
+    } else incomplete.push(seq);
+    if (seq >= ws.log.nextSeq) ws.log.nextSeq = seq + 1;
+    ws.log.appliedSeq = ws.log.nextSeq - 1;
+  };
+  for await (
+    const e of ws.kv.list<Uint8Array>({
+      start: [...walPrefix(ws.id), ws.log.ckptSeq + 1],
+      end: [...walPrefix(ws.id), Number.MAX_SAFE_INTEGER],
+    })
+  ) {
+    const s = e.key[4] as number;
+    if (s !== seq) {
+      finish();
+      seq = s;
+      segs = [];
+    }
+    segs.push(e.value);
+  }
+  finish();
+  for (const s of incomplete) await deleteRange(ws.kv, { prefix: [...walPrefix(ws.id), s] });
+  ws.recount();
+}

@@ -1,0 +1,30 @@
+/**
+ * Deleting keys from Deno KV within its atomic limits (listing keys, never across a prefix the
+ * caller did not name).
+ */
+import { KV_ATOMIC_MUTATIONS_MAX } from "./limits.ts";
+
+/** Deletes keys in atomics of at most 1000 mutations. */
+export async function deleteKeys(kv: Deno.Kv, keys: Deno.KvKey[]): Promise<void> {
+  for (let i = 0; i < keys.length; i += KV_ATOMIC_MUTATIONS_MAX) {
+    const op = kv.atomic();
+    for (const k of keys.slice(i, i + KV_ATOMIC_MUTATIONS_MAX)) op.delete(k);
+    await op.commit();
+  }
+}
+
+/** Deletes every key of a list selector (listing keys only, 1000 per commit). */
+export async function deleteRange(kv: Deno.Kv, selector: Deno.KvListSelector): Promise<number> {
+  let batch: Deno.KvKey[] = [];
+  let n = 0;
+  for await (const e of kv.list(selector, { batchSize: 1000 })) {
+    batch.push(e.key);
+    n++;
+    if (batch.length >= KV_ATOMIC_MUTATIONS_MAX) {
+      await deleteKeys(kv, batch);
+      batch = [];
+    }
+  }
+  await deleteKeys(kv, batch);
+  return n;
+}

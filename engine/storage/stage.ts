@@ -1,0 +1,156 @@
+/**
+ * The staging overlay of one group-commit batch: what the batch will change (per-series last
+ * sample, new series, label-set counts, histogram and metadata bookkeeping) before it is
+ * committed and applied to the head. Rejected requests roll back to their mark.
+ */
+import type { Labels } from "../model/labels.ts";
+import { labelsEqual } from "../model/labels.ts";
+import type { WriteRequest } from "../model/write.ts";
+import { Batch, type BatchMark, type NewSeries } from "./wal.ts";
+
+/** A queued append. */
+export interface PendingAppend {
+  req: WriteRequest;
+  resolve: (r: { samples: number; histograms: number; exemplars: number }) => void;
+  reject: (e: unknown) => void;
+  result?: { samples: number; histograms: number; exemplars: number };
+}
+
+/** Everything needed to undo one request's staging. */
+export interface StageMark {
+  batch: BatchMark;
+  nextSid: number;
+  newCount: number;
+  buckets: Int32Array;
+  hist: Map<number, number>;
+  meta: Set<string>;
+}
+
+/** One batch being staged (and, later, committed). */
+export class Stage {
+  readonly batch = new Batch();
+  /** Requests accepted into the batch. */
+  accepted: PendingAppend[] = [];
+  /** Next series id to hand out. */
+  nextSid = 1;
+  /** Series created by this batch. */
+  newCount = 0;
+  /** New series per label-set limit. */
+  buckets: Int32Array<ArrayBuffer> = new Int32Array(0);
+  /** Newest histogram timestamp per series written by this batch. */
+  hist = new Map<number, number>();
+  /** Metadata entries written by this batch (metric\xfftype\xffhelp\xffunit). */
+  meta = new Set<string>();
+  #newByHash = new Map<number, NewSeries[]>();
+  #gen = 0;
+  #genOf = new Uint32Array(1024);
+  #t = new Float64Array(1024);
+  #v = new Float64Array(1024);
+  #undo: number[] = [];
+
+  /** Starts a new batch whose series ids begin at `nextSid`. */
+  begin(nextSid: number, buckets: number): void {
+    this.batch.reset();
+    this.accepted = [];
+    this.nextSid = nextSid;
+    this.newCount = 0;
+    if (this.buckets.length !== buckets) this.buckets = new Int32Array(buckets);
+    else this.buckets.fill(0);
+    this.hist.clear();
+    this.meta.clear();
+    this.#newByHash.clear();
+    this.#undo.length = 0;
+    if (++this.#gen === 0xffffffff) {
+      this.#genOf.fill(0);
+      this.#gen = 1;
+    }
+  }
+
+  /** True when the batch set the last sample of `sid`. */
+  has(sid: number): boolean {
+    return sid < this.#genOf.length && this.#genOf[sid] === this.#gen;
+  }
+
+  /** Last staged timestamp of `sid` (valid when has()). */
+  lastT(sid: number): number {
+    return this.#t[sid];
+  }
+
+  /** Last staged value of `sid` (valid when has()). */
+  lastV(sid: number): number {
+    return this.#v[sid];
+  }
+
+  /** Records the last sample of `sid`, remembering the previous state for rollback. */
+  set(sid: number, t: number, v: number): void {
+    if (sid >= this.#genOf.length) {
+      let cap = this.#genOf.length;
+      while (cap <= sid) cap *= 2;
+      const g = new Uint32Array(cap), tt = new Float64Array(cap), vv = new Float64Array(cap);
+      g.set(this.#genOf);
+      tt.set(this.#t);
+      vv.set(this.#v);
+      this.#genOf = g;
+      this.#t = tt;
+      this.#v = vv;
+    }
+    this.#undo.push(sid, this.#genOf[sid], this.#t[sid], this.#v[sid]);
+    this.#genOf[sid] = this.#gen;
+    this.#t[sid] = t;
+    this.#v[sid] = v;
+  }
+
+  /** The id of a series this batch creates with these labels, or 0. */
+  lookupNew(hash: number, labels: Labels): number {
+    const list = this.#newByHash.get(hash);
+    if (list === undefined) return 0;
+    for (const x of list) if (labelsEqual(x.labels, labels)) return x.sid;
+    return 0;
+  }
+
+  /** Creates a series in this batch. */
+  addNew(hash: number, labels: Labels): number {
+    const sid = this.nextSid++;
+    this.newCount++;
+    this.batch.newSeries.push({ sid, labels });
+    const list = this.#newByHash.get(hash);
+    if (list === undefined) this.#newByHash.set(hash, [{ sid, labels }]);
+    else list.push({ sid, labels });
+    return sid;
+  }
+
+  /** A mark before staging a request. */
+  mark(): StageMark {
+    this.#undo.length = 0;
+    return {
+      batch: this.batch.mark(),
+      nextSid: this.nextSid,
+      newCount: this.newCount,
+      buckets: this.buckets.slice(),
+      hist: new Map(this.hist),
+      meta: new Set(this.meta),
+    };
+  }
+
+  /** Undoes everything staged since `m`. */
+  rollback(m: StageMark): void {
+    this.batch.truncate(m.batch);
+    for (let i = this.#undo.length - 4; i >= 0; i -= 4) {
+      const sid = this.#undo[i];
+      this.#genOf[sid] = this.#undo[i + 1];
+      this.#t[sid] = this.#undo[i + 2];
+      this.#v[sid] = this.#undo[i + 3];
+    }
+    this.#undo.length = 0;
+    for (const [h, list] of this.#newByHash) {
+      const keep = list.filter((x) => x.sid < m.nextSid);
+      if (keep.length === 0) this.#newByHash.delete(h);
+      else this.#newByHash.set(h, keep);
+    }
+    this.nextSid = m.nextSid;
+    this.newCount = m.newCount;
+    this.buckets = m.buckets as Int32Array<ArrayBuffer>;
+    this.hist = m.hist;
+    this.meta = m.meta;
+  }
+}

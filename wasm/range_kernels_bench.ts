@@ -1,0 +1,47 @@
+/**
+ * WASM range kernels against the TypeScript kernels they port, on the grid of the engine's
+ * range_kernels_bench.ts: 10k series x 241 samples (15 s scrape, 1 h), 61 steps of 1 m, 5 m range.
+ * Run: ./deno bench -A wasm/range_kernels_bench.ts
+ */
+import { type KernelWindows, WASM_RANGE_KERNELS } from "./mod.ts";
+import { RANGE_KERNELS } from "./testdata/range_oracle/range_kernels.ts";
+
+const SERIES = 10_000;
+const SCRAPE_MS = 15_000;
+const HOUR_MS = 3_600_000;
+const n = HOUR_MS / SCRAPE_MS + 1;
+const t = new Float64Array(n);
+const series: Float64Array[] = [];
+for (let i = 0; i < n; i++) t[i] = i * SCRAPE_MS;
+for (let s = 0; s < SERIES; s++) {
+  const v = new Float64Array(n);
+  let x = 0;
+  for (let i = 0; i < n; i++) v[i] = x += (s % 7) + 1 + (i % 13 === 0 ? 0.5 : 0);
+  series.push(v);
+}
+const w: KernelWindows = { firstT: 0, stepMs: 60_000, steps: 61, rangeMs: 300_000 };
+const out = new Float64Array(w.steps);
+const present = new Uint8Array(w.steps);
+
+for (
+  const [name, params] of [["rate", []], ["sum_over_time", []], ["quantile_over_time", [0.9]], [
+    "deriv",
+    [],
+  ]] as const
+) {
+  Deno.bench({
+    name: `TS ${name}`,
+    group: name,
+    baseline: true,
+    fn: () => {
+      for (const v of series) RANGE_KERNELS[name](t, v, w, params, out, present);
+    },
+  });
+  Deno.bench({
+    name: `WASM ${name}`,
+    group: name,
+    fn: () => {
+      for (const v of series) WASM_RANGE_KERNELS[name](t, v, w, params, out, present);
+    },
+  });
+}
