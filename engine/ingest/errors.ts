@@ -33,10 +33,16 @@ export class BodyTooLargeError extends IngestError {
   }
 }
 
-/** 400: the snappy block is corrupt or truncated. */
+/**
+ * 400: the snappy block is corrupt or truncated. The text is Go snappy's `ErrCorrupt`, which is
+ * what Prometheus and Cortex answer with; the decoder's explanation is kept in `detail`.
+ */
 export class SnappyDecodeError extends IngestError {
+  /** What exactly was wrong, for logs. */
+  readonly detail: string;
   constructor(detail: string) {
-    super(`snappy: ${detail}`, 400);
+    super("snappy: corrupt input", 400);
+    this.detail = detail;
   }
 }
 

@@ -27,7 +27,12 @@ export function remoteWriteRoutes(service: Service): Hono {
       v2 = prepared.version === "2.0";
       if (prepared.kind === "deduped") {
         service.metrics.dedupedSamples.inc([], prepared.counts.samples);
-        return c.text(prepared.message, prepared.status, v2 ? writtenHeaders(prepared.counts) : {});
+        // Cortex answers with http.Error, which ends the text with a newline.
+        return c.text(
+          prepared.message + "\n",
+          prepared.status,
+          v2 ? writtenHeaders(prepared.counts) : {},
+        );
       }
       const res = await target.storage.append(prepared.request);
       service.metrics.ingestedSamples.inc([], res.samples + res.histograms);
