@@ -8,16 +8,16 @@ import type { Exemplar, Labels, Matcher } from "./model/mod.ts";
 import { labelsCompare, labelsKey } from "./model/mod.ts";
 import type { Querier, SelectHints, SeriesData } from "./storage/querier.ts";
 import {
+  DEFAULT_ENGINE_OPTIONS,
   Engine as PromqlEngine,
   type EngineOptions,
-  formatExpr,
   parseExpr,
   PromQLParseError,
   QueryExecutionError,
   type QueryResult,
 } from "./promql/mod.ts";
 import type { Expr, VectorSelector } from "./promql/parser/mod.ts";
-import { children } from "./promql/parser/mod.ts";
+import { children, prettifyExpr } from "./promql/parser/mod.ts";
 
 /** A request parameter or query that cannot be used: HTTP 400, errorType `bad_data`. */
 export class BadDataError extends RangeError {
@@ -119,8 +119,11 @@ export class QueryApi {
   readonly promql: PromqlEngine;
   readonly limits: QueryApiLimits;
 
+  readonly #timeoutMs: number;
+
   constructor(engineOpts: Partial<EngineOptions> = {}, limits: Partial<QueryApiLimits> = {}) {
     this.promql = new PromqlEngine(engineOpts);
+    this.#timeoutMs = engineOpts.timeoutMs ?? DEFAULT_ENGINE_OPTIONS.timeoutMs;
     this.limits = { ...QUERY_API_LIMITS, ...limits };
   }
 
@@ -134,7 +137,7 @@ export class QueryApi {
     const querier = this.#countingQuerier(target.querier());
     const started = performance.now();
     const res = await queryParamErrors(() =>
-      this.promql.instantQuery(querier, expr, timeMs, engineOptions(opts))
+      this.promql.instantQuery(querier, expr, timeMs, engineOptions(opts, this.#timeoutMs))
     );
     return finish(res, [timeMs], started, opts.limit ?? 0);
   }
@@ -172,7 +175,7 @@ export class QueryApi {
       startMs,
       endMs,
       stepMs,
-      engineOptions(opts),
+      engineOptions(opts, this.#timeoutMs),
     );
     const steps: number[] = [];
     for (let t = startMs; t <= endMs; t += stepMs) steps.push(t);
@@ -191,6 +194,15 @@ export class QueryApi {
     }
   }
 
+  /**
+   * The start of a series or labels request: AMP limits their time range to 95 days too, but like
+   * Cortex/Mimir's labels query length it narrows the range (keeping the end) instead of failing.
+   */
+  clampStart(startMs: number, endMs: number): number {
+    if (endMs >= MAX_TIME_MS || endMs <= MIN_TIME_MS) return startMs;
+    return Math.max(startMs, endMs - this.limits.queryRangeMaxMs);
+  }
+
   /** `/api/v1/series`: label sets of series matching any selector with samples in range. */
   async series(
     target: QueryTarget,
@@ -201,7 +213,7 @@ export class QueryApi {
   ): Promise<
     { series: Labels[]; warnings: string[] }
   > {
-    this.checkRange(startMs, endMs);
+    startMs = this.clampStart(startMs, endMs);
     const q = target.querier();
     const seen = new Map<string, Labels>();
     for (const ms of selectors) {
@@ -223,7 +235,7 @@ export class QueryApi {
   ): Promise<
     { values: string[]; warnings: string[] }
   > {
-    this.checkRange(startMs, endMs);
+    startMs = this.clampStart(startMs, endMs);
     const q = target.querier();
     const hints = { minT: startMs, maxT: endMs };
     const sets = selectors.length === 0 ? [[]] : selectors;
@@ -242,7 +254,7 @@ export class QueryApi {
     endMs: number,
     limit = 0,
   ): Promise<{ values: string[]; warnings: string[] }> {
-    this.checkRange(startMs, endMs);
+    startMs = this.clampStart(startMs, endMs);
     const q = target.querier();
     const hints = { minT: startMs, maxT: endMs };
     const sets = selectors.length === 0 ? [[]] : selectors;
@@ -257,7 +269,17 @@ export class QueryApi {
     seriesLabels: Labels;
     exemplars: Exemplar[];
   }[] {
-    const ast = parseQueryParam(expr);
+    if (endMs < startMs) {
+      throw new BadDataError("end timestamp must not be before start timestamp");
+    }
+    let ast: Expr;
+    try {
+      ast = parseExpr(expr);
+    } catch (e) {
+      // Prometheus's exemplar endpoint reports parse errors without the parameter prefix.
+      if (e instanceof PromQLParseError) throw new BadDataError(e.message);
+      throw e;
+    }
     const selectors: Matcher[][] = [];
     const visit = (e: Expr) => {
       if (e.kind === "VectorSelector") selectors.push((e as VectorSelector).matchers);
@@ -269,7 +291,7 @@ export class QueryApi {
 
   /** `/api/v1/format_query`. */
   formatQuery(expr: string): string {
-    return formatExpr(parseQueryParam(expr));
+    return prettifyExpr(parseQueryParam(expr));
   }
 
   /** Wraps a querier so the number of series fetched by one query is limited (AMP: 12M). */
@@ -317,13 +339,23 @@ export function parseQueryParam(expr: string): Expr {
   }
 }
 
-/** Parses one `match[]` series selector into its matchers (at least one must not match ""). */
+/**
+ * Parses one `match[]` series selector into its matchers. Whether one matcher must not match the
+ * empty string is checked by the caller, as Prometheus's API does after parsing.
+ */
 export function parseSeriesSelector(s: string): Matcher[] {
   let ast: Expr;
   try {
     ast = parseExpr(s);
   } catch (e) {
-    if (e instanceof PromQLParseError) throw new BadDataError(e.message);
+    if (e instanceof PromQLParseError) {
+      // The expression parser rejects `{x=""}` itself; Prometheus's selector parser accepts it
+      // and its API then answers with this text.
+      if (e.message.endsWith("vector selector must contain at least one non-empty matcher")) {
+        throw new BadDataError("match[] must contain at least one non-empty matcher");
+      }
+      throw new BadDataError(e.message);
+    }
     throw e;
   }
   while (ast.kind === "ParenExpr") ast = (ast as { expr: Expr }).expr;
@@ -333,9 +365,6 @@ export function parseSeriesSelector(s: string): Matcher[] {
   const sel = ast as VectorSelector;
   if (sel.offsetMs !== 0 || sel.at || sel.offsetExpr) {
     throw new BadDataError("1:1: parse error: series selectors may not have offset or @ modifiers");
-  }
-  if (sel.matchers.every((m) => m.matchesEmpty())) {
-    throw new BadDataError("match[] must contain at least one non-empty matcher");
   }
   return sel.matchers;
 }
@@ -353,9 +382,10 @@ async function selectSeries(
   return data.filter((s) => s.t.length > 0 || (s.ht?.length ?? 0) > 0).map((s) => s.labels);
 }
 
-function engineOptions(o: QueryRequestOptions) {
+/** Per-query engine options; a request's timeout can only shorten the service's. */
+function engineOptions(o: QueryRequestOptions, serviceTimeoutMs: number) {
   const out: { timeoutMs?: number; lookbackDeltaMs?: number; signal?: AbortSignal } = {};
-  if (o.timeoutMs !== undefined) out.timeoutMs = o.timeoutMs;
+  if (o.timeoutMs !== undefined) out.timeoutMs = Math.min(o.timeoutMs, serviceTimeoutMs);
   if (o.lookbackDeltaMs !== undefined) out.lookbackDeltaMs = o.lookbackDeltaMs;
   if (o.signal) out.signal = o.signal;
   return out;

@@ -16,20 +16,26 @@ import {
 import { labelsToRecord } from "../../engine/model/mod.ts";
 import { formatFloatF } from "../../engine/promql/format_float.ts";
 import {
+  atoi,
+  decodeLabelName,
   durationParam,
   Form,
   limitParam,
   matchParam,
+  metadataLimitParam,
   parseDuration,
   parseTime,
   timeParam,
   wrapParam,
 } from "./params.ts";
-import { failure, metricJson, queryDataJson, success, ts } from "./respond.ts";
+import { failure, metricJson, queryDataJson, statsWarnings, success, ts } from "./respond.ts";
 import { astJson } from "./ast_json.ts";
 import { DEFAULT_WORKSPACE } from "../../engine/mod.ts";
 
 import type { ApiClass } from "../../engine/mod.ts";
+
+/** Prometheus's largest `limit` for `status/tsdb`. */
+const TSDB_STATUS_LIMIT_MAX = 10_000;
 
 /** What the Prometheus API routes need from the service. */
 export interface PromApiDeps {
@@ -76,22 +82,38 @@ function apiV1(deps: PromApiDeps, wsOf: (c: Context) => string): Hono {
     return { target, form: await Form.read(c), ws };
   };
 
+  /** timeout and lookback_delta, checked in Prometheus's order after the times. */
+  const queryOptions = (c: Context, form: Form) => {
+    const timeoutMs = durationParam(form, "timeout");
+    let lookbackDeltaMs: number | undefined;
+    const lb = form.get("lookback_delta");
+    if (lb !== "") {
+      try {
+        lookbackDeltaMs = parseDuration(lb);
+      } catch (e) {
+        throw new BadDataError(`error parsing lookback delta duration: ${(e as Error).message}`);
+      }
+    }
+    return { timeoutMs, lookbackDeltaMs, signal: c.req.raw.signal };
+  };
+
   const query = async (c: Context) => {
     const { target, form } = await begin(c, "query");
+    const limit = limitParam(form);
     const timeMs = timeParam(form, "time", Date.now());
     const out = await api.instantQuery(target, form.get("query"), timeMs, {
-      timeoutMs: durationParam(form, "timeout"),
-      lookbackDeltaMs: durationParam(form, "lookback_delta"),
-      limit: limitParam(form, "limit", 0),
-      signal: c.req.raw.signal,
+      ...queryOptions(c, form),
+      limit,
     });
-    return success(c, queryDataJson(out, form.get("stats") !== ""), out.warnings, out.infos);
+    const stats = form.get("stats");
+    return success(c, queryDataJson(out, stats), statsWarnings(out.warnings, stats), out.infos);
   };
   app.get("/query", query);
   app.post("/query", query);
 
   const queryRange = async (c: Context) => {
     const { target, form } = await begin(c, "query");
+    const limit = limitParam(form);
     const start = wrapParam("start", () => parseTime(form.get("start")));
     const end = wrapParam("end", () => parseTime(form.get("end")));
     if (end < start) {
@@ -100,26 +122,41 @@ function apiV1(deps: PromApiDeps, wsOf: (c: Context) => string): Hono {
       );
     }
     const step = wrapParam("step", () => parseDuration(form.get("step")));
+    if (step <= 0) {
+      throw new BadDataError(
+        'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer',
+      );
+    }
+    if (Math.floor((end - start) / step) > api.limits.pointsPerSeriesMax) {
+      throw new BadDataError(
+        "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
+      );
+    }
     const out = await api.rangeQuery(target, form.get("query"), start, end, step, {
-      timeoutMs: durationParam(form, "timeout"),
-      lookbackDeltaMs: durationParam(form, "lookback_delta"),
-      limit: limitParam(form, "limit", 0),
-      signal: c.req.raw.signal,
+      ...queryOptions(c, form),
+      limit,
     });
-    return success(c, queryDataJson(out, form.get("stats") !== ""), out.warnings, out.infos);
+    const stats = form.get("stats");
+    return success(c, queryDataJson(out, stats), statsWarnings(out.warnings, stats), out.infos);
   };
   app.get("/query_range", queryRange);
   app.post("/query_range", queryRange);
 
+  /** Resolves the workspace only (404 when unknown); for endpoints AMP does not throttle. */
+  const known = async (c: Context): Promise<Form> => {
+    await deps.queryTarget(wsOf(c));
+    return await Form.read(c);
+  };
+
   const formatQuery = async (c: Context) => {
-    const form = await Form.read(c);
+    const form = await known(c);
     return success(c, JSON.stringify(api.formatQuery(form.get("query"))));
   };
   app.get("/format_query", formatQuery);
   app.post("/format_query", formatQuery);
 
   const parseQuery = async (c: Context) => {
-    const form = await Form.read(c);
+    const form = await known(c);
     return success(c, JSON.stringify(astJson(parseQueryParam(form.get("query")))));
   };
   app.get("/parse_query", parseQuery);
@@ -127,10 +164,12 @@ function apiV1(deps: PromApiDeps, wsOf: (c: Context) => string): Hono {
 
   const series = async (c: Context) => {
     const { target, form } = await begin(c, "metadata");
-    const matchers = matchParam(form, true);
+    if (form.all("match[]").length === 0) throw new BadDataError("no match[] parameter provided");
+    const limit = limitParam(form);
     const start = timeParam(form, "start", MIN_TIME_MS);
     const end = timeParam(form, "end", MAX_TIME_MS);
-    const out = await api.series(target, matchers, start, end, limitParam(form, "limit", 0));
+    const matchers = wrapParam("match[]", () => matchParam(form));
+    const out = await api.series(target, matchers, start, end, limit);
     return success(c, `[${out.series.map(metricJson).join(",")}]`, out.warnings);
   };
   app.get("/series", series);
@@ -138,13 +177,10 @@ function apiV1(deps: PromApiDeps, wsOf: (c: Context) => string): Hono {
 
   const labels = async (c: Context) => {
     const { target, form } = await begin(c, "metadata");
-    const out = await api.labelNames(
-      target,
-      matchParam(form, false),
-      timeParam(form, "start", MIN_TIME_MS),
-      timeParam(form, "end", MAX_TIME_MS),
-      limitParam(form, "limit", 0),
-    );
+    const limit = limitParam(form);
+    const start = timeParam(form, "start", MIN_TIME_MS);
+    const end = timeParam(form, "end", MAX_TIME_MS);
+    const out = await api.labelNames(target, matchParam(form), start, end, limit);
     return success(c, JSON.stringify(out.values), out.warnings);
   };
   app.get("/labels", labels);
@@ -152,27 +188,22 @@ function apiV1(deps: PromApiDeps, wsOf: (c: Context) => string): Hono {
 
   app.get("/label/:name/values", async (c) => {
     const { target, form } = await begin(c, "metadata");
-    const name = c.req.param("name");
-    if (name === "") throw new BadDataError(`invalid label name: ""`);
-    const out = await api.labelValues(
-      target,
-      name,
-      matchParam(form, false),
-      timeParam(form, "start", MIN_TIME_MS),
-      timeParam(form, "end", MAX_TIME_MS),
-      limitParam(form, "limit", 0),
-    );
+    const name = decodeLabelName(c.req.param("name"));
+    const limit = limitParam(form);
+    const start = timeParam(form, "start", MIN_TIME_MS);
+    const end = timeParam(form, "end", MAX_TIME_MS);
+    const out = await api.labelValues(target, name, matchParam(form), start, end, limit);
     return success(c, JSON.stringify(out.values), out.warnings);
   });
 
   app.get("/metadata", async (c) => {
     const { target, form } = await begin(c, "metadata");
-    const limit = limitParam(form, "limit", -1, true);
-    const perMetric = limitParam(form, "limit_per_metric", -1, true);
+    const limit = metadataLimitParam(form, "limit");
+    const perMetric = metadataLimitParam(form, "limit_per_metric");
     const md = target.metadata(
       form.get("metric") || undefined,
       limit < 0 ? Infinity : limit,
-      perMetric < 0 ? Infinity : perMetric,
+      perMetric <= 0 ? Infinity : perMetric,
     );
     return success(c, JSON.stringify(md));
   });
@@ -196,8 +227,9 @@ function apiV1(deps: PromApiDeps, wsOf: (c: Context) => string): Hono {
   app.get("/query_exemplars", exemplars);
   app.post("/query_exemplars", exemplars);
 
-  app.get("/status/buildinfo", (c) =>
-    success(
+  app.get("/status/buildinfo", async (c) => {
+    await deps.queryTarget(wsOf(c));
+    return success(
       c,
       JSON.stringify({
         version: deps.status.version,
@@ -207,7 +239,8 @@ function apiV1(deps: PromApiDeps, wsOf: (c: Context) => string): Hono {
         buildDate: "",
         goVersion: `deno${Deno.version.deno}`,
       }),
-    ));
+    );
+  });
   app.get("/status/runtimeinfo", async (c) => {
     const ws = wsOf(c);
     await deps.queryTarget(ws);
@@ -229,12 +262,27 @@ function apiV1(deps: PromApiDeps, wsOf: (c: Context) => string): Hono {
       }),
     );
   });
-  app.get("/status/flags", (c) => success(c, JSON.stringify(deps.status.flags)));
-  app.get("/status/config", (c) => success(c, JSON.stringify({ yaml: "global: {}\n" })));
+  app.get("/status/flags", async (c) => {
+    await deps.queryTarget(wsOf(c));
+    return success(c, JSON.stringify(deps.status.flags));
+  });
+  app.get("/status/config", async (c) => {
+    await deps.queryTarget(wsOf(c));
+    return success(c, JSON.stringify({ yaml: "global: {}\n" }));
+  });
   app.get("/status/tsdb", async (c) => {
     const { target, form } = await begin(c, "metadata");
-    const limit = limitParam(form, "limit", 10);
-    if (limit < 1) throw new BadDataError("limit must be a positive number");
+    let limit = 10;
+    if (form.get("limit") !== "") {
+      limit = NaN;
+      try {
+        limit = atoi(form.get("limit"));
+      } catch { /* reported below */ }
+      if (!(limit >= 1)) throw new BadDataError("limit must be a positive number");
+      if (limit > TSDB_STATUS_LIMIT_MAX) {
+        throw new BadDataError(`limit must not exceed ${TSDB_STATUS_LIMIT_MAX}`);
+      }
+    }
     const s = target.stats(limit);
     return success(
       c,

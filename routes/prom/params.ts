@@ -86,11 +86,17 @@ export function parseDuration(s: string): number {
   return d.value;
 }
 
-/** Parses a time parameter, or returns `dflt` when absent. */
+/** Parses an optional time parameter (Prometheus's parseTimeParam), or returns `dflt` when absent. */
 export function timeParam(form: Form, name: string, dflt: number): number {
   const s = form.get(name);
   if (s === "") return dflt;
-  return wrapParam(name, () => parseTime(s));
+  return wrapParam(name, () => {
+    try {
+      return parseTime(s);
+    } catch (e) {
+      throw new RangeError(`invalid time value for '${name}': ${(e as Error).message}`);
+    }
+  });
 }
 
 /** Parses an optional duration parameter (undefined when absent). */
@@ -100,23 +106,50 @@ export function durationParam(form: Form, name: string): number | undefined {
   return wrapParam(name, () => parseDuration(s));
 }
 
-/** Parses `limit`-style parameters: "" → dflt; integers; negative rejected unless allowed. */
-export function limitParam(form: Form, name: string, dflt: number, allowNegative = false): number {
-  const s = form.get(name);
-  if (s === "") return dflt;
+/** Go's strconv.Atoi on a 64-bit platform, with its error texts. */
+export function atoi(s: string): number {
   if (!/^[+-]?\d+$/.test(s)) {
-    throw new BadDataError(`strconv.Atoi: parsing ${goQuote(s)}: invalid syntax`);
+    throw new RangeError(`strconv.Atoi: parsing ${goQuote(s)}: invalid syntax`);
   }
-  const n = Number(s);
-  if (n < 0 && !allowNegative) throw new BadDataError(`${name} must be non-negative`);
-  return n;
+  const n = BigInt(s);
+  if (n > 9223372036854775807n || n < -9223372036854775808n) {
+    throw new RangeError(`strconv.Atoi: parsing ${goQuote(s)}: value out of range`);
+  }
+  return Number(n);
 }
 
-/** Parses every `match[]` into matcher lists; `required` makes an empty list an error. */
-export function matchParam(form: Form, required: boolean): Matcher[][] {
+/** The `limit` of query, query_range, series, labels and label values (0 = none). */
+export function limitParam(form: Form, name = "limit"): number {
+  const s = form.get(name);
+  if (s === "") return 0;
+  return wrapParam(name, () => {
+    const n = atoi(s);
+    if (n < 0) throw new RangeError("limit must be non-negative");
+    return n;
+  });
+}
+
+/** The metadata endpoint's `limit`/`limit_per_metric`: any integer, -1 when absent. */
+export function metadataLimitParam(form: Form, name: string): number {
+  const s = form.get(name);
+  if (s === "") return -1;
+  try {
+    return atoi(s);
+  } catch {
+    throw new BadDataError(`${name} must be a number`);
+  }
+}
+
+/** Parses every `match[]` into matcher lists, each with at least one non-empty matcher. */
+export function matchParam(form: Form): Matcher[][] {
   const raw = form.all("match[]");
-  if (raw.length === 0 && required) throw new BadDataError("no match[] parameter provided");
-  return raw.map((s) => parseSeriesSelector(s));
+  const sets = raw.map((s) => parseSeriesSelector(s));
+  for (const ms of sets) {
+    if (ms.every((m) => m.matchesEmpty())) {
+      throw new BadDataError("match[] must contain at least one non-empty matcher");
+    }
+  }
+  return sets;
 }
 
 /** Runs a parser, prefixing its error as Prometheus's invalidParamError does. */
@@ -131,4 +164,45 @@ export function wrapParam<T>(name: string, fn: () => T): T {
 /** Go's %q for the ASCII strings these messages carry. */
 export function goQuote(s: string): string {
   return JSON.stringify(s);
+}
+
+/**
+ * A label name from the label-values path: `U__`-prefixed names are unescaped as Prometheus's
+ * value-encoding escaping (`__` is `_`, `_1F600_` is a code point); other names are taken as is.
+ */
+export function decodeLabelName(raw: string): string {
+  let name = raw;
+  if (raw.startsWith("U__")) {
+    let out = "";
+    let ok = true;
+    const s = raw.slice(3);
+    for (let i = 0; i < s.length && ok; i++) {
+      if (s[i] !== "_") {
+        out += s[i];
+        continue;
+      }
+      if (s[i + 1] === "_") {
+        out += "_";
+        i++;
+        continue;
+      }
+      const end = s.indexOf("_", i + 1);
+      const hex = end < 0 ? "" : s.slice(i + 1, end);
+      const cp = /^[0-9A-Fa-f]+$/.test(hex) ? parseInt(hex, 16) : NaN;
+      if (!(cp <= 0x10ffff)) ok = false;
+      else {
+        out += String.fromCodePoint(cp);
+        i = end;
+      }
+    }
+    if (ok) name = out;
+  }
+  if (name === "" || !isWellFormedUtf16(name)) {
+    throw new BadDataError(`invalid label name: ${goQuote(name)}`);
+  }
+  return name;
+}
+
+function isWellFormedUtf16(s: string): boolean {
+  return (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 }

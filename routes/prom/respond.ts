@@ -117,53 +117,111 @@ export function metricJson(labels: Labels): string {
   return s + "}";
 }
 
-/** A native histogram in Prometheus's JSON (count, sum, buckets as [boundaryRule, lower, upper, count]). */
+/**
+ * Upper bound of exponential bucket `idx` in `schema`, as Prometheus computes it: the bucket
+ * below the ±Inf overflow bucket ends at the largest finite float instead of +Inf.
+ */
+export function exponentialBound(idx: number, schema: number): number {
+  if (schema < 0) {
+    const exp = idx * Math.pow(2, -schema);
+    if (exp === 1024) return Number.MAX_VALUE;
+    return Math.pow(2, exp);
+  }
+  const per = Math.pow(2, schema);
+  const fracIdx = ((idx % per) + per) % per;
+  const exp = Math.floor(idx / per) + 1;
+  if (fracIdx === 0 && exp === 1025) return Number.MAX_VALUE;
+  // frac in [0.5, 1) times 2^exp; split so that neither factor overflows.
+  const frac = Math.pow(2, fracIdx / per) / 2;
+  return exp > 1000 ? frac * Math.pow(2, exp - 1000) * Math.pow(2, 1000) : frac * Math.pow(2, exp);
+}
+
+/**
+ * A native histogram in Prometheus's JSON: count, sum, and the non-empty buckets from the lowest
+ * to the highest (negative buckets, zero bucket, positive buckets) as
+ * `[boundaryRule, lower, upper, count]`, where the rule is 0 for (lower, upper], 1 for
+ * [lower, upper), 2 for (lower, upper) and 3 for [lower, upper].
+ */
 export function histogramJson(h: FloatHistogram): string {
-  const buckets: string[] = [];
+  const out: string[] = [];
   const zt = h.zeroThreshold;
-  const base = Math.pow(2, Math.pow(2, -h.schema));
-  const spans = (
-    spansArr: { offset: number; length: number }[],
-    counts: number[],
-    negative: boolean,
-  ) => {
-    let idx = 0;
-    let k = 0;
-    for (const span of spansArr) {
-      idx += span.offset;
-      for (let j = 0; j < span.length; j++, idx++, k++) {
-        const count = counts[k];
-        if (count === 0) continue;
-        let lower: number, upper: number;
-        if (h.schema === -53 && h.customValues) {
-          lower = idx === 0 ? -Infinity : h.customValues[idx - 1];
-          upper = idx < h.customValues.length ? h.customValues[idx] : Infinity;
-        } else {
-          upper = Math.pow(base, idx);
-          lower = Math.pow(base, idx - 1);
-        }
-        if (negative) [lower, upper] = [-upper, -lower];
-        const rule = negative ? 1 : 0; // Prometheus: 0 = left-open right-closed, 1 = left-closed right-open
-        buckets.push(
-          `[${rule},"${formatFloatF(lower)}","${formatFloatF(upper)}","${formatFloatF(count)}"]`,
-        );
-      }
-    }
+  const custom = h.schema === -53 && h.customValues !== undefined;
+  const bound = (idx: number): number => {
+    if (!custom) return exponentialBound(idx, h.schema);
+    const cv = h.customValues!;
+    if (idx === -1) return -Infinity;
+    if (idx === cv.length) return Infinity;
+    return cv[idx];
   };
-  spans(h.negativeSpans, h.negativeBuckets, true);
-  if (h.zeroCount > 0) {
-    buckets.unshift(
-      `[3,"${formatFloatF(-zt)}","${formatFloatF(zt)}","${formatFloatF(h.zeroCount)}"]`,
+  const push = (
+    lower: number,
+    upper: number,
+    lowerIncl: boolean,
+    upperIncl: boolean,
+    n: number,
+  ) => {
+    if (n === 0) return;
+    if (upper < 0 && upper > -zt) upper = -zt;
+    else if (lower > 0 && lower < zt) lower = zt;
+    const rule = lowerIncl ? (upperIncl ? 3 : 1) : (upperIncl ? 0 : 2);
+    out.push(`[${rule},"${formatFloatF(lower)}","${formatFloatF(upper)}","${formatFloatF(n)}"]`);
+  };
+  // Bucket indexes in ascending order, for the negative side then walked backwards.
+  const indexes = (spans: { offset: number; length: number }[]): number[] => {
+    const idx: number[] = [];
+    let i = 0;
+    for (const span of spans) {
+      i += span.offset;
+      for (let j = 0; j < span.length; j++, i++) idx.push(i);
+    }
+    return idx;
+  };
+  const neg = indexes(h.negativeSpans);
+  for (let k = Math.min(neg.length, h.negativeBuckets.length) - 1; k >= 0; k--) {
+    const lower = -bound(neg[k]), upper = -bound(neg[k] - 1);
+    push(
+      lower,
+      upper,
+      custom ? neg[k] === 0 : lower < 0,
+      custom ? true : upper > 0,
+      h.negativeBuckets[k],
     );
   }
-  spans(h.positiveSpans, h.positiveBuckets, false);
+  if (!custom && h.zeroCount > 0) {
+    out.push(`[3,"${formatFloatF(-zt)}","${formatFloatF(zt)}","${formatFloatF(h.zeroCount)}"]`);
+  }
+  const pos = indexes(h.positiveSpans);
+  for (let k = 0; k < Math.min(pos.length, h.positiveBuckets.length); k++) {
+    const lower = bound(pos[k] - 1), upper = bound(pos[k]);
+    push(
+      lower,
+      upper,
+      custom ? pos[k] === 0 : lower < 0,
+      custom ? true : upper > 0,
+      h.positiveBuckets[k],
+    );
+  }
   let s = `{"count":"${formatFloatF(h.count)}","sum":"${formatFloatF(h.sum)}"`;
-  if (buckets.length > 0) s += `,"buckets":[${buckets.join(",")}]`;
+  if (out.length > 0) s += `,"buckets":[${out.join(",")}]`;
   return s + "}";
 }
 
-/** The `data` of a query response: resultType, result and (with stats=all) stats. */
-export function queryDataJson(out: QueryOutcome, withStats: boolean): string {
+/** Adds Prometheus's deprecation warning for a `stats` value other than "", "true" and "all". */
+export function statsWarnings(warnings: string[], stats: string): string[] {
+  if (stats === "" || stats === "true" || stats === "all") return warnings;
+  return [
+    ...warnings,
+    `value ${
+      JSON.stringify(stats)
+    } for parameter "stats" is deprecated and will be rejected in the next major release, use "true" or "all"`,
+  ];
+}
+
+/**
+ * The `data` of a query response: resultType, result and, when the `stats` parameter is set, the
+ * statistics (per-step sample counts only for `stats=all`).
+ */
+export function queryDataJson(out: QueryOutcome, stats: string): string {
   const v = out.value;
   let result: string;
   switch (v.type) {
@@ -205,17 +263,18 @@ export function queryDataJson(out: QueryOutcome, withStats: boolean): string {
     }
   }
   let data = `{"resultType":"${v.type}","result":${result}`;
-  if (withStats) {
-    const perStep = out.stats.totalQueryableSamplesPerStep.map((n, i) =>
-      `[${ts(out.stepTimes[i])},${n}]`
-    );
-    data +=
-      `,"stats":{"timings":${
-        JSON.stringify({ ...out.timings, resultSortTime: 0, execQueueTime: 0 })
-      }` +
-      `,"samples":{"totalQueryableSamplesPerStep":[${
-        perStep.join(",")
-      }],"totalQueryableSamples":${out.stats.totalQueryableSamples}}}`;
+  if (stats !== "") {
+    const t = out.timings;
+    data += `,"stats":{"timings":{"evalTotalTime":${t.evalTotalTime},"resultSortTime":0` +
+      `,"queryPreparationTime":${t.queryPreparationTime},"innerEvalTime":${t.innerEvalTime}` +
+      `,"execQueueTime":0,"execTotalTime":${t.execTotalTime}},"samples":{`;
+    if (stats === "all" && out.stepTimes.length > 0) {
+      const perStep = out.stats.totalQueryableSamplesPerStep.map((n, i) =>
+        `[${ts(out.stepTimes[i])},${n}]`
+      );
+      data += `"totalQueryableSamplesPerStep":[${perStep.join(",")}],`;
+    }
+    data += `"totalQueryableSamples":${out.stats.totalQueryableSamples}}}`;
   }
   return data + "}";
 }
