@@ -3,7 +3,10 @@
  * series for the time range it can touch (offset, @, ranges, subqueries, lookback), one
  * `Querier.select` per selector, so the evaluation itself is synchronous.
  */
-import type { Querier } from "../storage/querier.ts";
+import type { Querier, SeriesData } from "../storage/querier.ts";
+import type { FloatHistogram } from "../model/mod.ts";
+import { isStaleNaN } from "../model/mod.ts";
+import { detectReset } from "./histogram_ops.ts";
 import type {
   AtModifier,
   Call,
@@ -167,10 +170,11 @@ export async function prefetch(ctx: QueryContext, q: Querier, root: Expr): Promi
     }
     return true;
   });
+  const statsOnly = histogramStatsSelectors(root);
   for (const j of jobs) {
     ctx.checkDoneNow();
     const data = await q.select(j.vs.matchers, { minT: j.minT, maxT: j.maxT });
-    ctx.data.set(j.vs, data);
+    ctx.data.set(j.vs, statsOnly.has(j.vs) ? data.map(histogramStats) : data);
   }
   for (const j of infoJobs) {
     ctx.checkDoneNow();
@@ -200,4 +204,74 @@ function collect(
     return true;
   });
   return jobs;
+}
+
+/**
+ * Selectors whose histograms only feed histogram_count/sum/avg (no subquery or bucket-using
+ * function in between): Prometheus reads them through its HistogramStatsIterator, which drops
+ * the buckets and sets counter-reset hints by comparing each sample with the one read before.
+ */
+export function histogramStatsSelectors(root: Expr): Set<VectorSelector> {
+  const out = new Set<VectorSelector>();
+  walk(root, (n, path) => {
+    if (n.kind !== "VectorSelector") return true;
+    let skip = false;
+    for (let i = path.length - 1; i >= 0; i--) {
+      const p = path[i];
+      if (p.kind === "SubqueryExpr") {
+        skip = false;
+        break;
+      }
+      if (p.kind === "Call") {
+        const f = p.func.name;
+        if (f === "histogram_count" || f === "histogram_sum" || f === "histogram_avg") skip = true;
+        else if (
+          f === "histogram_quantile" || f === "histogram_quantiles" || f === "histogram_fraction"
+        ) {
+          skip = false;
+          break;
+        }
+      }
+      if (p.kind === "BinaryExpr" && (p.op === "</" || p.op === ">/")) {
+        skip = false;
+        break;
+      }
+    }
+    if (skip) out.add(n);
+    return true;
+  });
+  return out;
+}
+
+/** A series as the HistogramStatsIterator yields it: count/sum-only histograms, detected hints. */
+function histogramStats(s: SeriesData): SeriesData {
+  if (!s.h || s.h.length === 0) return s;
+  const h: FloatHistogram[] = [];
+  let last: FloatHistogram | undefined;
+  for (const x of s.h) {
+    let hint = x.counterResetHint;
+    if (isStaleNaN(x.sum)) {
+      h.push(statsOnly(x, hint));
+      continue;
+    }
+    if (hint === "unknown" && last) hint = detectReset(x, last) ? "reset" : "not_reset";
+    h.push(statsOnly(x, hint));
+    last = x;
+  }
+  return { ...s, h };
+}
+
+function statsOnly(x: FloatHistogram, hint: FloatHistogram["counterResetHint"]): FloatHistogram {
+  return {
+    schema: x.schema,
+    zeroThreshold: 0,
+    zeroCount: 0,
+    count: x.count,
+    sum: x.sum,
+    positiveSpans: [],
+    positiveBuckets: [],
+    negativeSpans: [],
+    negativeBuckets: [],
+    counterResetHint: hint,
+  };
 }
