@@ -4,8 +4,8 @@
  * prefetch.ts), so evaluation is synchronous. Structure follows Prometheus's engine: per-step
  * vectors for operators, functions and aggregations; series-at-a-time for range functions.
  */
-import type { FloatHistogram, Labels } from "../model/mod.ts";
-import { labelsKey, labelsString } from "../model/mod.ts";
+import type { Labels } from "../model/mod.ts";
+import { labelsKey } from "../model/mod.ts";
 import type { SeriesData } from "../storage/querier.ts";
 import type {
   AggregateExpr,
@@ -21,7 +21,6 @@ import { ANNO } from "./annotations.ts";
 import { goQuote } from "./parser/go_quote.ts";
 import { execError, type QueryContext } from "./context.ts";
 import {
-  changesMetricSchema,
   dropMetadata,
   scalarBinop,
   signatureFn,
@@ -38,16 +37,9 @@ import { evalRangeFunction } from "./range_eval.ts";
 import { evalInfo } from "./info.ts";
 import { matrixSelectorValue, vectorSelector } from "./selector_eval.ts";
 import { isValidLabelName, labelJoin, labelReplace, mergeSameLabelset } from "./label_functions.ts";
-import { formatFloatF } from "./format_float.ts";
+import { formatFloatF, formatFloatG } from "./format_float.ts";
 import { histogramMul, histogramString } from "./histogram_ops.ts";
-import {
-  type Matrix,
-  newSeries,
-  type Sample,
-  type Series,
-  type StringValue,
-  type Vector,
-} from "./value.ts";
+import { type Matrix, newSeries, type Series, type StringValue, type Vector } from "./value.ts";
 
 /** Unwraps parentheses. */
 export function unwrapParens(e: Expr): Expr {
@@ -358,8 +350,12 @@ export class Evaluator {
       } else {
         if (!anyNaN && max < 1) return [];
         if (anyNaN) execError("Parameter value is NaN");
-        if (min <= -9223372036854775808) execError(`Scalar value ${formatG(min)} underflows int64`);
-        if (max >= 9223372036854775807) execError(`Scalar value ${formatG(max)} overflows int64`);
+        if (min <= -9223372036854775808) {
+          execError(`Scalar value ${formatFloatG(min)} underflows int64`);
+        }
+        if (max >= 9223372036854775807) {
+          execError(`Scalar value ${formatFloatG(max)} overflows int64`);
+        }
       }
       const res = this.rangeEval([m], (v, ts, k) => {
         const out = aggregateK(op, v[0], ps[k], grouping, e.without, this.ctx.annos, e.pos);
@@ -504,10 +500,6 @@ function memoSig(fn: (l: Labels) => string): (l: Labels) => string {
   };
 }
 
-function formatG(f: number): string {
-  return String(f);
-}
-
 /** Applies delayed name removal to a finished result. */
 export function cleanupMetricLabels(m: Matrix): Matrix {
   let changed = false;
@@ -522,6 +514,3 @@ export function cleanupMetricLabels(m: Matrix): Matrix {
   // Only dropped names can make two distinct series collide.
   return changed ? mergeSameLabelset(m) : m;
 }
-
-export { changesMetricSchema, labelsString };
-export type { FloatHistogram, Sample };
