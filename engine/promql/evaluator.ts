@@ -32,7 +32,7 @@ import {
 } from "./binary.ts";
 import { vectorBinopColumnar, vectorScalarColumnar } from "./binary_columnar.ts";
 import { aggregateColumnar, aggregateK, Aggregator, countValues } from "./aggregation.ts";
-import { absentLabels, INSTANT_FUNCTIONS } from "./functions/instant.ts";
+import { absentLabels, INSTANT_FUNCTIONS, pointwiseFloatFunction } from "./functions/instant.ts";
 import { evalRangeFunction } from "./range_eval.ts";
 import { evalInfo } from "./info.ts";
 import { matrixSelectorValue, vectorSelector } from "./selector_eval.ts";
@@ -295,12 +295,38 @@ export class Evaluator {
     }
     const fn = INSTANT_FUNCTIONS[name];
     if (!fn) execError(`function "${name}" is not implemented`);
+    const pw = pointwiseFloatFunction(name);
+    if (pw) return this.pointwise(e, pw);
     const inputs = e.args.map((a) => a.valueType === "string" ? undefined : this.evalMatrix(a));
     const env = { ts: 0, args: e.args, annos: this.ctx.annos, pos: e.pos };
     return this.rangeEval(inputs, (v, ts) => {
       env.ts = ts;
       return fn(v, env);
     });
+  }
+
+  /** A float function applied point by point over series columns (histograms are dropped). */
+  pointwise(e: Call, fn: (v: number, p: readonly number[]) => number | undefined): Matrix {
+    const m = this.evalMatrix(e.args[0]);
+    const params = e.args.slice(1).map((a) => this.scalarValues(a));
+    const p: number[] = new Array(params.length);
+    const out: Matrix = [];
+    for (const s of m) {
+      const fT: number[] = [], fV: number[] = [];
+      for (let j = 0; j < s.fT.length; j++) {
+        const t = s.fT[j];
+        if (params.length > 0) {
+          const k = this.steps === 1 ? 0 : Math.round((t - this.start) / this.interval);
+          for (let i = 0; i < params.length; i++) p[i] = params[i][k];
+        }
+        const r = fn(s.fV[j], p);
+        if (r === undefined) continue;
+        fT.push(t);
+        fV.push(r);
+      }
+      if (fT.length > 0) out.push({ metric: s.metric, fT, fV, hT: [], hV: [], dropName: true });
+    }
+    return out;
   }
 
   info(e: Call): Matrix {
