@@ -30,7 +30,7 @@ import {
   vectorScalarBinop,
   vectorUnless,
 } from "./binary.ts";
-import { vectorBinopColumnar, vectorScalarColumnar } from "./binary_columnar.ts";
+import { setOpColumnar, vectorBinopColumnar, vectorScalarColumnar } from "./binary_columnar.ts";
 import { aggregateColumnar, aggregateK, Aggregator, countValues } from "./aggregation.ts";
 import { absentLabels, INSTANT_FUNCTIONS, pointwiseFloatFunction } from "./functions/instant.ts";
 import { evalRangeFunction } from "./range_eval.ts";
@@ -454,11 +454,14 @@ export class Evaluator {
       const sig = memoSig(signatureFn(matching));
       switch (e.op) {
         case "and":
-          return this.rangeEval([l, r], (v) => vectorAnd(v[0], v[1], sig));
         case "or":
-          return this.rangeEval([l, r], (v) => vectorOr(v[0], v[1], sig));
         case "unless":
-          return this.rangeEval([l, r], (v) => vectorUnless(v[0], v[1], sig));
+          if (this.steps === 1) {
+            // Instant queries keep the per-step code (it also fixes the result order).
+            const f = e.op === "and" ? vectorAnd : e.op === "or" ? vectorOr : vectorUnless;
+            return this.rangeEval([l, r], (v) => f(v[0], v[1], sig));
+          }
+          return setOpColumnar(e.op, l, r, sig, cachedLabelsKey);
         default: {
           const fast = vectorBinopColumnar(e.op, l, r, matching, e.returnBool, sig);
           if (fast) return fast;
