@@ -3,6 +3,7 @@
  * smoothed selectors (interpolated), and matrix selectors returned as values (raw points, or
  * extended to the window boundaries for anchored/smoothed).
  */
+import type { FloatHistogram } from "../model/mod.ts";
 import { labelsGet, METRIC_NAME } from "../model/mod.ts";
 import type { MatrixSelector, VectorSelector } from "./parser/mod.ts";
 import { ANNO } from "./annotations.ts";
@@ -10,7 +11,7 @@ import { execError } from "./context.ts";
 import type { Evaluator } from "./evaluator.ts";
 import { usesCustomBuckets } from "./histogram_ops.ts";
 import { interpolateHistograms, mixedSchemas } from "./range_histogram.ts";
-import { histogramsWithoutStale, lastLE, lookupInstant, withoutStale } from "./selectors.ts";
+import { histogramsWithoutStale, lastLE, lookupInstantIndex, withoutStale } from "./selectors.ts";
 import { type Matrix, newSeries } from "./value.ts";
 
 /** Instant vector selector over the grid. `recordT` stores each sample's own time as value. */
@@ -21,28 +22,35 @@ export function vectorSelector(ev: Evaluator, vs: VectorSelector, recordT: boole
   const lb = ev.ctx.lookbackMs;
   const out: Matrix = [];
   let total = 0;
+  const perStep = ev.topLevel ? ev.ctx.perStep : undefined;
   for (const sd of ev.seriesOf(vs)) {
     ev.ctx.checkDone();
-    const s = newSeries(sd.labels);
+    let fT: number[] | undefined, fV: number[] | undefined;
+    let hT: number[] | undefined, hV: FloatHistogram[] | undefined;
     for (let k = 0; k < ev.steps; k++) {
-      const ts = ev.ts(k);
-      const refT = (at ?? ts) - offset;
-      const r = lookupInstant(sd, refT, lb);
-      if (!r) continue;
-      if (r.h && !recordT) {
-        s.hT.push(ts);
-        s.hV.push(r.h);
+      const ts = ev.start + k * ev.interval;
+      const i = lookupInstantIndex(sd, (at ?? ts) - offset, lb);
+      if (i === -1) continue;
+      if (i >= 0 || recordT) {
+        const j = i >= 0 ? i : -2 - i;
+        (fT ??= []).push(ts);
+        (fV ??= []).push(recordT ? (i >= 0 ? sd.t[j] : sd.ht![j]) : sd.v[j]);
       } else {
-        s.fT.push(ts);
-        s.fV.push(recordT ? r.t : r.f);
+        (hT ??= []).push(ts);
+        (hV ??= []).push(sd.h![-2 - i]);
       }
-      if (ev.topLevel) ev.ctx.perStep[k]++;
+      if (perStep) perStep[k]++;
     }
-    const n = s.fT.length + s.hT.length;
-    if (n > 0) {
-      total += n;
-      out.push(s);
-    }
+    if (!fT && !hT) continue;
+    total += (fT?.length ?? 0) + (hT?.length ?? 0);
+    out.push({
+      metric: sd.labels,
+      fT: fT ?? [],
+      fV: fV ?? [],
+      hT: hT ?? [],
+      hV: hV ?? [],
+      dropName: false,
+    });
   }
   ev.ctx.addSamples(total);
   ev.ctx.currentSamples -= total;
