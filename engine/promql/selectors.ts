@@ -102,8 +102,3 @@ export function histogramsWithoutStale(s: SeriesData): { t: number[]; h: FloatHi
   }
   return { t, h };
 }
-
-/** Index range `[from, to)` of timestamps in the left-open window `(minT, maxT]`. */
-export function windowRange(t: ArrayLike<number>, minT: number, maxT: number): [number, number] {
-  return [lastLE(t, minT) + 1, lastLE(t, maxT) + 1];
-}
