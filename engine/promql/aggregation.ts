@@ -506,14 +506,21 @@ export function aggregateColumnar(
   const labels: Labels[] = [];
   const dropName: boolean[] = [];
   const seriesGroup = new Int32Array(m.length);
+  const names = new Set(grouping);
   for (let i = 0; i < m.length; i++) {
-    const l = groupingLabels(m[i].metric, grouping, without);
-    const key = labelsKey(l);
+    const metric = m[i].metric;
+    // The key of groupingLabels(metric) without building the label set.
+    let key = "";
+    for (const l of metric) {
+      if (without ? !names.has(l.name) && l.name !== METRIC_NAME : names.has(l.name)) {
+        key += l.name + "\xff" + l.value + "\xfe";
+      }
+    }
     let g = groupIdx.get(key);
     if (g === undefined) {
       g = labels.length;
       groupIdx.set(key, g);
-      labels.push(l);
+      labels.push(groupingLabels(metric, grouping, without));
       dropName.push(false);
     }
     seriesGroup[i] = g;

@@ -4,6 +4,8 @@
  */
 import type { PosRange } from "./parser/mod.ts";
 import { formatFloatG } from "./format_float.ts";
+import type { Labels } from "../model/mod.ts";
+import { goQuote as goQuoteString } from "./parser/go_quote.ts";
 
 /** One annotation before rendering. */
 export interface Annotation {
@@ -118,9 +120,19 @@ export function startPosInput(query: string, pos: number): string {
   return `${line}:${pos - lastBreak}`;
 }
 
-/** Go `%q` quoting of a string (close enough for label values and metric names). */
+/** Go `%q` quoting of a string. */
 export function goQuote(s: string): string {
-  return JSON.stringify(s);
+  return goQuoteString(s);
+}
+
+/** Prometheus's `labels.Labels.String()`: `{a="1", b="2"}`, names quoted when not legacy. */
+export function promLabelsString(l: Labels): string {
+  return "{" +
+    l.map((x) =>
+      `${/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(x.name) ? x.name : goQuoteString(x.name)}=${
+        goQuoteString(x.value)
+      }`
+    ).join(", ") + "}";
 }
 
 /** Annotation texts, word for word as Prometheus's util/annotations. */

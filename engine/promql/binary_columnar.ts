@@ -158,3 +158,98 @@ export function vectorBinopColumnar(
   }
   return out;
 }
+
+/** Timestamps (float and histogram points) of the series per join signature. */
+function timesBySignature(m: Matrix, sig: (l: Labels) => string): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const s of m) {
+    const k = sig(s.metric);
+    let set = out.get(k);
+    if (!set) out.set(k, set = new Set());
+    for (const t of s.fT) set.add(t);
+    for (const t of s.hT) set.add(t);
+  }
+  return out;
+}
+
+function filterSeries(s: Series, keep: (t: number) => boolean): Series | undefined {
+  const fT: number[] = [], fV: number[] = [];
+  for (let i = 0; i < s.fT.length; i++) {
+    if (keep(s.fT[i])) {
+      fT.push(s.fT[i]);
+      fV.push(s.fV[i]);
+    }
+  }
+  const hT: number[] = [], hV: Series["hV"] = [];
+  for (let i = 0; i < s.hT.length; i++) {
+    if (keep(s.hT[i])) {
+      hT.push(s.hT[i]);
+      hV.push(s.hV[i]);
+    }
+  }
+  if (fT.length + hT.length === 0) return undefined;
+  return { metric: s.metric, fT, fV, hT, hV, dropName: s.dropName };
+}
+
+/**
+ * `and`, `or`, `unless` over whole series: a point is kept according to whether the other side
+ * has a series with the same signature at that timestamp. Equivalent to the per-step set
+ * operators; series of `or` that share labels are merged.
+ */
+export function setOpColumnar(
+  op: "and" | "or" | "unless",
+  lhs: Matrix,
+  rhs: Matrix,
+  sig: (l: Labels) => string,
+  key: (l: Labels) => string,
+): Matrix {
+  const out: Matrix = [];
+  if (op === "and" || op === "unless") {
+    const right = timesBySignature(rhs, sig);
+    for (const s of lhs) {
+      const set = right.get(sig(s.metric));
+      const f = op === "and"
+        ? (set ? filterSeries(s, (t) => set.has(t)) : undefined)
+        : (set ? filterSeries(s, (t) => !set.has(t)) : s);
+      if (f) out.push(f);
+    }
+    return out;
+  }
+  const left = timesBySignature(lhs, sig);
+  const byKey = new Map<string, Series>();
+  const add = (s: Series) => {
+    const k = key(s.metric);
+    const prev = byKey.get(k);
+    if (!prev) {
+      byKey.set(k, s);
+      out.push(s);
+      return;
+    }
+    // Same labels on both sides: their points never share a timestamp; merge in time order.
+    const fp = prev.fT.map((t, i) => [t, prev.fV[i]] as const).concat(
+      s.fT.map((t, i) => [t, s.fV[i]] as const),
+    );
+    fp.sort((a, b) => a[0] - b[0]);
+    const hp = prev.hT.map((t, i) => [t, prev.hV[i]] as const).concat(
+      s.hT.map((t, i) => [t, s.hV[i]] as const),
+    );
+    hp.sort((a, b) => a[0] - b[0]);
+    const merged: Series = {
+      metric: prev.metric,
+      fT: fp.map((x) => x[0]),
+      fV: fp.map((x) => x[1]),
+      hT: hp.map((x) => x[0]),
+      hV: hp.map((x) => x[1]),
+      dropName: prev.dropName,
+    };
+    byKey.set(k, merged);
+    out[out.indexOf(prev)] = merged;
+  };
+  for (const s of lhs) add(s);
+  for (const s of rhs) {
+    const set = left.get(sig(s.metric));
+    const f = set ? filterSeries(s, (t) => !set.has(t)) : s;
+    if (f) add(f);
+  }
+  return out;
+}

@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "../../tests/assert.ts";
-import { labelsFromRecord } from "../model/mod.ts";
+import { labelsFromRecord, labelsKey } from "../model/mod.ts";
 import type { VectorMatching } from "./parser/mod.ts";
 import { Annotations } from "./annotations.ts";
 import {
@@ -11,7 +11,8 @@ import {
   vectorUnless,
 } from "./binary.ts";
 import { QueryExecutionError } from "./errors.ts";
-import type { Sample, Vector } from "./value.ts";
+import type { Matrix, Sample, Vector } from "./value.ts";
+import { setOpColumnar } from "./binary_columnar.ts";
 
 const POS = { start: 0, end: 1 };
 
@@ -88,4 +89,40 @@ Deno.test("set operators match on the signature", () => {
   assertEquals(simple(vectorAnd(l, r, sig)), [[{ i: "1", job: "x" }, 1]]);
   assertEquals(simple(vectorUnless(l, r, sig)), [[{ i: "1", job: "y" }, 2]]);
   assertEquals(simple(vectorOr(l, r, sig)).length, 3);
+});
+
+Deno.test("columnar set operators agree with the per-step ones", () => {
+  const m = matching({ card: "many-to-many", on: true, matchingLabels: ["job"] });
+  const sig = signatureFn(m);
+  const mk = (name: string, n: number, seed: number): Matrix =>
+    Array.from({ length: n }, (_, i) => {
+      const fT: number[] = [], fV: number[] = [];
+      for (let k = 0; k < 8; k++) {
+        if ((k * 7 + i * 3 + seed) % 5 < 3) {
+          fT.push(k * 10);
+          fV.push(i + k);
+        }
+      }
+      return {
+        metric: labelsFromRecord({ __name__: name, job: `j${i % 3}`, i: String(i) }),
+        fT,
+        fV,
+        hT: [],
+        hV: [],
+        dropName: false,
+      };
+    });
+  const l = mk("a", 5, 1), r = mk("b", 4, 2);
+  const at = (mat: Matrix, t: number): Vector =>
+    mat.flatMap((s) => {
+      const i = s.fT.indexOf(t);
+      return i < 0 ? [] : [{ metric: s.metric, t, f: s.fV[i], h: undefined, dropName: false }];
+    });
+  const key = (v: Vector) => v.map((s) => `${labelsKey(s.metric)}=${s.f}`).sort();
+  for (const [op, f] of [["and", vectorAnd], ["or", vectorOr], ["unless", vectorUnless]] as const) {
+    const col = setOpColumnar(op, l, r, sig, labelsKey);
+    for (let k = 0; k < 8; k++) {
+      assertEquals(key(at(col, k * 10)), key(f(at(l, k * 10), at(r, k * 10), sig)), `${op} @${k}`);
+    }
+  }
 });

@@ -208,3 +208,25 @@ Deno.test("native histograms are carried through selectors and histogram_count",
   assertEquals(vectorOf(await e.instantQuery(s, "sum(lat)", 0)).length, 1);
   assertEquals(vectorOf(await e.instantQuery(s, "lat + 1", 0)), []);
 });
+
+Deno.test("info() adds data labels and loads only matching info series", async () => {
+  const s = new MemoryStorage();
+  s.add(labelsFromRecord({ __name__: "m", instance: "a", job: "j" }), 0, 1);
+  s.add(labelsFromRecord({ __name__: "target_info", instance: "a", job: "j", k8s: "x" }), 0, 1);
+  s.add(labelsFromRecord({ __name__: "target_info", instance: "b", job: "j", k8s: "y" }), 0, 1);
+  const seen: string[] = [];
+  const spy: Querier = {
+    select: (m, h) => {
+      seen.push(m.map((x) => x.toString()).join(","));
+      return s.select(m, h);
+    },
+    labelNames: () => Promise.resolve([]),
+    labelValues: () => Promise.resolve([]),
+  };
+  const r = await new Engine().instantQuery(spy, "info(m)", 0);
+  assertEquals(vectorOf(r), [{
+    labels: { __name__: "m", instance: "a", job: "j", k8s: "x" },
+    v: 1,
+  }]);
+  assert(seen.some((x) => x.includes('instance=~"a"') && x.includes('__name__="target_info"')));
+});

@@ -4,9 +4,8 @@
  * prefetch.ts), so evaluation is synchronous. Structure follows Prometheus's engine: per-step
  * vectors for operators, functions and aggregations; series-at-a-time for range functions.
  */
-import type { FloatHistogram, Labels } from "../model/mod.ts";
-import { labelsGet, labelsKey, labelsSet, labelsString, METRIC_NAME } from "../model/mod.ts";
-import { compileAnchoredRegex } from "../model/matcher.ts";
+import type { Labels } from "../model/mod.ts";
+import { labelsKey } from "../model/mod.ts";
 import type { SeriesData } from "../storage/querier.ts";
 import type {
   AggregateExpr,
@@ -14,7 +13,6 @@ import type {
   BinaryExpr,
   Call,
   Expr,
-  MatrixSelector,
   SubqueryExpr,
   VectorMatching,
   VectorSelector,
@@ -23,7 +21,6 @@ import { ANNO } from "./annotations.ts";
 import { goQuote } from "./parser/go_quote.ts";
 import { execError, type QueryContext } from "./context.ts";
 import {
-  changesMetricSchema,
   dropMetadata,
   scalarBinop,
   signatureFn,
@@ -33,23 +30,16 @@ import {
   vectorScalarBinop,
   vectorUnless,
 } from "./binary.ts";
-import { vectorBinopColumnar, vectorScalarColumnar } from "./binary_columnar.ts";
+import { setOpColumnar, vectorBinopColumnar, vectorScalarColumnar } from "./binary_columnar.ts";
 import { aggregateColumnar, aggregateK, Aggregator, countValues } from "./aggregation.ts";
-import { absentLabels, INSTANT_FUNCTIONS } from "./functions/instant.ts";
+import { absentLabels, INSTANT_FUNCTIONS, pointwiseFloatFunction } from "./functions/instant.ts";
 import { evalRangeFunction } from "./range_eval.ts";
 import { evalInfo } from "./info.ts";
-import { formatFloatF } from "./format_float.ts";
-import { histogramMul, histogramString, usesCustomBuckets } from "./histogram_ops.ts";
-import { interpolateHistograms, mixedSchemas } from "./range_histogram.ts";
-import { histogramsWithoutStale, lastLE, lookupInstant, withoutStale } from "./selectors.ts";
-import {
-  type Matrix,
-  newSeries,
-  type Sample,
-  type Series,
-  type StringValue,
-  type Vector,
-} from "./value.ts";
+import { matrixSelectorValue, vectorSelector } from "./selector_eval.ts";
+import { isValidLabelName, labelJoin, labelReplace, mergeSameLabelset } from "./label_functions.ts";
+import { formatFloatF, formatFloatG } from "./format_float.ts";
+import { histogramMul, histogramString } from "./histogram_ops.ts";
+import { type Matrix, newSeries, type Series, type StringValue, type Vector } from "./value.ts";
 
 /** Unwraps parentheses. */
 export function unwrapParens(e: Expr): Expr {
@@ -109,9 +99,9 @@ export class Evaluator {
         return m;
       }
       case "VectorSelector":
-        return this.vectorSelector(e, false);
+        return vectorSelector(this, e, false);
       case "MatrixSelector":
-        return this.matrixSelectorValue(e);
+        return matrixSelectorValue(this, e);
       case "SubqueryExpr":
         return this.subquery(e).matrix;
       case "Call":
@@ -226,156 +216,6 @@ export class Evaluator {
     return this.ctx.data.get(vs) ?? [];
   }
 
-  /** Instant vector selector over the grid. `recordT` stores each sample's own time as value. */
-  vectorSelector(vs: VectorSelector, recordT: boolean): Matrix {
-    if (vs.smoothed && !recordT) return this.smoothedSelector(vs);
-    const offset = this.ctx.duration(vs, vs.offsetMs, vs.offsetExpr);
-    const at = this.atTime(vs.at);
-    const lb = this.ctx.lookbackMs;
-    const out: Matrix = [];
-    let total = 0;
-    for (const sd of this.seriesOf(vs)) {
-      this.ctx.checkDone();
-      const s = newSeries(sd.labels);
-      for (let k = 0; k < this.steps; k++) {
-        const ts = this.ts(k);
-        const refT = (at ?? ts) - offset;
-        const r = lookupInstant(sd, refT, lb);
-        if (!r) continue;
-        if (r.h && !recordT) {
-          s.hT.push(ts);
-          s.hV.push(r.h);
-        } else {
-          s.fT.push(ts);
-          s.fV.push(recordT ? r.t : r.f);
-        }
-        if (this.topLevel) this.ctx.perStep[k]++;
-      }
-      const n = s.fT.length + s.hT.length;
-      if (n > 0) {
-        total += n;
-        out.push(s);
-      }
-    }
-    this.ctx.addSamples(total);
-    this.ctx.currentSamples -= total;
-    return out;
-  }
-
-  /** `metric smoothed`: the value at each step interpolated between the neighbouring samples. */
-  smoothedSelector(vs: VectorSelector): Matrix {
-    const offset = this.ctx.duration(vs, vs.offsetMs, vs.offsetExpr);
-    const at = this.atTime(vs.at);
-    const lb = this.ctx.lookbackMs;
-    const out: Matrix = [];
-    for (const sd of this.seriesOf(vs)) {
-      const f = withoutStale(sd);
-      const hs = histogramsWithoutStale(sd);
-      const s = newSeries(sd.labels);
-      for (let k = 0; k < this.steps; k++) {
-        const ts = this.ts(k);
-        const dataT = (at ?? ts) - offset;
-        const a = lastLE(f.t, dataT - lb) + 1, b = lastLE(f.t, dataT + lb) + 1;
-        const ha = lastLE(hs.t, dataT - lb) + 1, hb = lastLE(hs.t, dataT + lb) + 1;
-        if (b - a === 0 && hb - ha === 0) continue;
-        if (b - a > 0 && hb - ha > 0) {
-          this.ctx.annos.warn(
-            ANNO.mixedFloatsHistograms(labelsGet(sd.labels, METRIC_NAME)),
-            vs.pos,
-          );
-          continue;
-        }
-        if (hb - ha > 0) {
-          let i = ha;
-          while (i < hb && hs.t[i] < dataT) i++;
-          if (i < hb && hs.t[i] === dataT) {
-            s.hT.push(ts);
-            s.hV.push(hs.h[i]);
-          } else if (i > ha && i < hb) {
-            const prev = hs.h[i - 1], next = hs.h[i];
-            if (usesCustomBuckets(prev) !== usesCustomBuckets(next)) {
-              this.ctx.annos.warn(mixedSchemas(labelsGet(sd.labels, METRIC_NAME)), vs.pos);
-              continue;
-            }
-            const isCounter = prev.counterResetHint !== "gauge" ||
-              next.counterResetHint !== "gauge";
-            s.hT.push(ts);
-            s.hV.push(interpolateHistograms(prev, hs.t[i - 1], next, hs.t[i], dataT, isCounter));
-          } else if (i > ha) {
-            s.hT.push(ts);
-            s.hV.push({ ...hs.h[i - 1], counterResetHint: "unknown" });
-          }
-          continue;
-        }
-        let i = a;
-        while (i < b && f.t[i] < dataT) i++;
-        if (i < b && f.t[i] === dataT) {
-          s.fT.push(ts);
-          s.fV.push(f.v[i]);
-        } else if (i > a && i < b) {
-          const t1 = f.t[i - 1], t2 = f.t[i], y1 = f.v[i - 1], y2 = f.v[i];
-          s.fT.push(ts);
-          s.fV.push(y1 + (y2 - y1) * (dataT - t1) / (t2 - t1));
-        } else if (i > a) {
-          s.fT.push(ts);
-          s.fV.push(f.v[i - 1]);
-        }
-      }
-      if (s.fT.length + s.hT.length > 0) out.push(s);
-    }
-    return out;
-  }
-
-  /** A matrix selector as a value (instant queries only): raw points in the window. */
-  matrixSelectorValue(ms: MatrixSelector): Matrix {
-    const vs = ms.vectorSelector;
-    const offset = this.ctx.duration(vs, vs.offsetMs, vs.offsetExpr);
-    const range = this.ctx.duration(ms, ms.rangeMs, ms.rangeExpr);
-    const at = this.atTime(vs.at);
-    const maxT = (at ?? this.start) - offset;
-    const minT = maxT - range;
-    const out: Matrix = [];
-    const lb = this.ctx.lookbackMs;
-    for (const sd of this.seriesOf(vs)) {
-      const f = withoutStale(sd);
-      const s = newSeries(sd.labels);
-      if (vs.anchored || vs.smoothed) {
-        const hs = histogramsWithoutStale(sd);
-        const hi = vs.smoothed ? maxT + lb : maxT;
-        if (lastLE(hs.t, hi) - lastLE(hs.t, minT - lb) > 0) {
-          execError(
-            `${vs.anchored ? "anchored" : "smoothed"} modifier is not supported with histograms`,
-          );
-        }
-        const ext = extendFloats(f.t, f.v, minT - lb, hi, minT, maxT, vs.smoothed);
-        if (ext.t.length > 0) {
-          s.fT = ext.t;
-          s.fV = ext.v;
-          this.ctx.addSamples(ext.t.length);
-          out.push(s);
-        }
-        continue;
-      }
-      const a = lastLE(f.t, minT) + 1, b = lastLE(f.t, maxT) + 1;
-      for (let i = a; i < b; i++) {
-        s.fT.push(f.t[i]);
-        s.fV.push(f.v[i]);
-      }
-      const hs = histogramsWithoutStale(sd);
-      const ha = lastLE(hs.t, minT) + 1, hb = lastLE(hs.t, maxT) + 1;
-      for (let i = ha; i < hb; i++) {
-        s.hT.push(hs.t[i]);
-        s.hV.push(hs.h[i]);
-      }
-      const n = s.fT.length + s.hT.length;
-      if (n > 0) {
-        this.ctx.addSamples(n);
-        out.push(s);
-      }
-    }
-    return out;
-  }
-
   /** The grid of a subquery and its evaluated inner expression. */
   subquery(sq: SubqueryExpr): { matrix: Matrix; ev: Evaluator } {
     const offset = this.ctx.duration(sq, sq.offsetMs, sq.offsetExpr);
@@ -405,9 +245,9 @@ export class Evaluator {
     const name = e.func.name;
     switch (name) {
       case "label_replace":
-        return this.labelReplace(e);
+        return labelReplace(this, e);
       case "label_join":
-        return this.labelJoin(e);
+        return labelJoin(this, e);
       case "start":
         return this.constant(this.ctx.startMs / 1000);
       case "end":
@@ -433,7 +273,7 @@ export class Evaluator {
     if (name === "timestamp") {
       const a = unwrapParens(e.args[0]);
       if (a.kind === "VectorSelector") {
-        const m = this.vectorSelector(a, true);
+        const m = vectorSelector(this, a, true);
         for (const s of m) {
           s.dropName = true;
           for (let i = 0; i < s.fV.length; i++) s.fV[i] = s.fV[i] / 1000;
@@ -455,6 +295,8 @@ export class Evaluator {
     }
     const fn = INSTANT_FUNCTIONS[name];
     if (!fn) execError(`function "${name}" is not implemented`);
+    const pw = pointwiseFloatFunction(name);
+    if (pw) return this.pointwise(e, pw);
     const inputs = e.args.map((a) => a.valueType === "string" ? undefined : this.evalMatrix(a));
     const env = { ts: 0, args: e.args, annos: this.ctx.annos, pos: e.pos };
     return this.rangeEval(inputs, (v, ts) => {
@@ -463,53 +305,28 @@ export class Evaluator {
     });
   }
 
-  labelReplace(e: Call): Matrix {
-    const str = (i: number) => {
-      const a = unwrapParens(e.args[i]);
-      return a.kind === "StringLiteral" ? a.value : "";
-    };
-    const dst = str(1), repl = str(2), src = str(3), regexStr = str(4);
-    let re: RegExp;
-    try {
-      re = compileAnchoredRegex(regexStr);
-    } catch {
-      execError(`invalid regular expression in label_replace(): ${regexStr}`);
-    }
-    if (!isValidLabelName(dst)) {
-      execError(`invalid destination label name in label_replace(): ${dst}`);
-    }
+  /** A float function applied point by point over series columns (histograms are dropped). */
+  pointwise(e: Call, fn: (v: number, p: readonly number[]) => number | undefined): Matrix {
     const m = this.evalMatrix(e.args[0]);
+    const params = e.args.slice(1).map((a) => this.scalarValues(a));
+    const p: number[] = new Array(params.length);
+    const out: Matrix = [];
     for (const s of m) {
-      const v = labelsGet(s.metric, src);
-      const match = re.exec(v);
-      if (!match) continue;
-      const res = expandTemplate(repl, match);
-      s.metric = labelsSet(s.metric, dst, res);
-      if (dst === METRIC_NAME) s.dropName = false;
+      const fT: number[] = [], fV: number[] = [];
+      for (let j = 0; j < s.fT.length; j++) {
+        const t = s.fT[j];
+        if (params.length > 0) {
+          const k = this.steps === 1 ? 0 : Math.round((t - this.start) / this.interval);
+          for (let i = 0; i < params.length; i++) p[i] = params[i][k];
+        }
+        const r = fn(s.fV[j], p);
+        if (r === undefined) continue;
+        fT.push(t);
+        fV.push(r);
+      }
+      if (fT.length > 0) out.push({ metric: s.metric, fT, fV, hT: [], hV: [], dropName: true });
     }
-    return mergeSameLabelset(m);
-  }
-
-  labelJoin(e: Call): Matrix {
-    const str = (i: number) => {
-      const a = unwrapParens(e.args[i]);
-      return a.kind === "StringLiteral" ? a.value : "";
-    };
-    const dst = str(1), sep = str(2);
-    const srcs: string[] = [];
-    for (let i = 3; i < e.args.length; i++) {
-      const s = str(i);
-      if (!isValidLabelName(s)) execError(`invalid source label name in label_join(): ${s}`);
-      srcs.push(s);
-    }
-    if (!isValidLabelName(dst)) execError(`invalid destination label name in label_join(): ${dst}`);
-    const m = this.evalMatrix(e.args[0]);
-    for (const s of m) {
-      const v = srcs.map((n) => labelsGet(s.metric, n)).join(sep);
-      s.metric = labelsSet(s.metric, dst, v);
-      if (dst === METRIC_NAME) s.dropName = false;
-    }
-    return mergeSameLabelset(m);
+    return out;
   }
 
   info(e: Call): Matrix {
@@ -559,8 +376,12 @@ export class Evaluator {
       } else {
         if (!anyNaN && max < 1) return [];
         if (anyNaN) execError("Parameter value is NaN");
-        if (min <= -9223372036854775808) execError(`Scalar value ${formatG(min)} underflows int64`);
-        if (max >= 9223372036854775807) execError(`Scalar value ${formatG(max)} overflows int64`);
+        if (min <= -9223372036854775808) {
+          execError(`Scalar value ${formatFloatG(min)} underflows int64`);
+        }
+        if (max >= 9223372036854775807) {
+          execError(`Scalar value ${formatFloatG(max)} overflows int64`);
+        }
       }
       const res = this.rangeEval([m], (v, ts, k) => {
         const out = aggregateK(op, v[0], ps[k], grouping, e.without, this.ctx.annos, e.pos);
@@ -633,11 +454,14 @@ export class Evaluator {
       const sig = memoSig(signatureFn(matching));
       switch (e.op) {
         case "and":
-          return this.rangeEval([l, r], (v) => vectorAnd(v[0], v[1], sig));
         case "or":
-          return this.rangeEval([l, r], (v) => vectorOr(v[0], v[1], sig));
         case "unless":
-          return this.rangeEval([l, r], (v) => vectorUnless(v[0], v[1], sig));
+          if (this.steps === 1) {
+            // Instant queries keep the per-step code (it also fixes the result order).
+            const f = e.op === "and" ? vectorAnd : e.op === "or" ? vectorOr : vectorUnless;
+            return this.rangeEval([l, r], (v) => f(v[0], v[1], sig));
+          }
+          return setOpColumnar(e.op, l, r, sig, cachedLabelsKey);
         default: {
           const fast = vectorBinopColumnar(e.op, l, r, matching, e.returnBool, sig);
           if (fast) return fast;
@@ -705,108 +529,6 @@ function memoSig(fn: (l: Labels) => string): (l: Labels) => string {
   };
 }
 
-function formatG(f: number): string {
-  return String(f);
-}
-
-/**
- * True when `s` is a valid (UTF-8) label name: non-empty valid text. The parser turns invalid
- * UTF-8 bytes in string literals into U+FFFD, so that character counts as invalid here.
- */
-export function isValidLabelName(s: string): boolean {
-  return s.length > 0 && s.isWellFormed() && !s.includes("\uFFFD");
-}
-
-/** Expands `$1`, `${1}`, `$name`, `${name}` and `$$` in a label_replace replacement (Go rules). */
-export function expandTemplate(tmpl: string, m: RegExpExecArray): string {
-  let out = "";
-  for (let i = 0; i < tmpl.length; i++) {
-    const c = tmpl[i];
-    if (c !== "$" || i + 1 >= tmpl.length) {
-      out += c;
-      continue;
-    }
-    const nx = tmpl[i + 1];
-    if (nx === "$") {
-      out += "$";
-      i++;
-      continue;
-    }
-    let name: string;
-    let j: number;
-    if (nx === "{") {
-      const close = tmpl.indexOf("}", i + 2);
-      if (close < 0) {
-        out += c;
-        continue;
-      }
-      name = tmpl.slice(i + 2, close);
-      if (!/^[A-Za-z0-9_]+$/.test(name)) {
-        out += c;
-        continue;
-      }
-      j = close + 1;
-    } else {
-      const mm = /^[A-Za-z0-9_]+/.exec(tmpl.slice(i + 1));
-      if (!mm) {
-        out += c;
-        continue;
-      }
-      name = mm[0];
-      j = i + 1 + name.length;
-    }
-    if (/^\d+$/.test(name)) {
-      const n = Number(name);
-      out += n < m.length ? (m[n] ?? "") : "";
-    } else {
-      out += m.groups?.[name] ?? "";
-    }
-    i = j - 1;
-  }
-  return out;
-}
-
-/** Merges series whose labels became equal (delayed name removal); overlap is an error. */
-export function mergeSameLabelset(m: Matrix): Matrix {
-  if (m.length <= 1) return m;
-  const byKey = new Map<string, Series>();
-  const out: Matrix = [];
-  let dup = false;
-  for (const s of m) {
-    const k = labelsKey(s.metric);
-    const prev = byKey.get(k);
-    if (!prev) {
-      byKey.set(k, s);
-      out.push(s);
-      continue;
-    }
-    dup = true;
-    const fts = prev.fT.map((t, i) => [t, prev.fV[i]] as const).concat(
-      s.fT.map((t, i) => [t, s.fV[i]] as const),
-    );
-    fts.sort((a, b) => a[0] - b[0]);
-    for (let i = 1; i < fts.length; i++) {
-      if (fts[i][0] === fts[i - 1][0]) {
-        execError("vector cannot contain metrics with the same labelset");
-      }
-    }
-    prev.fT = fts.map((x) => x[0]);
-    prev.fV = fts.map((x) => x[1]);
-    const hts = prev.hT.map((t, i) => [t, prev.hV[i]] as const).concat(
-      s.hT.map((t, i) => [t, s.hV[i]] as const),
-    );
-    hts.sort((a, b) => a[0] - b[0]);
-    for (let i = 1; i < hts.length; i++) {
-      if (hts[i][0] === hts[i - 1][0]) {
-        execError("vector cannot contain metrics with the same labelset");
-      }
-    }
-    prev.hT = hts.map((x) => x[0]);
-    prev.hV = hts.map((x) => x[1]);
-  }
-  return dup ? out : m;
-}
-
 /** Applies delayed name removal to a finished result. */
 export function cleanupMetricLabels(m: Matrix): Matrix {
   let changed = false;
@@ -820,63 +542,4 @@ export function cleanupMetricLabels(m: Matrix): Matrix {
   }
   // Only dropped names can make two distinct series collide.
   return changed ? mergeSameLabelset(m) : m;
-}
-
-export { changesMetricSchema, labelsString };
-export type { FloatHistogram, Sample };
-
-/**
- * The samples of a window extended to its boundaries (anchored/smoothed range selectors): the
- * first point is at `minT` (the last sample at or before it, or interpolated when smoothed), the
- * last at `maxT`. Samples in `(loadMin, loadMax]` are considered.
- */
-export function extendFloats(
-  t: Float64Array,
-  v: Float64Array,
-  loadMin: number,
-  loadMax: number,
-  minT: number,
-  maxT: number,
-  smoothed: boolean,
-): { t: number[]; v: number[] } {
-  const a0 = lastLE(t, loadMin) + 1, b0 = lastLE(t, loadMax) + 1;
-  const n = b0 - a0;
-  if (n <= 0) return { t: [], v: [] };
-  const ft = (i: number) => t[a0 + i], fv = (i: number) => v[a0 + i];
-  let last = n - 1;
-  let first = 0;
-  {
-    // Last index with t <= minT among [0, last).
-    let lo = 0, hi = last;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ft(mid) > minT) hi = mid;
-      else lo = mid + 1;
-    }
-    first = Math.max(0, lo - 1);
-  }
-  if (smoothed) {
-    let lo = 0, hi = last;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ft(mid) >= maxT) hi = mid;
-      else lo = mid + 1;
-    }
-    last = lo;
-  }
-  if (ft(last) <= minT) return { t: [], v: [] };
-  const interp = (i: number, j: number, x: number) =>
-    fv(i) + (fv(j) - fv(i)) * (x - ft(i)) / (ft(j) - ft(i));
-  const left = smoothed && ft(first) < minT ? interp(first, first + 1, minT) : fv(first);
-  const right = smoothed && last > 0 && ft(last) > maxT ? interp(last - 1, last, maxT) : fv(last);
-  if (ft(first) <= minT) first++;
-  if (ft(last) >= maxT) last--;
-  const out = { t: [minT] as number[], v: [left] as number[] };
-  for (let i = first; i <= last; i++) {
-    out.t.push(ft(i));
-    out.v.push(fv(i));
-  }
-  out.t.push(maxT);
-  out.v.push(right);
-  return out;
 }

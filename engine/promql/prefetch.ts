@@ -3,7 +3,10 @@
  * series for the time range it can touch (offset, @, ranges, subqueries, lookback), one
  * `Querier.select` per selector, so the evaluation itself is synchronous.
  */
-import type { Querier } from "../storage/querier.ts";
+import type { Querier, SeriesData } from "../storage/querier.ts";
+import type { FloatHistogram } from "../model/mod.ts";
+import { isStaleNaN, Matcher } from "../model/mod.ts";
+import { detectReset } from "./histogram_ops.ts";
 import type {
   AtModifier,
   Call,
@@ -143,50 +146,58 @@ export function selectorRange(
 
 /** Loads the series of every selector in the expression into `ctx.data`. */
 export async function prefetch(ctx: QueryContext, q: Querier, root: Expr): Promise<void> {
-  const jobs: { vs: VectorSelector; minT: number; maxT: number }[] = [];
-  const infoJobs: { call: Call; minT: number; maxT: number }[] = [];
-  walk(root, (n, path) => {
-    if (n.kind === "Call" && n.func.name === "info") {
-      const fs = firstSelector(n.args[0]);
-      if (fs) {
-        const [minT, maxT] = selectorRange(ctx, fs.vs, [...path, n, ...fs.path], 0);
-        infoJobs.push({ call: n, minT, maxT });
-      }
-      jobs.push(...collect(ctx, n.args[0], [...path, n]));
-      return false;
-    }
-    if (n.kind === "MatrixSelector") {
-      const range = ctx.duration(n, n.rangeMs, n.rangeExpr);
-      const [minT, maxT] = selectorRange(ctx, n.vectorSelector, path, range);
-      jobs.push({ vs: n.vectorSelector, minT, maxT });
-      return false;
-    }
-    if (n.kind === "VectorSelector") {
-      const [minT, maxT] = selectorRange(ctx, n, path, 0);
-      jobs.push({ vs: n, minT, maxT });
-    }
-    return true;
-  });
+  const jobs: Job[] = [];
+  const infoJobs: InfoJob[] = [];
+  collect(ctx, root, [], jobs, infoJobs);
+  const statsOnly = histogramStatsSelectors(root);
   for (const j of jobs) {
     ctx.checkDoneNow();
     const data = await q.select(j.vs.matchers, { minT: j.minT, maxT: j.maxT });
-    ctx.data.set(j.vs, data);
+    ctx.data.set(j.vs, statsOnly.has(j.vs) ? data.map(histogramStats) : data);
   }
   for (const j of infoJobs) {
     ctx.checkDoneNow();
-    const data = await q.select(infoSelectMatchers(j.call), { minT: j.minT, maxT: j.maxT });
-    ctx.infoData.set(j.call, data);
+    const id = identifyingMatchers(ctx, j.call);
+    if (id === null) {
+      ctx.infoData.set(j.call, []);
+      continue;
+    }
+    const matchers = [...id, ...infoSelectMatchers(j.call)];
+    ctx.infoData.set(j.call, await q.select(matchers, { minT: j.minT, maxT: j.maxT }));
   }
 }
 
+interface Job {
+  vs: VectorSelector;
+  minT: number;
+  maxT: number;
+}
+
+interface InfoJob {
+  call: Call;
+  minT: number;
+  maxT: number;
+}
+
+/** Every selector (and info() call) with the time range it can read. */
 function collect(
   ctx: QueryContext,
   root: Expr,
   prefix: readonly Expr[],
-): { vs: VectorSelector; minT: number; maxT: number }[] {
-  const jobs: { vs: VectorSelector; minT: number; maxT: number }[] = [];
+  jobs: Job[],
+  infoJobs: InfoJob[],
+): void {
   walk(root, (n, path) => {
     const full = [...prefix, ...path];
+    if (n.kind === "Call" && n.func.name === "info") {
+      const fs = firstSelector(n.args[0]);
+      if (fs) {
+        const [minT, maxT] = selectorRange(ctx, fs.vs, [...full, n, ...fs.path], 0);
+        infoJobs.push({ call: n, minT, maxT });
+      }
+      collect(ctx, n.args[0], [...full, n], jobs, infoJobs);
+      return false;
+    }
     if (n.kind === "MatrixSelector") {
       const range = ctx.duration(n, n.rangeMs, n.rangeExpr);
       const [minT, maxT] = selectorRange(ctx, n.vectorSelector, full, range);
@@ -199,5 +210,112 @@ function collect(
     }
     return true;
   });
-  return jobs;
+}
+
+const IDENTIFYING_LABELS = ["instance", "job"];
+
+/**
+ * Matchers narrowing the info series to the identifying-label values the first argument can
+ * produce (taken from its loaded series), as Prometheus narrows by the evaluated values. Empty
+ * when label_replace/label_join could invent values (load every candidate); null when no value
+ * exists at all (no info series can match).
+ */
+function identifyingMatchers(ctx: QueryContext, call: Call): Matcher[] | null {
+  let invents = false;
+  const values = new Map<string, Set<string>>();
+  walk(call.args[0], (n) => {
+    if (n.kind === "Call" && (n.func.name === "label_replace" || n.func.name === "label_join")) {
+      invents = true;
+    }
+    if (n.kind === "VectorSelector") {
+      for (const sd of ctx.data.get(n) ?? []) {
+        for (const l of sd.labels) {
+          if (!IDENTIFYING_LABELS.includes(l.name)) continue;
+          let set = values.get(l.name);
+          if (!set) values.set(l.name, set = new Set());
+          set.add(l.value);
+        }
+      }
+    }
+    return true;
+  });
+  if (invents) return [];
+  if (values.size === 0) return null;
+  return [...values].map(([name, vals]) =>
+    new Matcher(
+      "=~",
+      name,
+      [...vals].map((v) => v.replace(/[\\.+*?()|[\]{}^$]/g, "\\$&")).join("|"),
+    )
+  );
+}
+
+/**
+ * Selectors whose histograms only feed histogram_count/sum/avg (no subquery or bucket-using
+ * function in between): Prometheus reads them through its HistogramStatsIterator, which drops
+ * the buckets and sets counter-reset hints by comparing each sample with the one read before.
+ */
+export function histogramStatsSelectors(root: Expr): Set<VectorSelector> {
+  const out = new Set<VectorSelector>();
+  walk(root, (n, path) => {
+    if (n.kind !== "VectorSelector") return true;
+    let skip = false;
+    for (let i = path.length - 1; i >= 0; i--) {
+      const p = path[i];
+      if (p.kind === "SubqueryExpr") {
+        skip = false;
+        break;
+      }
+      if (p.kind === "Call") {
+        const f = p.func.name;
+        if (f === "histogram_count" || f === "histogram_sum" || f === "histogram_avg") skip = true;
+        else if (
+          f === "histogram_quantile" || f === "histogram_quantiles" || f === "histogram_fraction"
+        ) {
+          skip = false;
+          break;
+        }
+      }
+      if (p.kind === "BinaryExpr" && (p.op === "</" || p.op === ">/")) {
+        skip = false;
+        break;
+      }
+    }
+    if (skip) out.add(n);
+    return true;
+  });
+  return out;
+}
+
+/** A series as the HistogramStatsIterator yields it: count/sum-only histograms, detected hints. */
+function histogramStats(s: SeriesData): SeriesData {
+  if (!s.h || s.h.length === 0) return s;
+  const h: FloatHistogram[] = [];
+  let last: FloatHistogram | undefined;
+  for (const x of s.h) {
+    let hint = x.counterResetHint;
+    if (isStaleNaN(x.sum)) {
+      h.push(statsOnly(x, hint));
+      continue;
+    }
+    if (hint === "unknown" && last) hint = detectReset(x, last) ? "reset" : "not_reset";
+    h.push(statsOnly(x, hint));
+    last = x;
+  }
+  return { ...s, h };
+}
+
+function statsOnly(x: FloatHistogram, hint: FloatHistogram["counterResetHint"]): FloatHistogram {
+  return {
+    schema: x.schema,
+    zeroThreshold: 0,
+    zeroCount: 0,
+    count: x.count,
+    sum: x.sum,
+    positiveSpans: [],
+    positiveBuckets: [],
+    negativeSpans: [],
+    negativeBuckets: [],
+    counterResetHint: hint,
+  };
 }

@@ -48,6 +48,25 @@ export function lookupInstant(s: SeriesData, refT: number, lookbackMs: number): 
   return { t: htt, f: 0, h };
 }
 
+/**
+ * Allocation-free form of lookupInstant: the index of the float sample (>= 0), of the histogram
+ * sample encoded as `-2 - index`, or -1 when there is no sample.
+ */
+export function lookupInstantIndex(s: SeriesData, refT: number, lookbackMs: number): number {
+  const fi = lastLE(s.t, refT);
+  const ht = s.ht;
+  const hi = ht && ht.length > 0 ? lastLE(ht, refT) : -1;
+  const ft = fi >= 0 ? s.t[fi] : -Infinity;
+  const htt = hi >= 0 ? ht![hi] : -Infinity;
+  if (ft === -Infinity && htt === -Infinity) return -1;
+  if (ft >= htt) {
+    if (ft <= refT - lookbackMs || isStaleNaN(s.v[fi])) return -1;
+    return fi;
+  }
+  if (htt <= refT - lookbackMs || isStaleNaN(s.h![hi].sum)) return -1;
+  return -2 - hi;
+}
+
 /** Float points (without staleness markers) of a series, as columns. */
 export interface FloatColumns {
   t: Float64Array;
@@ -82,9 +101,4 @@ export function histogramsWithoutStale(s: SeriesData): { t: number[]; h: FloatHi
     h.push(s.h[i]);
   }
   return { t, h };
-}
-
-/** Index range `[from, to)` of timestamps in the left-open window `(minT, maxT]`. */
-export function windowRange(t: ArrayLike<number>, minT: number, maxT: number): [number, number] {
-  return [lastLE(t, minT) + 1, lastLE(t, maxT) + 1];
 }

@@ -41,18 +41,3 @@ export interface StringValue {
 export function newSeries(metric: Labels, dropName = false): Series {
   return { metric, fT: [], fV: [], hT: [], hV: [], dropName };
 }
-
-/** Number of points of a series (histograms counted by their size like Prometheus would). */
-export function seriesPoints(s: Series): number {
-  return s.fT.length + s.hT.length * HISTOGRAM_SAMPLE_WEIGHT;
-}
-
-/** Points in a matrix. */
-export function matrixPoints(m: Matrix): number {
-  let n = 0;
-  for (const s of m) n += seriesPoints(s);
-  return n;
-}
-
-/** Weight of one histogram point in the samples limit (Prometheus counts histogram size / 16). */
-export const HISTOGRAM_SAMPLE_WEIGHT = 1;

@@ -3,12 +3,14 @@
  * Series are keyed by label set; samples are kept in growable typed-array columns, ascending by
  * time. Appending in time order is O(1) amortised; an out-of-order sample is inserted in place and
  * a sample at an existing timestamp replaces it (tests load whole blocks, so this is the simplest
- * faithful rule).
+ * faithful rule). Histograms are returned with the counter-reset hints a Prometheus TSDB reports on
+ * read (see memory_hints.ts).
  */
 import type { FloatHistogram } from "../model/histogram.ts";
 import { type Labels, labelsCompare, labelsKey, METRIC_NAME } from "../model/labels.ts";
 import type { Matcher } from "../model/matcher.ts";
 import { assertTimestampMs } from "../model/value.ts";
+import { tsdbCounterResetHints } from "./memory_hints.ts";
 import type { Querier, SelectHints, SeriesData } from "./querier.ts";
 
 /** One stored series: float samples in `t`/`v` (first `n` used), histograms in `ht`/`h`. */
@@ -180,11 +182,18 @@ export class MemoryStorage implements Querier {
       if (s.ht.length > 0) {
         let ht: number[] | undefined;
         let h: FloatHistogram[] | undefined;
+        const hints = tsdbCounterResetHints(s.ht, s.h, s.t, s.n);
         for (let j = 0; j < s.ht.length; j++) {
           const t = s.ht[j];
           if (t < minT || t > maxT) continue;
           (ht ??= []).push(t);
-          (h ??= []).push(s.h[j]);
+          const stored = s.h[j];
+          // Report the hint a TSDB would; the stored object itself is never changed.
+          (h ??= []).push(
+            stored.counterResetHint === hints[j]
+              ? stored
+              : { ...stored, counterResetHint: hints[j] },
+          );
         }
         if (ht !== undefined) {
           data.ht = Float64Array.from(ht);

@@ -138,3 +138,15 @@ Deno.test("MemoryStorage's metric-name index follows added and deleted series", 
   assertEquals((await s.select(name, all)).map((x) => x.v[0]), [2]);
   assertEquals((await s.select([new Matcher("=", "__name__", "zzz")], all)).length, 0);
 });
+
+Deno.test("MemoryStorage.select() reports histogram counter-reset hints as a TSDB does", async () => {
+  const s = new MemoryStorage();
+  const l = labelsFromRecord({ __name__: "h" });
+  s.addHistogram(l, 0, hist(1));
+  s.addHistogram(l, 10, hist(2));
+  s.addHistogram(l, 20, hist(1));
+  const [got] = await s.select([], all);
+  assertEquals(got.h!.map((h) => h.counterResetHint), ["unknown", "not_reset", "unknown"]);
+  const [again] = await s.select([], all);
+  assertEquals(again.h![1].counterResetHint, "not_reset", "stored histograms stay unchanged");
+});

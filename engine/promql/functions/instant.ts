@@ -413,31 +413,62 @@ function histogramQuantilesFn(vals: Vector[], env: CallEnv): Vector {
 
 const DAY_MS = 86_400_000;
 
+/** Float functions applied sample by sample. */
+const MATH: Record<string, (f: number) => number> = {
+  abs: Math.abs,
+  ceil: Math.ceil,
+  floor: Math.floor,
+  exp: Math.exp,
+  sqrt: Math.sqrt,
+  ln: Math.log,
+  log2: Math.log2,
+  log10: Math.log10,
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  asin: Math.asin,
+  acos: Math.acos,
+  atan: Math.atan,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  tanh: Math.tanh,
+  asinh: Math.asinh,
+  acosh: Math.acosh,
+  atanh: Math.atanh,
+  rad: (v) => v * Math.PI / 180,
+  deg: (v) => v * 180 / Math.PI,
+  sgn,
+};
+
+/**
+ * The per-sample form of float-only instant functions (math, clamp*, round): value and the
+ * scalar arguments at its step -> result, or undefined to drop the sample. Undefined for other
+ * functions. Lets the evaluator map series columns without building per-step vectors.
+ */
+export function pointwiseFloatFunction(
+  name: string,
+): ((v: number, p: readonly number[]) => number | undefined) | undefined {
+  const m = MATH[name];
+  if (m) return (v) => m(v);
+  switch (name) {
+    case "clamp":
+      return (v, p) => (p[1] < p[0] ? undefined : Math.max(p[0], Math.min(p[1], v)));
+    case "clamp_max":
+      return (v, p) => Math.max(-Infinity, Math.min(p[0], v));
+    case "clamp_min":
+      return (v, p) => Math.max(p[0], Math.min(Infinity, v));
+    case "round":
+      return (v, p) => {
+        const inv = 1 / (p.length > 0 ? p[0] : 1);
+        return Math.floor(v * inv + 0.5) / inv;
+      };
+  }
+  return undefined;
+}
+
 /** Instant functions by name (range functions and the series-level ones live elsewhere). */
 export const INSTANT_FUNCTIONS: Record<string, InstantFn> = {
-  abs: simple(Math.abs),
-  ceil: simple(Math.ceil),
-  floor: simple(Math.floor),
-  exp: simple(Math.exp),
-  sqrt: simple(Math.sqrt),
-  ln: simple(Math.log),
-  log2: simple(Math.log2),
-  log10: simple(Math.log10),
-  sin: simple(Math.sin),
-  cos: simple(Math.cos),
-  tan: simple(Math.tan),
-  asin: simple(Math.asin),
-  acos: simple(Math.acos),
-  atan: simple(Math.atan),
-  sinh: simple(Math.sinh),
-  cosh: simple(Math.cosh),
-  tanh: simple(Math.tanh),
-  asinh: simple(Math.asinh),
-  acosh: simple(Math.acosh),
-  atanh: simple(Math.atanh),
-  rad: simple((v) => v * Math.PI / 180),
-  deg: simple((v) => v * 180 / Math.PI),
-  sgn: simple(sgn),
+  ...Object.fromEntries(Object.entries(MATH).map(([k, f]) => [k, simple(f)])),
   pi: () => [{ metric: [], t: 0, f: Math.PI, h: undefined, dropName: false }],
   round: (vals) => round(vals),
   clamp: (vals) => clamp(vals[0], vals[1][0].f, vals[2][0].f),

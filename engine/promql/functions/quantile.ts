@@ -296,11 +296,6 @@ export function histogramQuantileInfo(
   return { ...r, value: -Math.pow(2, logUpper + (logLower - logUpper) * (1 - fraction)) };
 }
 
-/** The q-quantile of a native histogram. */
-export function histogramQuantile(q: number, h: FloatHistogram): number {
-  return histogramQuantileInfo(q, h).value;
-}
-
 /** Fraction of a bucket's width at or below v (linear, or on a log scale for exponential buckets). */
 function fractionBelow(b: HBucket, v: number, linear: boolean): number {
   if (linear) return (v - b.lower) / (b.upper - b.lower);
