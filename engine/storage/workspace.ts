@@ -150,6 +150,11 @@ export class Workspace {
     return ws;
   }
 
+  /** True once the workspace refuses writes (closed, deleted, or its append loop failed). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Current settings. */
   get options(): Readonly<Required<Omit<WorkspaceOptions, "partitionMs">>> {
     return this.#opts;
@@ -229,7 +234,7 @@ export class Workspace {
     if (this.#closed) return Promise.reject(new StorageClosedError("storage is closed"));
     return new Promise((resolve, reject) => {
       this.#queue.push({ req, resolve, reject });
-      if (!this.#running) this.#pump();
+      if (!this.#running) this.#pump().catch((e) => this.#fail(e));
     });
   }
 
@@ -371,6 +376,14 @@ export class Workspace {
     }
   }
 
+  /** The append loop broke (a BUG or a failing flusher): refuse everything until reopened. */
+  async #fail(e: unknown): Promise<void> {
+    console.error(`storage: workspace ${this.id} stops accepting writes:`, e);
+    this.#closed = true;
+    await this.#settleInflight().catch(() => {});
+    for (const p of this.#queue.splice(0)) p.reject(e);
+  }
+
   /** Waits for the batch being committed, then applies it to the head and resolves it. */
   async #settleInflight(): Promise<void> {
     const f = this.#inflight;
@@ -388,7 +401,13 @@ export class Workspace {
       return;
     }
     const b = f.stage.batch;
-    this.head.applyBatch(b);
+    try {
+      this.head.applyBatch(b);
+    } catch (e) {
+      // Durable but not applied: the head no longer matches KV. Reopening recovers it.
+      for (const p of f.stage.accepted) p.reject(e);
+      throw e;
+    }
     this.log.appliedSeq = seq;
     this.#activeCount += b.newSeries.length;
     const n = Math.min(this.#bucketCount.length, f.stage.buckets.length);
