@@ -198,10 +198,10 @@ export class RemoteWriteDecoder {
         else r.skip(tag & 7, stop);
       }
       if (contig) {
-        labels = cache.build(buf, this.ranges, this.nLabels);
+        labels = cache.build(buf, r.u32, this.ranges, this.nLabels);
         cache.addRaw(buf, rs, re, h, labels);
       } else {
-        labels = cache.labels(buf, r.dv, this.ranges, this.nLabels);
+        labels = cache.labels(buf, r.dv, r.u32, this.ranges, this.nLabels);
       }
     }
     r.pos = after;
@@ -369,7 +369,7 @@ export class RemoteWriteDecoder {
    */
   endSeries(createdT: number): Labels | undefined {
     if (!this.hasData()) return undefined;
-    const labels = this.cache.labels(this.r.buf, this.r.dv, this.ranges, this.nLabels);
+    const labels = this.cache.labels(this.r.buf, this.r.dv, this.r.u32, this.ranges, this.nLabels);
     this.pushSeries(labels, createdT);
     return labels;
   }

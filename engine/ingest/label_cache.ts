@@ -16,6 +16,7 @@ import type { Label, Labels } from "../model/labels.ts";
 import { LABEL_CACHE_ENTRIES_MAX } from "./limits.ts";
 import { decodeUtf8 } from "./wire.ts";
 import { equalBytesAligned, mixBytes } from "./bytes_hash.ts";
+import { StringTable } from "./string_table.ts";
 
 /**
  * Hashes the label ranges `[nameStart, nameEnd, valueStart, valueEnd] × n` of `buf` (viewed by
@@ -70,16 +71,27 @@ function equalRange(
  * Builds sorted `Labels` from label ranges, dropping labels with empty values (Prometheus treats
  * an empty value as absent). Duplicate names are kept, adjacent, for validation to reject.
  */
-export function labelsFromRanges(buf: Uint8Array, ranges: Int32Array, n: number): Labels {
+export function labelsFromRanges(
+  buf: Uint8Array,
+  ranges: Int32Array,
+  n: number,
+  strings?: StringTable,
+  u32?: Uint32Array,
+): Labels {
   const out: Label[] = [];
   let sorted = true;
   for (let i = 0; i < n; i++) {
     const r = i * 4;
     if (ranges[r + 3] === ranges[r + 2]) continue;
-    const label: Label = {
-      name: decodeUtf8(buf, ranges[r], ranges[r + 1]),
-      value: decodeUtf8(buf, ranges[r + 2], ranges[r + 3]),
-    };
+    const label: Label = strings && u32
+      ? {
+        name: strings.get(buf, u32, ranges[r], ranges[r + 1]),
+        value: strings.get(buf, u32, ranges[r + 2], ranges[r + 3]),
+      }
+      : {
+        name: decodeUtf8(buf, ranges[r], ranges[r + 1]),
+        value: decodeUtf8(buf, ranges[r + 2], ranges[r + 3]),
+      };
     if (sorted && out.length > 0 && out[out.length - 1].name > label.name) sorted = false;
     out.push(label);
   }
@@ -94,8 +106,6 @@ function compareName(a: Label, b: Label): number {
 
 /** Keys longer than this are not cached (such label sets fail validation: > 7 KB). */
 const KEY_BYTES_MAX = 8192;
-/** Interned strings kept per workspace before the table is reset. */
-const INTERNED_MAX = 1 << 20;
 
 /**
  * One generation: an open-addressing hash table (linear probing, load <= 1/2) in typed arrays
@@ -243,7 +253,8 @@ export class LabelCache {
   readonly entriesMax: number;
   private readonly pairs: GenTable;
   private readonly raw: GenTable;
-  private interned = new Map<string, string>();
+  /** The workspace's interned label strings. */
+  readonly strings = new StringTable();
   /** Lookups answered from the cache. */
   hits = 0;
   /** Lookups that had to build strings. */
@@ -266,7 +277,7 @@ export class LabelCache {
    * Returns the `Labels` for the label ranges of `buf`, building and caching them on a miss.
    * Throws `ProtobufDecodeError` on invalid UTF-8.
    */
-  labels(buf: Uint8Array, dv: DataView, ranges: Int32Array, n: number): Labels {
+  labels(buf: Uint8Array, dv: DataView, u32: Uint32Array, ranges: Int32Array, n: number): Labels {
     const t = this.pairs;
     const h = hashLabelRanges(buf, dv, ranges, n);
     for (let gen = 0; gen < 2; gen++) {
@@ -281,7 +292,7 @@ export class LabelCache {
         }
       }
     }
-    const labels = this.build(buf, ranges, n);
+    const labels = this.build(buf, u32, ranges, n);
     const len = pairsKeyLength(ranges, n);
     if (len <= KEY_BYTES_MAX) {
       const off = t.add(h, len, labels);
@@ -294,19 +305,9 @@ export class LabelCache {
    * Builds Labels for ranges of `buf` without caching them (counted as a miss), with interned
    * strings. Throws `ProtobufDecodeError` on invalid UTF-8.
    */
-  build(buf: Uint8Array, ranges: Int32Array, n: number): Labels {
+  build(buf: Uint8Array, u32: Uint32Array, ranges: Int32Array, n: number): Labels {
     this.misses++;
-    const ls = labelsFromRanges(buf, ranges, n) as Label[];
-    if (this.interned.size > INTERNED_MAX) this.interned = new Map();
-    const m = this.interned;
-    for (let i = 0; i < ls.length; i++) {
-      const l = ls[i];
-      let name = m.get(l.name), value = m.get(l.value);
-      if (name === undefined) m.set(l.name, name = l.name);
-      if (value === undefined) m.set(l.value, value = l.value);
-      ls[i] = { name, value };
-    }
-    return ls;
+    return labelsFromRanges(buf, ranges, n, this.strings, u32);
   }
 
   /**
