@@ -162,7 +162,10 @@ export class Workspace {
 
   /** Updates limits (takes effect for the next batch). */
   configure(opts: WorkspaceOptions): void {
-    this.#opts = normalise({ ...this.#opts, ...opts }, this.id);
+    const next = normalise({ ...this.#opts, ...opts }, this.id);
+    // Called per request by some callers: only a real change costs a recount.
+    if (JSON.stringify(next) === JSON.stringify(this.#opts)) return;
+    this.#opts = next;
     this.head.opts.oooWindowMs = this.#opts.oooWindowMs;
     this.#setBuckets();
     this.recount();
