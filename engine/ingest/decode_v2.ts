@@ -50,7 +50,7 @@ export function decodeV2(d: RemoteWriteDecoder, buf: Uint8Array): void {
       r.skip(wt, end);
     }
   }
-  const ctx: V2Context = { d, r, nSym, symbols: new Array(nSym), seen: new Set() };
+  const ctx: V2Context = { d, r, nSym, symbols: [], seen: new Set() };
   for (let i = 0; i < nSeries; i++) {
     r.pos = seriesRanges[2 * i];
     series(ctx, seriesRanges[2 * i + 1]);

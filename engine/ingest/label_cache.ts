@@ -97,7 +97,8 @@ export function labelsFromRanges(
   }
   // Clients almost always send sorted labels; sort (stable, n log n) only when they did not.
   if (!sorted) out.sort(compareName);
-  return out;
+  // slice(): an exact-size packed copy (push leaves ~50% spare capacity, 8 B per slot in Deno).
+  return out.slice();
 }
 
 function compareName(a: Label, b: Label): number {
@@ -115,7 +116,7 @@ const KEY_BYTES_MAX = 8192;
  */
 class Generation {
   meta = new Int32Array(3 * 1024);
-  labels: (Labels | undefined)[] = new Array(1024);
+  labels: (Labels | undefined)[] = filledArray(1024);
   mask = 1023;
   size = 0;
   arena: Uint8Array = new Uint8Array(1 << 16);
@@ -157,7 +158,7 @@ class Generation {
     const old = this.meta, oldLabels = this.labels, oldCap = this.mask + 1;
     const cap = oldCap * 2;
     this.meta = new Int32Array(3 * cap);
-    this.labels = new Array(cap);
+    this.labels = filledArray(cap);
     this.mask = cap - 1;
     this.size = 0;
     for (let i = 0; i < oldCap; i++) {
@@ -166,6 +167,16 @@ class Generation {
       }
     }
   }
+}
+
+/**
+ * An array of `n` undefined in fast (packed) mode: `new Array(n)` for large n makes a
+ * dictionary-mode array in V8, slow and ~3x larger.
+ */
+function filledArray(n: number): (Labels | undefined)[] {
+  const a: (Labels | undefined)[] = [];
+  for (let i = 0; i < n; i++) a.push(undefined);
+  return a;
 }
 
 /** A generational table of byte keys to Labels. */
