@@ -94,9 +94,13 @@ export function sameBits(a: number, b: number): boolean {
 
 /** A workspace's TSDB. Create with Workspace.open(); one writer per workspace. */
 export class Workspace {
+  /** The KV store (shared by all workspaces; every key this workspace writes is under its id). */
   readonly kv: Deno.Kv;
+  /** Workspace id: the second key part of every key. */
   readonly id: string;
+  /** The in-memory head (read by the querier; mutated only by the append loop). */
   readonly head: Head;
+  /** Time partition length, ms. */
   readonly partitionMs: number;
   #opts: Required<Omit<WorkspaceOptions, "partitionMs">>;
   #queue: PendingAppend[] = [];
@@ -118,6 +122,7 @@ export class Workspace {
   #ooo: OooCheck[] = [];
   /** Cache of KV chunk lists of sealed partitions, shared with the querier. */
   readonly chunkCache: Map<string, Uint8Array[]> = new Map();
+  /** Bytes held by chunkCache (bounded by CHUNK_CACHE_BYTES_MAX). */
   chunkCacheBytes = 0;
 
   private constructor(
