@@ -210,3 +210,51 @@ Deno.test("decodeV1() rejects invalid UTF-8 in label values", () => {
   const buf = new Uint8Array([0x0a, ts.length, ...ts]);
   assertThrows(() => new RemoteWriteDecoder().decodeV1(buf), ProtobufDecodeError, "UTF-8");
 });
+
+Deno.test("decodeV2() skips unknown top-level fields and tolerates any field order", () => {
+  const req = create(RequestSchema, {
+    symbols: ["", "__name__", "up", "job", "a"],
+    timeseries: [{ labelsRefs: [1, 2, 3, 4], samples: [{ value: 1.5, timestamp: 7n }] }],
+  });
+  const base = encodeV2(req);
+  const unknown = [0x48, 0x01, 0x5a, 0x01, 0x00, 0x65, 1, 2, 3, 4, 0x51, 1, 2, 3, 4, 5, 6, 7, 8];
+  // Timeseries first, then symbols: split the encoding into fields and reverse their order.
+  const d = new RemoteWriteDecoder();
+  const a = d.decodeV2(new Uint8Array([...unknown, ...base, ...unknown])).request;
+  assertEquals(a.series[0].labels, [{ name: "__name__", value: "up" }, {
+    name: "job",
+    value: "a",
+  }]);
+  const tsStart = base.indexOf(0x2a); // field 5 (timeseries), length-delimited
+  const reordered = new Uint8Array([...base.subarray(tsStart), ...base.subarray(0, tsStart)]);
+  const b = d.decodeV2(reordered).request;
+  assertEquals(Array.from(b.series[0].v), [1.5]);
+  assertEquals(b.series[0].labels, a.series[0].labels);
+});
+
+Deno.test("decodeV1() skips unknown fields inside TimeSeries, Label and Sample", () => {
+  const name = [...new TextEncoder().encode("__name__")];
+  const label = [0x0a, 0x08, ...name, 0x12, 0x02, 0x75, 0x70, 0x18, 0x05]; // + field 3 varint
+  const one = [0, 0, 0, 0, 0, 0, 0xf0, 0x3f]; // 1.0
+  const sample = [0x09, ...one, 0x10, 0x07, 0x22, 0x00]; // + field 4 empty bytes
+  const ts = [
+    0x0a,
+    label.length,
+    ...label,
+    0x12,
+    sample.length,
+    ...sample,
+    0x28,
+    0x01,
+    0x35,
+    1,
+    2,
+    3,
+    4,
+  ];
+  const buf = new Uint8Array([0x0a, ts.length, ...ts]);
+  const s = new RemoteWriteDecoder().decodeV1(buf).request.series[0];
+  assertEquals(s.labels, [{ name: "__name__", value: "up" }]);
+  assertEquals([Array.from(s.t), Array.from(s.v)], [[7], [1]]);
+  assertEquals(oracleDecodeV1(buf).series[0].labels, s.labels);
+});
