@@ -228,10 +228,6 @@ export class KvQuerier implements Querier {
   }
 }
 
-function decode(bytes: Uint8Array): Piece {
-  return decodeXorChunk(bytes);
-}
-
 let reader: ChunkArena | undefined;
 
 /** The WASM instance used for decoding reads (its output views live until its next call). */
@@ -301,7 +297,9 @@ export async function readSeriesSamples(
 ): Promise<{ t: Float64Array; v: Float64Array }[]> {
   const out: { t: Float64Array; v: Float64Array }[] = [];
   const h = ws.head;
-  const decode = (bytes: Uint8Array) => out.push(decodeXorChunk(bytes));
+  const decode = (bytes: Uint8Array) => {
+    out.push(decodeXorChunk(bytes));
+  };
   if (sid < h.chunkCount.length && h.chunkCount[sid] > 0) decode(h.arena.bytes(h.slot[sid]));
   const buf = h.ooo.get(sid);
   if (buf) out.push(buf.columns());
