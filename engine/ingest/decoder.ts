@@ -374,6 +374,14 @@ export class RemoteWriteDecoder {
     return labels;
   }
 
+  /** @internal ends the current series with labels given as string ids (see decode_v2.ts). */
+  endSeriesIds(createdT: number, ids: Int32Array, n: number): Labels | undefined {
+    if (!this.hasData()) return undefined;
+    const labels = this.cache.labelsByIds(ids, n);
+    this.pushSeries(labels, createdT);
+    return labels;
+  }
+
   private pushSeries(labels: Labels, createdT: number): void {
     const start = this.seriesStart, end = this.n;
     const i = this.pending.length;

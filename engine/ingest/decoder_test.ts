@@ -37,9 +37,13 @@ Deno.test("decodeV1() matches protobuf-es on 300 random edge-case payloads", () 
 
 Deno.test("decodeV2() matches protobuf-es on 300 random edge-case payloads", () => {
   const d = new RemoteWriteDecoder(new LabelCache(8));
+  // A string table that resets every few strings exercises the mid-request epoch change.
+  const tiny = new RemoteWriteDecoder(new LabelCache(8, 5));
   for (let seed = 1; seed <= 300; seed++) {
     const buf = encodeV2(randomRequestV2(seed));
-    assertSameRequest(d.decodeV2(buf).request, oracleDecodeV2(buf), `seed ${seed}`);
+    const expected = oracleDecodeV2(buf);
+    assertSameRequest(d.decodeV2(buf).request, expected, `seed ${seed}`);
+    assertSameRequest(tiny.decodeV2(buf).request, expected, `seed ${seed}, tiny string table`);
   }
 });
 

@@ -169,6 +169,11 @@ class Generation {
   }
 }
 
+function equalInts(ids: Int32Array, n: number, a32: Uint32Array, w: number): boolean {
+  for (let i = 0; i < n; i++) if ((ids[i] >>> 0) !== a32[w + i]) return false;
+  return true;
+}
+
 /**
  * An array of `n` undefined in fast (packed) mode: `new Array(n)` for large n makes a
  * dictionary-mode array in V8, slow and ~3x larger.
@@ -264,24 +269,31 @@ export class LabelCache {
   readonly entriesMax: number;
   private readonly pairs: GenTable;
   private readonly raw: GenTable;
+  /** 2.0 series keyed by their label string ids; valid for `idsEpoch` of `strings`. */
+  private ids: GenTable;
+  private idsEpoch = 0;
   /** The workspace's interned label strings. */
-  readonly strings = new StringTable();
+  readonly strings: StringTable;
   /** Lookups answered from the cache. */
   hits = 0;
   /** Lookups that had to build strings. */
   misses = 0;
 
-  constructor(entriesMax: number = LABEL_CACHE_ENTRIES_MAX) {
+  /** `entriesMax`: entries per generation; `stringsMax`: interned strings before a reset. */
+  constructor(entriesMax: number = LABEL_CACHE_ENTRIES_MAX, stringsMax?: number) {
     if (!(entriesMax >= 1)) throw new RangeError(`BUG: LabelCache entriesMax ${entriesMax}`);
     this.entriesMax = entriesMax;
+    this.strings = new StringTable(stringsMax);
     this.pairs = new GenTable(entriesMax);
     this.raw = new GenTable(entriesMax);
+    this.ids = new GenTable(entriesMax);
   }
 
   /** Entries held in both tables and generations. */
   get size(): number {
     return this.pairs.current.size + this.pairs.previous.size +
-      this.raw.current.size + this.raw.previous.size;
+      this.raw.current.size + this.raw.previous.size +
+      this.ids.current.size + this.ids.previous.size;
   }
 
   /**
@@ -319,6 +331,59 @@ export class LabelCache {
   build(buf: Uint8Array, u32: Uint32Array, ranges: Int32Array, n: number): Labels {
     this.misses++;
     return labelsFromRanges(buf, ranges, n, this.strings, u32);
+  }
+
+  /**
+   * The Labels for a series given as string ids `[name, value] × n` of `strings` (ids from
+   * `strings.id()` in the current `strings.epoch`), building and caching them on a miss.
+   * Used by 2.0, whose symbols map to ids once per request.
+   */
+  labelsByIds(ids: Int32Array, n: number): Labels {
+    if (this.idsEpoch !== this.strings.epoch) {
+      this.ids = new GenTable(this.entriesMax); // ids of an older epoch mean other strings now
+      this.idsEpoch = this.strings.epoch;
+    }
+    const t = this.ids;
+    const words = 2 * n;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < words; i++) {
+      h = Math.imul(h ^ ids[i], 0x9e3779b1);
+      h ^= h >>> 15;
+    }
+    h &= 0x3fffffff;
+    for (let gen = 0; gen < 2; gen++) {
+      const g = gen === 0 ? t.current : t.previous;
+      const m = g.meta, mask = g.mask, tag = h + 1;
+      for (let i = h & mask, x = m[3 * i]; x !== 0; i = (i + 1) & mask, x = m[3 * i]) {
+        if (
+          x === tag && m[3 * i + 2] === 4 * words &&
+          equalInts(ids, words, g.a32, m[3 * i + 1] >>> 2)
+        ) {
+          this.hits++;
+          const labels = g.labels[i]!;
+          if (gen === 1) t.promote(h, i);
+          return labels;
+        }
+      }
+    }
+    this.misses++;
+    const strs = this.strings.strings;
+    const out: Label[] = [];
+    let sorted = true;
+    for (let i = 0; i < words; i += 2) {
+      const value = strs[ids[i + 1]];
+      if (value === "") continue;
+      const label: Label = { name: strs[ids[i]], value };
+      if (sorted && out.length > 0 && out[out.length - 1].name > label.name) sorted = false;
+      out.push(label);
+    }
+    if (!sorted) out.sort(compareName);
+    const labels = out.slice();
+    if (4 * words <= KEY_BYTES_MAX) {
+      const off = t.add(h, 4 * words, labels);
+      t.current.a32.set(ids.subarray(0, words), off >>> 2);
+    }
+    return labels;
   }
 
   /**

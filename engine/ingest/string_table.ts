@@ -29,6 +29,13 @@ export class StringTable {
   private used = 0;
   /** Incremented on every reset; ids from an older epoch are invalid. */
   epoch = 0;
+  private readonly stringsMax: number;
+
+  /** `stringsMax`: strings kept before the table resets (tests use small values). */
+  constructor(stringsMax: number = STRINGS_MAX) {
+    if (!(stringsMax >= 1)) throw new RangeError(`BUG: StringTable stringsMax ${stringsMax}`);
+    this.stringsMax = stringsMax;
+  }
 
   /** Number of interned strings. */
   get size(): number {
@@ -53,7 +60,7 @@ export class StringTable {
       ) return this.ids[i];
     }
     const str = decodeUtf8(buf, s, e);
-    if (this.strings.length >= STRINGS_MAX || this.used + len + 4 > ARENA_BYTES_MAX) {
+    if (this.strings.length >= this.stringsMax || this.used + len + 4 > ARENA_BYTES_MAX) {
       this.reset();
       return this.id(buf, u32, s, e);
     }
