@@ -3,6 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import type { WriteRequest } from "../model/write.ts";
 import { isStaleNaN, STALE_NAN } from "../model/value.ts";
 import { RemoteWriteDecoder } from "./decoder.ts";
+import { assertWriteRequest } from "./validate.ts";
 import { ProtobufDecodeError } from "./errors.ts";
 import { LabelCache } from "./label_cache.ts";
 import { oracleDecodeV1, oracleDecodeV2 } from "./oracle.ts";
@@ -12,6 +13,7 @@ import { RequestSchema } from "./gen/io/prometheus/write/v2/types_pb.ts";
 
 /** Compares two requests with bit-exact float columns. */
 function assertSameRequest(actual: WriteRequest, expected: WriteRequest, what: string): void {
+  assertWriteRequest(actual);
   assertEquals(actual.series.length, expected.series.length, `${what}: series count`);
   for (let i = 0; i < actual.series.length; i++) {
     const a = actual.series[i], e = expected.series[i];

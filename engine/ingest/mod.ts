@@ -45,6 +45,7 @@ export {
   writtenHeaders,
 } from "./remote_write.ts";
 export {
+  assertWriteRequest,
   type PartialValidation,
   validateLabels,
   validateMetadata,
