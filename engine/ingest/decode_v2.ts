@@ -60,6 +60,18 @@ export function decodeV2(d: RemoteWriteDecoder, buf: Uint8Array): void {
     r.pos = seriesRanges[2 * i];
     series(ctx, seriesRanges[2 * i + 1]);
   }
+  shrinkScratch();
+}
+
+/** Scratch grown by an unusually large request is released, so one request can't pin it. */
+const SCRATCH_KEEP = 1 << 16;
+
+function shrinkScratch(): void {
+  if (symRanges.length > 2 * SCRATCH_KEEP) symRanges = new Int32Array(2 * 1024);
+  if (seriesRanges.length > 2 * SCRATCH_KEEP) seriesRanges = new Int32Array(2 * 1024);
+  if (symIds.length > SCRATCH_KEEP) symIds = new Int32Array(1024);
+  if (refs.length > SCRATCH_KEEP) refs = new Uint32Array(256);
+  if (idScratch.length > SCRATCH_KEEP) idScratch = new Int32Array(256);
 }
 
 interface V2Context {

@@ -264,3 +264,52 @@ Deno.test("decodeV1() skips unknown fields inside TimeSeries, Label and Sample",
   assertEquals([Array.from(s.t), Array.from(s.v)], [[7], [1]]);
   assertEquals(oracleDecodeV1(buf).series[0].labels, s.labels);
 });
+
+Deno.test("decodeV1() handles a 200k-sample request and releases the grown scratch", () => {
+  const n = 200_000;
+  const label = [0x0a, 0x08, ...new TextEncoder().encode("__name__"), 0x12, 0x01, 0x78];
+  const sample = new Uint8Array(2 + 9 + 7); // 12 10 | 09 <f64> | 10 <6-byte varint>
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = 1_700_000_000_000 + i;
+    sample[0] = 0x12;
+    sample[1] = 16;
+    sample[2] = 0x09;
+    new DataView(sample.buffer).setFloat64(3, i, true);
+    sample[11] = 0x10;
+    let v = t;
+    for (let k = 12; k < 18; k++) {
+      sample[k] = (v % 128) | (k < 17 ? 0x80 : 0);
+      v = Math.floor(v / 128);
+    }
+    parts.push(sample.slice());
+  }
+  const tsLen = 2 + label.length + n * sample.length;
+  const lenBytes: number[] = [];
+  for (let v = tsLen;; v = Math.floor(v / 128)) {
+    if (v < 128) {
+      lenBytes.push(v);
+      break;
+    }
+    lenBytes.push((v % 128) | 0x80);
+  }
+  const buf = new Uint8Array(1 + lenBytes.length + tsLen);
+  buf.set([0x0a, ...lenBytes, 0x0a, label.length, ...label]);
+  let p = 1 + lenBytes.length + 2 + label.length;
+  for (const x of parts) {
+    buf.set(x, p);
+    p += x.length;
+  }
+  const d = new RemoteWriteDecoder();
+  const out = d.decodeV1(buf);
+  assertEquals(out.samples, n);
+  const s = out.request.series[0];
+  assertEquals([s.t[0], s.t[n - 1], s.v[n - 1]], [
+    1_700_000_000_000,
+    1_700_000_000_000 + n - 1,
+    n - 1,
+  ]);
+  // The next (small) request still decodes correctly after the scratch was released.
+  const small = encodeV1(randomRequestV1(11));
+  assertSameRequest(d.decodeV1(small).request, oracleDecodeV1(small), "after a big request");
+});
