@@ -121,12 +121,13 @@ function statusKiB(pid: number, key: string): number {
   return m ? Number(m[1]) : NaN;
 }
 
-function pathBytes(path: string): number {
+function pathBytes(path: string, sidecars = true): number {
   try {
     const st = Deno.statSync(path);
-    if (!st.isDirectory) return st.size;
+    // A SQLite KV file also holds recent commits in its -wal file.
+    if (!st.isDirectory) return st.size + (sidecars ? pathBytes(`${path}-wal`, false) : 0);
     let n = 0;
-    for (const e of Deno.readDirSync(path)) n += pathBytes(`${path}/${e.name}`);
+    for (const e of Deno.readDirSync(path)) n += pathBytes(`${path}/${e.name}`, false);
     return n;
   } catch {
     return 0;

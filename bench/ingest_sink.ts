@@ -1,10 +1,12 @@
 /**
- * An ingest-only remote-write server for measuring the ingest layer alone: it runs
- * `WorkspaceIngest.prepare()` (negotiate, snappy, decode, HA, validate, rate limit) and answers
- * 204 without storing anything. Pair it with bench/ingest.ts:
+ * A remote-write server for load tests of the write path without the HTTP app:
+ * `WorkspaceIngest.prepare()` (negotiate, snappy, decode, HA, validate, rate limit), then with
+ * `--store <kv file>` the storage Appender (`Workspace.append`, committed to Deno KV before the
+ * 204), otherwise nothing is stored. `--null` only reads the body (the HTTP baseline).
  *
- *   ./deno run -A bench/ingest_sink.ts --port 9199 &
- *   ./deno run -A bench/ingest.ts --url http://127.0.0.1:9199/api/v1/write --pid $!
+ *   ./deno run -A bench/ingest_sink.ts --port 9199 [--store /tmp/bench.kv] &
+ *   ./deno run -A bench/ingest.ts --url http://127.0.0.1:9199/api/v1/write --pid <pid> \
+ *     [--kv-path /tmp/bench.kv]
  */
 import { parseArgs } from "node:util";
 import {
@@ -13,6 +15,7 @@ import {
   WorkspaceIngest,
   writtenHeaders,
 } from "../engine/ingest/mod.ts";
+import { StorageWriteError, Tsdb, WasmChunkArena, type Workspace } from "../engine/storage/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -20,11 +23,20 @@ const { values } = parseArgs({
     port: { type: "string", default: "9199" },
     /** Only read the body and answer 204: the HTTP baseline. */
     null: { type: "boolean", default: false },
+    /** Deno KV file to store into (omitted: ingest only). */
+    store: { type: "string" },
   },
 });
 const ws = new WorkspaceIngest({
   limits: ingestLimits({ ingestionRate: 1e12, ingestionBurst: 1e12 }),
 });
+let store: Workspace | undefined;
+if (values.store) {
+  const tsdb = await Tsdb.open(await Deno.openKv(values.store), {
+    arena: () => new WasmChunkArena(),
+  });
+  store = await tsdb.workspace("bench");
+}
 Deno.serve(
   { hostname: "127.0.0.1", port: Number(values.port), onListen: () => {} },
   async (req) => {
@@ -33,10 +45,14 @@ Deno.serve(
     if (values.null) return new Response(null, { status: 204 });
     try {
       const p = ws.prepare(body, req.headers);
+      if (p.kind === "deduped") return new Response(p.message + "\n", { status: 202 });
+      if (store) await store.append(p.request);
       const h = p.version === "2.0" ? writtenHeaders(p.counts) : {};
-      return new Response(null, { status: p.kind === "deduped" ? 202 : 204, headers: h });
+      return new Response(null, { status: 204, headers: h });
     } catch (e) {
-      if (e instanceof IngestError) return new Response(e.message + "\n", { status: e.status });
+      if (e instanceof IngestError || e instanceof StorageWriteError) {
+        return new Response(e.message + "\n", { status: e.status });
+      }
       throw e;
     }
   },

@@ -1,13 +1,14 @@
 /**
  * Invariant 1 (acknowledged writes are durable) under `kill -9`: a writer process appends at full
  * speed and is SIGKILLed at random moments, 6 times. After each kill the store is reopened and
- * checked: every acknowledged batch is fully present, no batch is partially present, nothing
- * appears that was never started, and no sample is duplicated.
+ * checked: every acknowledged batch is fully present, no batch is partially present (including
+ * big batches whose WAL record spans several KV commits), nothing appears that was never
+ * started, and no sample is duplicated.
  */
 import { assert, assertEquals } from "./assert.ts";
 import { Tsdb } from "../engine/storage/mod.ts";
 import { Matcher } from "../engine/model/matcher.ts";
-import { CRASH_SAMPLES, CRASH_SERIES, CRASH_T0 } from "./crash_batch.ts";
+import { batchSamples, CRASH_T0, crashValue, isBig } from "./crash_batch.ts";
 
 const ROUNDS = 6;
 const writer = new URL("./crash_writer.ts", import.meta.url).pathname;
@@ -57,14 +58,15 @@ async function check(
   path: string,
   started: Set<number>,
   acked: Set<number>,
-): Promise<{ present: number; inFlightPresent: number }> {
+): Promise<{ present: number; inFlightPresent: number; bigPresent: number }> {
   const kv = await Deno.openKv(path);
   try {
     const db = await Tsdb.open(kv);
     const ws = await db.workspace("crash");
     const q = ws.querier();
     const perBatch = new Map<number, number>();
-    const all = await q.select([new Matcher("=~", "__name__", "crash|crash_new")], {
+    let bigPresent = 0;
+    const all = await q.select([new Matcher("=~", "__name__", "crash|crash_new|crash_big")], {
       minT: -Infinity,
       maxT: Infinity,
     });
@@ -74,21 +76,20 @@ async function check(
       for (let i = 0; i < s.t.length; i++) {
         if (i > 0) assert(s.t[i] > s.t[i - 1], "duplicate or unsorted sample");
         const id = Math.floor((s.t[i] - CRASH_T0) / 10), k = (s.t[i] - CRASH_T0) % 10;
-        const want = name === "crash" ? id * 1000 + sIdx * 10 + k : id;
-        assertEquals(s.v[i], want, `wrong value for batch ${id}`);
+        assertEquals(s.v[i], crashValue(name, id, sIdx, k), `wrong value for batch ${id}`);
         perBatch.set(id, (perBatch.get(id) ?? 0) + 1);
       }
     }
-    const full = CRASH_SERIES * CRASH_SAMPLES + 1;
     let inFlightPresent = 0;
     for (const [id, n] of perBatch) {
       assert(started.has(id), `batch ${id} present but never started`);
-      assertEquals(n, full, `batch ${id} partially present (${n}/${full})`);
+      assertEquals(n, batchSamples(id), `batch ${id} partially present (${n}/${batchSamples(id)})`);
       if (!acked.has(id)) inFlightPresent++;
+      if (isBig(id)) bigPresent++;
     }
     for (const id of acked) assert(perBatch.has(id), `acknowledged batch ${id} lost`);
     await db.close({ checkpoint: false });
-    return { present: perBatch.size, inFlightPresent };
+    return { present: perBatch.size, inFlightPresent, bigPresent };
   } finally {
     kv.close();
   }
@@ -117,10 +118,13 @@ Deno.test({
             `${
               r.started.size - r.acked.size
             } in flight; ${res.inFlightPresent} committed-but-unacked so far; ` +
-            `${res.present} batches present in total`,
+            `${res.present} batches present in total (${res.bigPresent} big, multi-commit)`,
         );
       }
       assert(acked.size > ROUNDS, "writer acknowledged too little to test anything");
+      if ([...started].filter(isBig).length >= 3) {
+        assert([...acked].some(isBig), "no big (multi-commit) batch was acknowledged");
+      }
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

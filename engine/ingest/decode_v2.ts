@@ -14,6 +14,9 @@ import { decodeUtf8, type WireReader, WT_I64, WT_LEN, WT_VARINT } from "./wire.t
 let symRanges = new Int32Array(2 * 1024);
 let seriesRanges = new Int32Array(2 * 1024);
 let refs = new Uint32Array(256);
+/** Per request: symbol ref -> string table id (-2 = not looked up yet, -1 = not internable). */
+let symIds = new Int32Array(1024);
+let idScratch = new Int32Array(256);
 
 function growI32(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   const g = new Int32Array(a.length * 2);
@@ -50,11 +53,25 @@ export function decodeV2(d: RemoteWriteDecoder, buf: Uint8Array): void {
       r.skip(wt, end);
     }
   }
-  const ctx: V2Context = { d, r, nSym, symbols: new Array(nSym), seen: new Set() };
+  if (symIds.length < nSym) symIds = new Int32Array(Math.max(nSym, 2 * symIds.length));
+  symIds.fill(-2, 0, nSym);
+  const ctx: V2Context = { d, r, nSym, symbols: [], seen: new Set() };
   for (let i = 0; i < nSeries; i++) {
     r.pos = seriesRanges[2 * i];
     series(ctx, seriesRanges[2 * i + 1]);
   }
+  shrinkScratch();
+}
+
+/** Scratch grown by an unusually large request is released, so one request can't pin it. */
+const SCRATCH_KEEP = 1 << 16;
+
+function shrinkScratch(): void {
+  if (symRanges.length > 2 * SCRATCH_KEEP) symRanges = new Int32Array(2 * 1024);
+  if (seriesRanges.length > 2 * SCRATCH_KEEP) seriesRanges = new Int32Array(2 * 1024);
+  if (symIds.length > SCRATCH_KEEP) symIds = new Int32Array(1024);
+  if (refs.length > SCRATCH_KEEP) refs = new Uint32Array(256);
+  if (idScratch.length > SCRATCH_KEEP) idScratch = new Int32Array(256);
 }
 
 interface V2Context {
@@ -153,11 +170,44 @@ function series(ctx: V2Context, end: number): void {
     }
   }
   if (nRefs % 2 !== 0) r.fail(`odd number of labels_refs (${nRefs})`);
-  for (let i = 0; i < nRefs; i += 2) {
-    const a = refs[i], b = refs[i + 1];
-    d.label(symRanges[2 * a], symRanges[2 * a + 1], symRanges[2 * b], symRanges[2 * b + 1]);
+  let labels: Labels | undefined;
+  if (d.hasData()) {
+    // Map refs to interned string ids (once per symbol per request); the series is then keyed
+    // by small integers, not by its label bytes.
+    const strings = d.cache.strings;
+    const epoch = strings.epoch;
+    if (idScratch.length < nRefs) idScratch = new Int32Array(2 * nRefs);
+    let ok = true;
+    for (let i = 0; i < nRefs; i++) {
+      const ref = refs[i];
+      let id = symIds[ref];
+      if (id === -2) {
+        id = strings.id(r.buf, r.u32, symRanges[2 * ref], symRanges[2 * ref + 1]);
+        if (strings.epoch !== epoch) {
+          // The table was reset mid-request: earlier ids are stale; redo this series by bytes.
+          symIds.fill(-2, 0, ctx.nSym);
+          ok = false;
+          break;
+        }
+        symIds[ref] = id;
+      }
+      if (id < 0) ok = false;
+      idScratch[i] = id;
+    }
+    if (ok) labels = d.endSeriesIds(createdT, idScratch, nRefs / 2);
+    else {
+      for (let i = 0; i < nRefs; i += 2) {
+        const a = refs[i], b = refs[i + 1];
+        d.label(symRanges[2 * a], symRanges[2 * a + 1], symRanges[2 * b], symRanges[2 * b + 1]);
+      }
+      labels = d.endSeries(createdT);
+    }
+  } else {
+    for (let i = 0; i < nRefs; i += 2) {
+      const a = refs[i], b = refs[i + 1];
+      d.label(symRanges[2 * a], symRanges[2 * a + 1], symRanges[2 * b], symRanges[2 * b + 1]);
+    }
   }
-  const labels = d.endSeries(createdT);
   if (hasMeta && (metaType !== 0 || helpRef !== 0 || unitRef !== 0)) {
     const ls: Labels = labels ?? labelsFromRanges(r.buf, d.ranges, d.nLabels);
     let metric = "";

@@ -38,6 +38,8 @@ export interface DecodedWrite extends WriteCounts {
 const NO_HISTOGRAMS: HPoint[] = Object.freeze([]) as unknown as HPoint[];
 const NO_EXEMPLARS: Exemplar[] = Object.freeze([]) as unknown as Exemplar[];
 const NO_SAMPLES = new Float64Array(0);
+/** Sample scratch kept between requests (16 B per sample); more is released after use. */
+const SCRATCH_SAMPLES_KEEP = 1 << 17;
 
 const METRIC_TYPES = [
   "unknown",
@@ -198,10 +200,10 @@ export class RemoteWriteDecoder {
         else r.skip(tag & 7, stop);
       }
       if (contig) {
-        labels = cache.build(buf, this.ranges, this.nLabels);
+        labels = cache.build(buf, r.u32, this.ranges, this.nLabels);
         cache.addRaw(buf, rs, re, h, labels);
       } else {
-        labels = cache.labels(buf, r.dv, this.ranges, this.nLabels);
+        labels = cache.labels(buf, r.dv, r.u32, this.ranges, this.nLabels);
       }
     }
     r.pos = after;
@@ -369,7 +371,15 @@ export class RemoteWriteDecoder {
    */
   endSeries(createdT: number): Labels | undefined {
     if (!this.hasData()) return undefined;
-    const labels = this.cache.labels(this.r.buf, this.r.dv, this.ranges, this.nLabels);
+    const labels = this.cache.labels(this.r.buf, this.r.dv, this.r.u32, this.ranges, this.nLabels);
+    this.pushSeries(labels, createdT);
+    return labels;
+  }
+
+  /** @internal ends the current series with labels given as string ids (see decode_v2.ts). */
+  endSeriesIds(createdT: number, ids: Int32Array, n: number): Labels | undefined {
+    if (!this.hasData()) return undefined;
+    const labels = this.cache.labelsByIds(ids, n);
     this.pushSeries(labels, createdT);
     return labels;
   }
@@ -449,6 +459,13 @@ export class RemoteWriteDecoder {
     // Same-type TypedArray slice copies bytes, so NaN payloads are preserved.
     const T = this.tS.slice(0, n);
     const V = this.vS.slice(0, n);
+    if (this.tS.length > SCRATCH_SAMPLES_KEEP) {
+      // Release scratch grown by an unusually large request (up to ~24 MiB at 16 MiB bodies).
+      this.tS = new Float64Array(4096);
+      this.vS = new Float64Array(4096);
+      this.vW = new Uint32Array(this.vS.buffer);
+    }
+    if (this.ranges.length > 4 * 4096) this.ranges = new Int32Array(4 * 64);
     const series = this.pending;
     const b = this.bounds;
     for (let i = 0; i < series.length; i++) {

@@ -3,6 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import type { WriteRequest } from "../model/write.ts";
 import { isStaleNaN, STALE_NAN } from "../model/value.ts";
 import { RemoteWriteDecoder } from "./decoder.ts";
+import { assertWriteRequest } from "./validate.ts";
 import { ProtobufDecodeError } from "./errors.ts";
 import { LabelCache } from "./label_cache.ts";
 import { oracleDecodeV1, oracleDecodeV2 } from "./oracle.ts";
@@ -12,6 +13,7 @@ import { RequestSchema } from "./gen/io/prometheus/write/v2/types_pb.ts";
 
 /** Compares two requests with bit-exact float columns. */
 function assertSameRequest(actual: WriteRequest, expected: WriteRequest, what: string): void {
+  assertWriteRequest(actual);
   assertEquals(actual.series.length, expected.series.length, `${what}: series count`);
   for (let i = 0; i < actual.series.length; i++) {
     const a = actual.series[i], e = expected.series[i];
@@ -37,9 +39,13 @@ Deno.test("decodeV1() matches protobuf-es on 300 random edge-case payloads", () 
 
 Deno.test("decodeV2() matches protobuf-es on 300 random edge-case payloads", () => {
   const d = new RemoteWriteDecoder(new LabelCache(8));
+  // A string table that resets every few strings exercises the mid-request epoch change.
+  const tiny = new RemoteWriteDecoder(new LabelCache(8, 5));
   for (let seed = 1; seed <= 300; seed++) {
     const buf = encodeV2(randomRequestV2(seed));
-    assertSameRequest(d.decodeV2(buf).request, oracleDecodeV2(buf), `seed ${seed}`);
+    const expected = oracleDecodeV2(buf);
+    assertSameRequest(d.decodeV2(buf).request, expected, `seed ${seed}`);
+    assertSameRequest(tiny.decodeV2(buf).request, expected, `seed ${seed}, tiny string table`);
   }
 });
 
@@ -209,4 +215,101 @@ Deno.test("decodeV1() rejects invalid UTF-8 in label values", () => {
   const ts = [0x0a, label.length, ...label, ...sample];
   const buf = new Uint8Array([0x0a, ts.length, ...ts]);
   assertThrows(() => new RemoteWriteDecoder().decodeV1(buf), ProtobufDecodeError, "UTF-8");
+});
+
+Deno.test("decodeV2() skips unknown top-level fields and tolerates any field order", () => {
+  const req = create(RequestSchema, {
+    symbols: ["", "__name__", "up", "job", "a"],
+    timeseries: [{ labelsRefs: [1, 2, 3, 4], samples: [{ value: 1.5, timestamp: 7n }] }],
+  });
+  const base = encodeV2(req);
+  const unknown = [0x48, 0x01, 0x5a, 0x01, 0x00, 0x65, 1, 2, 3, 4, 0x51, 1, 2, 3, 4, 5, 6, 7, 8];
+  // Timeseries first, then symbols: split the encoding into fields and reverse their order.
+  const d = new RemoteWriteDecoder();
+  const a = d.decodeV2(new Uint8Array([...unknown, ...base, ...unknown])).request;
+  assertEquals(a.series[0].labels, [{ name: "__name__", value: "up" }, {
+    name: "job",
+    value: "a",
+  }]);
+  const tsStart = base.indexOf(0x2a); // field 5 (timeseries), length-delimited
+  const reordered = new Uint8Array([...base.subarray(tsStart), ...base.subarray(0, tsStart)]);
+  const b = d.decodeV2(reordered).request;
+  assertEquals(Array.from(b.series[0].v), [1.5]);
+  assertEquals(b.series[0].labels, a.series[0].labels);
+});
+
+Deno.test("decodeV1() skips unknown fields inside TimeSeries, Label and Sample", () => {
+  const name = [...new TextEncoder().encode("__name__")];
+  const label = [0x0a, 0x08, ...name, 0x12, 0x02, 0x75, 0x70, 0x18, 0x05]; // + field 3 varint
+  const one = [0, 0, 0, 0, 0, 0, 0xf0, 0x3f]; // 1.0
+  const sample = [0x09, ...one, 0x10, 0x07, 0x22, 0x00]; // + field 4 empty bytes
+  const ts = [
+    0x0a,
+    label.length,
+    ...label,
+    0x12,
+    sample.length,
+    ...sample,
+    0x28,
+    0x01,
+    0x35,
+    1,
+    2,
+    3,
+    4,
+  ];
+  const buf = new Uint8Array([0x0a, ts.length, ...ts]);
+  const s = new RemoteWriteDecoder().decodeV1(buf).request.series[0];
+  assertEquals(s.labels, [{ name: "__name__", value: "up" }]);
+  assertEquals([Array.from(s.t), Array.from(s.v)], [[7], [1]]);
+  assertEquals(oracleDecodeV1(buf).series[0].labels, s.labels);
+});
+
+Deno.test("decodeV1() handles a 200k-sample request and releases the grown scratch", () => {
+  const n = 200_000;
+  const label = [0x0a, 0x08, ...new TextEncoder().encode("__name__"), 0x12, 0x01, 0x78];
+  const sample = new Uint8Array(2 + 9 + 7); // 12 10 | 09 <f64> | 10 <6-byte varint>
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = 1_700_000_000_000 + i;
+    sample[0] = 0x12;
+    sample[1] = 16;
+    sample[2] = 0x09;
+    new DataView(sample.buffer).setFloat64(3, i, true);
+    sample[11] = 0x10;
+    let v = t;
+    for (let k = 12; k < 18; k++) {
+      sample[k] = (v % 128) | (k < 17 ? 0x80 : 0);
+      v = Math.floor(v / 128);
+    }
+    parts.push(sample.slice());
+  }
+  const tsLen = 2 + label.length + n * sample.length;
+  const lenBytes: number[] = [];
+  for (let v = tsLen;; v = Math.floor(v / 128)) {
+    if (v < 128) {
+      lenBytes.push(v);
+      break;
+    }
+    lenBytes.push((v % 128) | 0x80);
+  }
+  const buf = new Uint8Array(1 + lenBytes.length + tsLen);
+  buf.set([0x0a, ...lenBytes, 0x0a, label.length, ...label]);
+  let p = 1 + lenBytes.length + 2 + label.length;
+  for (const x of parts) {
+    buf.set(x, p);
+    p += x.length;
+  }
+  const d = new RemoteWriteDecoder();
+  const out = d.decodeV1(buf);
+  assertEquals(out.samples, n);
+  const s = out.request.series[0];
+  assertEquals([s.t[0], s.t[n - 1], s.v[n - 1]], [
+    1_700_000_000_000,
+    1_700_000_000_000 + n - 1,
+    n - 1,
+  ]);
+  // The next (small) request still decodes correctly after the scratch was released.
+  const small = encodeV1(randomRequestV1(11));
+  assertSameRequest(d.decodeV1(small).request, oracleDecodeV1(small), "after a big request");
 });

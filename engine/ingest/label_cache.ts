@@ -16,6 +16,7 @@ import type { Label, Labels } from "../model/labels.ts";
 import { LABEL_CACHE_ENTRIES_MAX } from "./limits.ts";
 import { decodeUtf8 } from "./wire.ts";
 import { equalBytesAligned, mixBytes } from "./bytes_hash.ts";
+import { StringTable } from "./string_table.ts";
 
 /**
  * Hashes the label ranges `[nameStart, nameEnd, valueStart, valueEnd] × n` of `buf` (viewed by
@@ -70,22 +71,34 @@ function equalRange(
  * Builds sorted `Labels` from label ranges, dropping labels with empty values (Prometheus treats
  * an empty value as absent). Duplicate names are kept, adjacent, for validation to reject.
  */
-export function labelsFromRanges(buf: Uint8Array, ranges: Int32Array, n: number): Labels {
+export function labelsFromRanges(
+  buf: Uint8Array,
+  ranges: Int32Array,
+  n: number,
+  strings?: StringTable,
+  u32?: Uint32Array,
+): Labels {
   const out: Label[] = [];
   let sorted = true;
   for (let i = 0; i < n; i++) {
     const r = i * 4;
     if (ranges[r + 3] === ranges[r + 2]) continue;
-    const label: Label = {
-      name: decodeUtf8(buf, ranges[r], ranges[r + 1]),
-      value: decodeUtf8(buf, ranges[r + 2], ranges[r + 3]),
-    };
+    const label: Label = strings && u32
+      ? {
+        name: strings.get(buf, u32, ranges[r], ranges[r + 1]),
+        value: strings.get(buf, u32, ranges[r + 2], ranges[r + 3]),
+      }
+      : {
+        name: decodeUtf8(buf, ranges[r], ranges[r + 1]),
+        value: decodeUtf8(buf, ranges[r + 2], ranges[r + 3]),
+      };
     if (sorted && out.length > 0 && out[out.length - 1].name > label.name) sorted = false;
     out.push(label);
   }
   // Clients almost always send sorted labels; sort (stable, n log n) only when they did not.
   if (!sorted) out.sort(compareName);
-  return out;
+  // slice(): an exact-size packed copy (push leaves ~50% spare capacity, 8 B per slot in Deno).
+  return out.slice();
 }
 
 function compareName(a: Label, b: Label): number {
@@ -94,8 +107,6 @@ function compareName(a: Label, b: Label): number {
 
 /** Keys longer than this are not cached (such label sets fail validation: > 7 KB). */
 const KEY_BYTES_MAX = 8192;
-/** Interned strings kept per workspace before the table is reset. */
-const INTERNED_MAX = 1 << 20;
 
 /**
  * One generation: an open-addressing hash table (linear probing, load <= 1/2) in typed arrays
@@ -105,7 +116,7 @@ const INTERNED_MAX = 1 << 20;
  */
 class Generation {
   meta = new Int32Array(3 * 1024);
-  labels: (Labels | undefined)[] = new Array(1024);
+  labels: (Labels | undefined)[] = filledArray(1024);
   mask = 1023;
   size = 0;
   arena: Uint8Array = new Uint8Array(1 << 16);
@@ -147,7 +158,7 @@ class Generation {
     const old = this.meta, oldLabels = this.labels, oldCap = this.mask + 1;
     const cap = oldCap * 2;
     this.meta = new Int32Array(3 * cap);
-    this.labels = new Array(cap);
+    this.labels = filledArray(cap);
     this.mask = cap - 1;
     this.size = 0;
     for (let i = 0; i < oldCap; i++) {
@@ -156,6 +167,21 @@ class Generation {
       }
     }
   }
+}
+
+function equalInts(ids: Int32Array, n: number, a32: Uint32Array, w: number): boolean {
+  for (let i = 0; i < n; i++) if ((ids[i] >>> 0) !== a32[w + i]) return false;
+  return true;
+}
+
+/**
+ * An array of `n` undefined in fast (packed) mode: `new Array(n)` for large n makes a
+ * dictionary-mode array in V8, slow and ~3x larger.
+ */
+function filledArray(n: number): (Labels | undefined)[] {
+  const a: (Labels | undefined)[] = [];
+  for (let i = 0; i < n; i++) a.push(undefined);
+  return a;
 }
 
 /** A generational table of byte keys to Labels. */
@@ -243,30 +269,38 @@ export class LabelCache {
   readonly entriesMax: number;
   private readonly pairs: GenTable;
   private readonly raw: GenTable;
-  private interned = new Map<string, string>();
+  /** 2.0 series keyed by their label string ids; valid for `idsEpoch` of `strings`. */
+  private ids: GenTable;
+  private idsEpoch = 0;
+  /** The workspace's interned label strings. */
+  readonly strings: StringTable;
   /** Lookups answered from the cache. */
   hits = 0;
   /** Lookups that had to build strings. */
   misses = 0;
 
-  constructor(entriesMax: number = LABEL_CACHE_ENTRIES_MAX) {
+  /** `entriesMax`: entries per generation; `stringsMax`: interned strings before a reset. */
+  constructor(entriesMax: number = LABEL_CACHE_ENTRIES_MAX, stringsMax?: number) {
     if (!(entriesMax >= 1)) throw new RangeError(`BUG: LabelCache entriesMax ${entriesMax}`);
     this.entriesMax = entriesMax;
+    this.strings = new StringTable(stringsMax);
     this.pairs = new GenTable(entriesMax);
     this.raw = new GenTable(entriesMax);
+    this.ids = new GenTable(entriesMax);
   }
 
   /** Entries held in both tables and generations. */
   get size(): number {
     return this.pairs.current.size + this.pairs.previous.size +
-      this.raw.current.size + this.raw.previous.size;
+      this.raw.current.size + this.raw.previous.size +
+      this.ids.current.size + this.ids.previous.size;
   }
 
   /**
    * Returns the `Labels` for the label ranges of `buf`, building and caching them on a miss.
    * Throws `ProtobufDecodeError` on invalid UTF-8.
    */
-  labels(buf: Uint8Array, dv: DataView, ranges: Int32Array, n: number): Labels {
+  labels(buf: Uint8Array, dv: DataView, u32: Uint32Array, ranges: Int32Array, n: number): Labels {
     const t = this.pairs;
     const h = hashLabelRanges(buf, dv, ranges, n);
     for (let gen = 0; gen < 2; gen++) {
@@ -281,7 +315,7 @@ export class LabelCache {
         }
       }
     }
-    const labels = this.build(buf, ranges, n);
+    const labels = this.build(buf, u32, ranges, n);
     const len = pairsKeyLength(ranges, n);
     if (len <= KEY_BYTES_MAX) {
       const off = t.add(h, len, labels);
@@ -294,19 +328,62 @@ export class LabelCache {
    * Builds Labels for ranges of `buf` without caching them (counted as a miss), with interned
    * strings. Throws `ProtobufDecodeError` on invalid UTF-8.
    */
-  build(buf: Uint8Array, ranges: Int32Array, n: number): Labels {
+  build(buf: Uint8Array, u32: Uint32Array, ranges: Int32Array, n: number): Labels {
     this.misses++;
-    const ls = labelsFromRanges(buf, ranges, n) as Label[];
-    if (this.interned.size > INTERNED_MAX) this.interned = new Map();
-    const m = this.interned;
-    for (let i = 0; i < ls.length; i++) {
-      const l = ls[i];
-      let name = m.get(l.name), value = m.get(l.value);
-      if (name === undefined) m.set(l.name, name = l.name);
-      if (value === undefined) m.set(l.value, value = l.value);
-      ls[i] = { name, value };
+    return labelsFromRanges(buf, ranges, n, this.strings, u32);
+  }
+
+  /**
+   * The Labels for a series given as string ids `[name, value] × n` of `strings` (ids from
+   * `strings.id()` in the current `strings.epoch`), building and caching them on a miss.
+   * Used by 2.0, whose symbols map to ids once per request.
+   */
+  labelsByIds(ids: Int32Array, n: number): Labels {
+    if (this.idsEpoch !== this.strings.epoch) {
+      this.ids = new GenTable(this.entriesMax); // ids of an older epoch mean other strings now
+      this.idsEpoch = this.strings.epoch;
     }
-    return ls;
+    const t = this.ids;
+    const words = 2 * n;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < words; i++) {
+      h = Math.imul(h ^ ids[i], 0x9e3779b1);
+      h ^= h >>> 15;
+    }
+    h &= 0x3fffffff;
+    for (let gen = 0; gen < 2; gen++) {
+      const g = gen === 0 ? t.current : t.previous;
+      const m = g.meta, mask = g.mask, tag = h + 1;
+      for (let i = h & mask, x = m[3 * i]; x !== 0; i = (i + 1) & mask, x = m[3 * i]) {
+        if (
+          x === tag && m[3 * i + 2] === 4 * words &&
+          equalInts(ids, words, g.a32, m[3 * i + 1] >>> 2)
+        ) {
+          this.hits++;
+          const labels = g.labels[i]!;
+          if (gen === 1) t.promote(h, i);
+          return labels;
+        }
+      }
+    }
+    this.misses++;
+    const strs = this.strings.strings;
+    const out: Label[] = [];
+    let sorted = true;
+    for (let i = 0; i < words; i += 2) {
+      const value = strs[ids[i + 1]];
+      if (value === "") continue;
+      const label: Label = { name: strs[ids[i]], value };
+      if (sorted && out.length > 0 && out[out.length - 1].name > label.name) sorted = false;
+      out.push(label);
+    }
+    if (!sorted) out.sort(compareName);
+    const labels = out.slice();
+    if (4 * words <= KEY_BYTES_MAX) {
+      const off = t.add(h, 4 * words, labels);
+      t.current.a32.set(ids.subarray(0, words), off >>> 2);
+    }
+    return labels;
   }
 
   /**

@@ -1,6 +1,26 @@
 /**
  * Ingest: remote write 1.0/2.0 from HTTP body to a validated `WriteRequest` for the storage
- * Appender. Start with `WorkspaceIngest.prepare()`; the pieces are exported for finer control.
+ * Appender. One `WorkspaceIngest` per workspace (it owns the label cache, token bucket and HA
+ * tracker); the route does:
+ *
+ * ```ts
+ * try {
+ *   const p = ingest.prepare(new Uint8Array(await c.req.arrayBuffer()), c.req.raw.headers);
+ *   if (p.kind === "deduped") return c.text(p.message + "\n", 202); // HA non-leader: success
+ *   await workspace.append(p.request);                             // storage commits first
+ *   const h = p.version === "2.0" ? writtenHeaders(p.counts) : {};
+ *   if (p.error) return c.text(p.error.message + "\n", 400, h);     // "partial" mode only
+ *   return c.body(null, 204, h);
+ * } catch (e) {
+ *   if (e instanceof RateLimitedError) c.header("Retry-After", String(e.retryAfterSeconds));
+ *   if (e instanceof IngestError) return c.text(e.message + "\n", e.status); // 400/415/429
+ *   throw e;
+ * }
+ * ```
+ *
+ * For 2.0 on an error after decoding, Prometheus still sends the written headers (zeros for an
+ * all-or-nothing rejection). Needs `--allow-read` (snappy-wasm loads its .wasm from
+ * node_modules) and optionally `--allow-env` (`PROMENADE_SAMPLE_AGE_MAX`, see limits.ts).
  */
 export {
   BodyTooLargeError,
@@ -45,6 +65,7 @@ export {
   writtenHeaders,
 } from "./remote_write.ts";
 export {
+  assertWriteRequest,
   type PartialValidation,
   validateLabels,
   validateMetadata,

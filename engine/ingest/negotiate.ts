@@ -31,7 +31,9 @@ export function negotiateRemoteWrite(headers: Headers): RemoteWriteProtocol {
   if (contentType === "") contentType = PROTOBUF_CONTENT_TYPE;
   contentType = contentType.trim();
   const parts = contentType.split(";");
-  if (parts[0] !== PROTOBUF_CONTENT_TYPE) {
+  // RFC 9110: media types are case-insensitive and ";" may carry whitespace around it;
+  // Prometheus compares exactly, we accept both (same answers for what Prometheus accepts).
+  if (parts[0].trim().toLowerCase() !== PROTOBUF_CONTENT_TYPE) {
     throw new UnsupportedMediaTypeError(
       `expected ${PROTOBUF_CONTENT_TYPE} as the first (media) part, got ${contentType} content-type`,
     );
@@ -44,8 +46,8 @@ export function negotiateRemoteWrite(headers: Headers): RemoteWriteProtocol {
         `as per https://www.rfc-editor.org/rfc/rfc9110#parameter expected parameters to be key-values, got ${p} in ${contentType} content-type`,
       );
     }
-    if (pair[0] === "proto") {
-      msg = pair[1];
+    if (pair[0].trim() === "proto") {
+      msg = pair[1].trim();
       if (msg !== PROTO_MSG_V1 && msg !== PROTO_MSG_V2) {
         throw new UnsupportedMediaTypeError(
           `got ${contentType} content type; unknown remote write protobuf message ${msg}, supported: ${PROTO_MSG_V1}, ${PROTO_MSG_V2}`,

@@ -42,6 +42,8 @@ Deno.test("decodeRemoteWrite() negotiates 1.0 with and without proto= and 2.0 by
     "1.0",
   );
   assertEquals(decodeRemoteWrite(b1, new Headers()).version, "1.0", "no headers: 1.0 + snappy");
+  const spaced = "Application/X-Protobuf; proto=io.prometheus.write.v2.Request";
+  assertEquals(decodeRemoteWrite(b2, new Headers({ "Content-Type": spaced })).version, "2.0");
   const d2 = decodeRemoteWrite(b2, new Headers(V2));
   assertEquals([d2.version, d2.protocol.versionHeader], ["2.0", "2.0.0"]);
 });

@@ -325,3 +325,30 @@ export function validateMetadata(m: MetricMetadata, limits: IngestLimits): void 
     );
   }
 }
+
+/**
+ * Asserts the shape invariants ingest guarantees to storage (programmer errors, `BUG:`):
+ * labels sorted by name with no empty values, equal-length ascending sample columns with
+ * safe-integer timestamps. O(samples); call it in tests and wherever data is about to be stored.
+ */
+export function assertWriteRequest(req: WriteRequest): void {
+  for (const s of req.series) {
+    for (let i = 0; i < s.labels.length; i++) {
+      const l = s.labels[i];
+      if (l.value === "") throw new Error(`BUG: empty label value in ${formatLabelSet(s.labels)}`);
+      if (i > 0 && s.labels[i - 1].name > l.name) {
+        throw new Error(`BUG: labels not sorted: ${formatLabelSet(s.labels)}`);
+      }
+    }
+    if (s.t.length !== s.v.length) throw new Error("BUG: t and v columns differ in length");
+    for (let i = 0; i < s.t.length; i++) {
+      if (!Number.isSafeInteger(s.t[i])) {
+        throw new Error(`BUG: timestamp ${s.t[i]} not a safe integer`);
+      }
+      if (i > 0 && s.t[i] < s.t[i - 1]) throw new Error("BUG: samples not ascending by time");
+    }
+    for (const h of s.histograms) {
+      if (!Number.isSafeInteger(h.t)) throw new Error(`BUG: timestamp ${h.t} not a safe integer`);
+    }
+  }
+}

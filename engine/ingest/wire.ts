@@ -197,9 +197,15 @@ export class WireReader {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Decodes UTF-8 bytes `buf[start, end)` to a string; invalid UTF-8 is a decode error. */
+/**
+ * Decodes UTF-8 bytes `buf[start, end)` to a flat string; invalid UTF-8 is a decode error.
+ * Short ASCII is built char by char (V8 makes flat strings below 13 chars); longer ASCII in one
+ * `fromCharCode` call, because `+=` beyond 12 chars builds a ConsString tree (~20 B per char
+ * retained for as long as the label lives).
+ */
 export function decodeUtf8(buf: Uint8Array, start: number, end: number): string {
-  if (end - start <= 32) {
+  const n = end - start;
+  if (n <= 12) {
     let s = "";
     for (let i = start; i < end; i++) {
       const c = buf[i];
@@ -207,6 +213,10 @@ export function decodeUtf8(buf: Uint8Array, start: number, end: number): string 
       s += String.fromCharCode(c);
     }
     return s;
+  }
+  if (n <= 256) {
+    for (let i = start; i < end; i++) if (buf[i] >= 0x80) return decodeUtf8Slow(buf, start, end);
+    return String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[]);
   }
   return decodeUtf8Slow(buf, start, end);
 }

@@ -8,7 +8,12 @@ import type { WriteRequest } from "../model/write.ts";
 import { RemoteWriteDecoder, type WriteCounts } from "./decoder.ts";
 import { HaTracker } from "./ha_tracker.ts";
 import { LabelCache } from "./label_cache.ts";
-import { type IngestLimits, ingestLimits, LABEL_CACHE_ENTRIES_MAX } from "./limits.ts";
+import {
+  assertIngestLimits,
+  type IngestLimits,
+  ingestLimits,
+  LABEL_CACHE_ENTRIES_MAX,
+} from "./limits.ts";
 import { RateLimiter } from "./rate_limiter.ts";
 import { decodeRemoteWrite } from "./remote_write.ts";
 import { validateWrite, validateWritePartial } from "./validate.ts";
@@ -46,7 +51,8 @@ export type PreparedWrite =
 
 /** Per-workspace ingest state: label cache, token bucket and HA tracker. */
 export class WorkspaceIngest {
-  readonly limits: IngestLimits;
+  /** Current limits; change them with `configure()`. */
+  limits: IngestLimits;
   readonly decoder: RemoteWriteDecoder;
   readonly rateLimiter: RateLimiter;
   readonly haTracker: HaTracker;
@@ -71,6 +77,20 @@ export class WorkspaceIngest {
       clustersMax: this.limits.haClustersMax,
       clock: this.clock,
     });
+  }
+
+  /**
+   * Applies new limits (e.g. an adjusted ingestion rate): the token bucket keeps its tokens up
+   * to the new burst; label sets are re-validated once under the new object. HA settings are
+   * fixed at construction (AMP's are not adjustable).
+   */
+  configure(limits: IngestLimits): void {
+    assertIngestLimits(limits);
+    this.limits = limits;
+    this.rateLimiter.setLimits(
+      { rate: limits.ingestionRate, burst: limits.ingestionBurst },
+      this.clock(),
+    );
   }
 
   /**

@@ -140,3 +140,15 @@ Deno.test("WorkspaceIngest in partial mode keeps valid samples and reports the f
   assertEquals(p.counts.samples, 1);
   assertEquals(Array.from(p.request.series[0].v), [2]);
 });
+
+Deno.test("WorkspaceIngest.configure() changes the rate limit in place", () => {
+  let now = NOW;
+  const ws = new WorkspaceIngest({
+    limits: ingestLimits({ ingestionRate: 10, ingestionBurst: 10 }, () => undefined),
+    clock: () => now,
+  });
+  assertThrows(() => ws.prepare(v1Body("r1", 20), V1), RateLimitedError);
+  ws.configure(ingestLimits({ ingestionRate: 1000, ingestionBurst: 1000 }, () => undefined));
+  now += 1000;
+  assertEquals(ws.prepare(v1Body("r1", 20), V1).kind, "write");
+});

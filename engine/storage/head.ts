@@ -538,17 +538,6 @@ function grow(a: Int32Array): Int32Array<ArrayBuffer> {
   return n;
 }
 
-/** First index with list[i] >= t. */
-export function lowerBound(list: readonly number[], t: number): number {
-  let lo = 0, hi = list.length;
-  while (lo < hi) {
-    const m = (lo + hi) >> 1;
-    if (list[m] < t) lo = m + 1;
-    else hi = m;
-  }
-  return lo;
-}
-
 function lowerBoundH(list: readonly HPoint[], t: number): number {
   let lo = 0, hi = list.length;
   while (lo < hi) {

@@ -13,7 +13,7 @@ import { decodeHistogram } from "./histogram_codec.ts";
 import { CHUNK_KIND_HIST, chunksPrefix, partitionOf } from "./keys.ts";
 import { CHUNK_CACHE_BYTES_MAX } from "./limits.ts";
 import type { Workspace } from "./workspace.ts";
-import { decodeXorChunk } from "../../wasm/mod.ts";
+import { type ChunkArena, createChunkArena, decodeXorChunk } from "../../wasm/mod.ts";
 
 interface Piece {
   t: Float64Array;
@@ -36,10 +36,12 @@ export function decodeHistChunk(bytes: Uint8Array): HPoint[] {
 interface Gathered {
   sid: number;
   labels: Labels;
-  /** Head pieces: pending closed chunks, the open chunk, the out-of-order buffer. */
+  /** XOR chunk bytes from the head: pending closed chunks, then the open chunk. */
+  headChunks: Uint8Array[];
+  /** XOR chunk bytes from KV, in key order. */
+  kvChunks: Uint8Array[];
+  /** Decoded extra pieces (the out-of-order buffer). */
   pieces: Piece[];
-  /** KV chunk pieces, in key order. */
-  kv: Piece[];
   hist: HPoint[][];
 }
 
@@ -75,14 +77,21 @@ export class KvQuerier implements Querier {
     // at worst, never missed).
     const gathered = new Map<number, Gathered>();
     for (const sid of sids) {
-      const g: Gathered = { sid, labels: h.labels[sid]!, pieces: [], kv: [], hist: [] };
+      const g: Gathered = {
+        sid,
+        labels: h.labels[sid]!,
+        headChunks: [],
+        kvChunks: [],
+        pieces: [],
+        hist: [],
+      };
       for (const c of h.pendingBySid.get(sid) ?? []) {
         if (c.maxT < minT || c.minT > maxT) continue;
         if (c.kind === CHUNK_KIND_HIST) g.hist.push(decodeHistChunk(c.bytes));
-        else g.pieces.push(decode(c.bytes));
+        else g.headChunks.push(c.bytes);
       }
       if (h.chunkCount[sid] > 0 && h.chunkMaxT[sid] >= minT && h.chunkMinT[sid] <= maxT) {
-        g.pieces.push(decode(h.arena.bytes(h.slot[sid])));
+        g.headChunks.push(h.arena.bytes(h.slot[sid]));
       }
       const buf = h.ooo.get(sid);
       if (buf) g.pieces.push(buf.columns());
@@ -96,7 +105,13 @@ export class KvQuerier implements Querier {
     const out: SeriesData[] = [];
     for (const sid of sids) {
       const g = gathered.get(sid)!;
-      const { t, v } = mergePieces(g.kv.concat(g.pieces), minT, maxT);
+      // One WASM call decodes every chunk of the series, clipped to the range; the views are
+      // copied by mergePieces before the next call.
+      const chunks = g.kvChunks.concat(g.headChunks);
+      const pieces = chunks.length > 0
+        ? [readArena().decodeMany(chunks, minT, maxT) as Piece, ...g.pieces]
+        : g.pieces;
+      const { t, v } = mergePieces(pieces, minT, maxT);
       let ht: Float64Array | undefined, hs: FloatHistogram[] | undefined;
       if (g.hist.length > 0) {
         const m = mergeHist(g.hist, minT, maxT);
@@ -128,7 +143,7 @@ export class KvQuerier implements Querier {
     const add = (sid: number, bytes: Uint8Array, kind: number) => {
       const g = gathered.get(sid)!;
       if (kind === CHUNK_KIND_HIST) g.hist.push(decodeHistChunk(bytes));
-      else g.kv.push(decode(bytes));
+      else g.kvChunks.push(bytes);
     };
     for (let p = pMin; p <= pMax; p++) {
       const sealed = p < sealedBelow;
@@ -213,8 +228,11 @@ export class KvQuerier implements Querier {
   }
 }
 
-function decode(bytes: Uint8Array): Piece {
-  return decodeXorChunk(bytes);
+let reader: ChunkArena | undefined;
+
+/** The WASM instance used for decoding reads (its output views live until its next call). */
+function readArena(): ChunkArena {
+  return reader ??= createChunkArena();
 }
 
 /**
@@ -279,7 +297,9 @@ export async function readSeriesSamples(
 ): Promise<{ t: Float64Array; v: Float64Array }[]> {
   const out: { t: Float64Array; v: Float64Array }[] = [];
   const h = ws.head;
-  const decode = (bytes: Uint8Array) => out.push(decodeXorChunk(bytes));
+  const decode = (bytes: Uint8Array) => {
+    out.push(decodeXorChunk(bytes));
+  };
   if (sid < h.chunkCount.length && h.chunkCount[sid] > 0) decode(h.arena.bytes(h.slot[sid]));
   const buf = h.ooo.get(sid);
   if (buf) out.push(buf.columns());

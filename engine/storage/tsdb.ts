@@ -59,6 +59,11 @@ export class Tsdb {
       return await p;
     }
     const ws = await p;
+    if (ws.closed) {
+      // Its append loop failed: recover a fresh head from KV.
+      this.#open.delete(id);
+      return await this.workspace(id, opts);
+    }
     if (Object.keys(opts).length > 0) ws.configure(opts);
     return ws;
   }

@@ -94,9 +94,13 @@ export function sameBits(a: number, b: number): boolean {
 
 /** A workspace's TSDB. Create with Workspace.open(); one writer per workspace. */
 export class Workspace {
+  /** The KV store (shared by all workspaces; every key this workspace writes is under its id). */
   readonly kv: Deno.Kv;
+  /** Workspace id: the second key part of every key. */
   readonly id: string;
+  /** The in-memory head (read by the querier; mutated only by the append loop). */
   readonly head: Head;
+  /** Time partition length, ms. */
   readonly partitionMs: number;
   #opts: Required<Omit<WorkspaceOptions, "partitionMs">>;
   #queue: PendingAppend[] = [];
@@ -118,6 +122,7 @@ export class Workspace {
   #ooo: OooCheck[] = [];
   /** Cache of KV chunk lists of sealed partitions, shared with the querier. */
   readonly chunkCache: Map<string, Uint8Array[]> = new Map();
+  /** Bytes held by chunkCache (bounded by CHUNK_CACHE_BYTES_MAX). */
   chunkCacheBytes = 0;
 
   private constructor(
@@ -150,6 +155,11 @@ export class Workspace {
     return ws;
   }
 
+  /** True once the workspace refuses writes (closed, deleted, or its append loop failed). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Current settings. */
   get options(): Readonly<Required<Omit<WorkspaceOptions, "partitionMs">>> {
     return this.#opts;
@@ -157,7 +167,10 @@ export class Workspace {
 
   /** Updates limits (takes effect for the next batch). */
   configure(opts: WorkspaceOptions): void {
-    this.#opts = normalise({ ...this.#opts, ...opts }, this.id);
+    const next = normalise({ ...this.#opts, ...opts }, this.id);
+    // Called per request by some callers: only a real change costs a recount.
+    if (JSON.stringify(next) === JSON.stringify(this.#opts)) return;
+    this.#opts = next;
     this.head.opts.oooWindowMs = this.#opts.oooWindowMs;
     this.#setBuckets();
     this.recount();
@@ -229,7 +242,7 @@ export class Workspace {
     if (this.#closed) return Promise.reject(new StorageClosedError("storage is closed"));
     return new Promise((resolve, reject) => {
       this.#queue.push({ req, resolve, reject });
-      if (!this.#running) this.#pump();
+      if (!this.#running) this.#pump().catch((e) => this.#fail(e));
     });
   }
 
@@ -371,6 +384,14 @@ export class Workspace {
     }
   }
 
+  /** The append loop broke (a BUG or a failing flusher): refuse everything until reopened. */
+  async #fail(e: unknown): Promise<void> {
+    console.error(`storage: workspace ${this.id} stops accepting writes:`, e);
+    this.#closed = true;
+    await this.#settleInflight().catch(() => {});
+    for (const p of this.#queue.splice(0)) p.reject(e);
+  }
+
   /** Waits for the batch being committed, then applies it to the head and resolves it. */
   async #settleInflight(): Promise<void> {
     const f = this.#inflight;
@@ -388,7 +409,13 @@ export class Workspace {
       return;
     }
     const b = f.stage.batch;
-    this.head.applyBatch(b);
+    try {
+      this.head.applyBatch(b);
+    } catch (e) {
+      // Durable but not applied: the head no longer matches KV. Reopening recovers it.
+      for (const p of f.stage.accepted) p.reject(e);
+      throw e;
+    }
     this.log.appliedSeq = seq;
     this.#activeCount += b.newSeries.length;
     const n = Math.min(this.#bucketCount.length, f.stage.buckets.length);

@@ -456,3 +456,51 @@ Deno.test("an out-of-order staleness marker keeps its bit pattern through buffer
   assert(isStaleNaN(await read()), "stale marker lost in the OOO chunk");
   await db.close();
 });
+
+Deno.test("a failed WAL commit rejects its requests, changes no query result, and appends go on", async () => {
+  using real = await Deno.openKv(":memory:");
+  let failNext = false;
+  const kv = new Proxy(real, {
+    get(target, prop) {
+      if (prop === "atomic") {
+        return () => {
+          const op = target.atomic();
+          const commit = op.commit.bind(op);
+          op.commit = () => {
+            if (failNext) {
+              failNext = false;
+              return Promise.reject(new Error("injected KV failure"));
+            }
+            return commit();
+          };
+          return op;
+        };
+      }
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  }) as Deno.Kv;
+  const db = await Tsdb.open(kv);
+  const ws = await db.workspace("w");
+  await ws.append(request(series({ __name__: "a" }, [[T0, 1]])));
+  const before = await dump(ws.querier());
+  failNext = true;
+  await assertRejects(
+    () =>
+      ws.append(
+        request(series({ __name__: "b" }, [[T0, 1]]), series({ __name__: "a" }, [[T0 + 1, 2]])),
+      ),
+    Error,
+    "injected KV failure",
+  );
+  assertEquals(await dump(ws.querier()), before);
+  await ws.append(
+    request(series({ __name__: "b" }, [[T0, 7]]), series({ __name__: "a" }, [[T0 + 1, 3]])),
+  );
+  const after = await dump(ws.querier());
+  assertEquals(after, [`{__name__="a"} ${T0}=1 ${T0 + 1}=3`, `{__name__="b"} ${T0}=7`]);
+  // A fresh head recovered from KV agrees.
+  const db2 = await Tsdb.open(real);
+  assertEquals(await dump((await db2.workspace("w")).querier()), after);
+  await db.close();
+});

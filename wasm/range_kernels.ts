@@ -1,0 +1,172 @@
+/**
+ * PromQL range-function kernels in WASM (wasm/assembly/range_kernels.ts): one call per series
+ * per query. Use through wasm/mod.ts.
+ * @module
+ */
+import { type Exports, instantiate } from "./_loader.ts";
+
+/**
+ * Evaluation grid of one series, the same shape as the engine's `RangeWindows`
+ * (engine/promql/functions/range_windows.ts): step k ends at firstT + k*stepMs (ms) and its window
+ * is (end - rangeMs, end].
+ */
+export interface KernelWindows {
+  firstT: number;
+  stepMs: number;
+  steps: number;
+  rangeMs: number;
+  mode?: "default" | "anchored" | "smoothed";
+  /** Lookback delta (ms) for anchored/smoothed windows; default 300000. */
+  lookbackMs?: number;
+  /** predict_linear's unshifted evaluation grid; defaults to firstT/stepMs. */
+  evalFirstT?: number;
+  evalStepMs?: number;
+}
+
+/**
+ * A batched range kernel, signature-compatible with the engine's `RangeKernel`: fills out[k] and
+ * present[k] (1 where step k has a value) for every step, from one series' samples (ascending ms,
+ * staleness markers removed). `params` are per-step scalars (a number or a Float64Array of length
+ * `steps`). Throws WasmKernelError for arguments Prometheus rejects.
+ */
+export type WasmRangeKernel = (
+  t: Float64Array,
+  v: Float64Array,
+  w: KernelWindows,
+  params: readonly (number | Float64Array)[],
+  out: Float64Array,
+  present: Uint8Array,
+) => void;
+
+/** A kernel argument Prometheus rejects at evaluation time (same text as the TS kernels). */
+export class WasmKernelError extends RangeError {
+  override name = "WasmKernelError";
+}
+
+const DEFAULT_LOOKBACK_MS = 300_000;
+
+let kernelExports: Exports | undefined;
+let kernelIoPtr = 0;
+let kernelIoCap = 0;
+let kernelF64 = new Float64Array(0);
+let kernelU8 = new Uint8Array(0);
+
+/** Views of the kernel instance's memory, re-created only when memory has grown. */
+function kernelViews(x: Exports): Float64Array {
+  if (kernelF64.buffer !== x.memory.buffer) {
+    kernelF64 = new Float64Array(x.memory.buffer as ArrayBuffer);
+    kernelU8 = new Uint8Array(x.memory.buffer as ArrayBuffer);
+  }
+  return kernelF64;
+}
+
+/** Go's %f: six decimals, with Go's spelling of infinities and NaN. */
+function goFixed(x: number): string {
+  if (x !== x) return "NaN";
+  if (x === Infinity) return "+Inf";
+  if (x === -Infinity) return "-Inf";
+  return x.toFixed(6);
+}
+
+function runKernel(
+  fn: number,
+  t: Float64Array,
+  v: Float64Array,
+  w: KernelWindows,
+  params: readonly (number | Float64Array)[],
+  out: Float64Array,
+  present: Uint8Array,
+): void {
+  const x = kernelExports ??= instantiate();
+  const n = t.length, steps = Math.max(0, w.steps);
+  if (v.length !== n) throw new RangeError("BUG: kernel columns differ in length");
+  const a0 = params[0], a1 = params[1];
+  const len0 = typeof a0 === "object" ? steps : 0, len1 = typeof a1 === "object" ? steps : 0;
+  const bytes = n * 16 + (len0 + len1 + steps) * 8 + steps;
+  if (bytes > kernelIoCap) {
+    kernelIoPtr = x.io_reserve(bytes);
+    kernelIoCap = bytes;
+  }
+  const pT = kernelIoPtr, pV = pT + n * 8, p0 = pV + n * 8, p1 = p0 + len0 * 8;
+  const pOut = p1 + len1 * 8, pPresent = pOut + steps * 8;
+  let f64 = kernelViews(x);
+  f64.set(t, pT >> 3);
+  f64.set(v, pV >> 3);
+  if (len0) f64.set((a0 as Float64Array).subarray(0, steps), p0 >> 3);
+  if (len1) f64.set((a1 as Float64Array).subarray(0, steps), p1 >> 3);
+  const rc = x.range_kernel(
+    fn,
+    n,
+    pT,
+    pV,
+    w.firstT,
+    w.stepMs,
+    w.steps,
+    w.rangeMs,
+    w.lookbackMs ?? DEFAULT_LOOKBACK_MS,
+    w.evalFirstT ?? w.firstT,
+    w.evalStepMs ?? w.stepMs,
+    len0 ? p0 : 0,
+    typeof a0 === "number" ? a0 : 0,
+    len1 ? p1 : 0,
+    typeof a1 === "number" ? a1 : 0,
+    pOut,
+    pPresent,
+  );
+  if (rc === -12) {
+    throw new WasmKernelError(
+      `invalid smoothing factor. Expected: 0 < sf < 1, got: ${goFixed(x.kernel_error_value())}`,
+    );
+  }
+  if (rc === -13) {
+    throw new WasmKernelError(
+      `invalid trend factor. Expected: 0 < tf < 1, got: ${goFixed(x.kernel_error_value())}`,
+    );
+  }
+  if (rc === -11) throw new RangeError(`BUG: negative step ${w.stepMs}`);
+  if (rc !== 0) throw new RangeError(`BUG: range kernel ${fn} failed (${rc})`);
+  f64 = kernelViews(x); // the kernel may have grown memory (sort scratch)
+  out.set(f64.subarray(pOut >> 3, (pOut >> 3) + steps));
+  present.set(kernelU8.subarray(pPresent, pPresent + steps));
+}
+
+function kernel(fn: number, anchored = fn, smoothed = fn): WasmRangeKernel {
+  return (t, v, w, params, out, present) => {
+    const id = w.mode === "anchored" ? anchored : w.mode === "smoothed" ? smoothed : fn;
+    runKernel(id, t, v, w, params, out, present);
+  };
+}
+
+/**
+ * The WASM range kernels by PromQL function name (the same set and modes as the engine's
+ * RANGE_KERNELS): rate/increase/delta honour anchored and smoothed windows, resets/changes
+ * anchored ones. `absent_over_time` is evaluator-side.
+ */
+export const WASM_RANGE_KERNELS: Readonly<Record<string, WasmRangeKernel>> = Object.freeze({
+  rate: kernel(1, 4, 7),
+  increase: kernel(2, 5, 8),
+  delta: kernel(3, 6, 9),
+  irate: kernel(10),
+  idelta: kernel(11),
+  deriv: kernel(12),
+  predict_linear: kernel(13),
+  resets: kernel(14, 16, 14),
+  changes: kernel(15, 17, 15),
+  avg_over_time: kernel(18),
+  min_over_time: kernel(19),
+  max_over_time: kernel(20),
+  sum_over_time: kernel(21),
+  count_over_time: kernel(22),
+  last_over_time: kernel(23),
+  first_over_time: kernel(24),
+  present_over_time: kernel(25),
+  stddev_over_time: kernel(26),
+  stdvar_over_time: kernel(27),
+  quantile_over_time: kernel(28),
+  mad_over_time: kernel(29),
+  ts_of_min_over_time: kernel(30),
+  ts_of_max_over_time: kernel(31),
+  ts_of_last_over_time: kernel(32),
+  ts_of_first_over_time: kernel(33),
+  double_exponential_smoothing: kernel(34),
+});
