@@ -8,9 +8,11 @@
 import { assert, assertEquals } from "./assert.ts";
 import { type ServerProcess, startServer } from "./server.ts";
 import {
+  HTTP_CRASH_BIG_SERIES,
   HTTP_CRASH_SAMPLES,
   HTTP_CRASH_SERIES,
   HTTP_CRASH_T0,
+  httpCrashIsBig,
   httpCrashValue,
 } from "./http_crash_batch.ts";
 
@@ -149,6 +151,28 @@ Deno.test({
         );
         if (!state.acked.has(id)) unackedPresent++;
       }
+      // Big batches (WAL records spanning several KV commits): all of their series or none.
+      const big = await query(
+        server,
+        ws,
+        "count by (id) (last_over_time(http_crash_big[1h]))",
+        evalSec,
+      );
+      const bigPresent = new Set<number>();
+      for (const r of big) {
+        const id = Number(r.metric.id);
+        assert(httpCrashIsBig(id) && state.started.has(id), `big series of batch ${id}`);
+        assertEquals(
+          r.value[1],
+          String(HTTP_CRASH_BIG_SERIES),
+          `big batch ${id} partially present`,
+        );
+        assert(perBatch.has(id), `big batch ${id} present without its regular part`);
+        bigPresent.add(id);
+      }
+      for (const id of perBatch.keys()) {
+        if (httpCrashIsBig(id)) assert(bigPresent.has(id), `big batch ${id} lacks its big part`);
+      }
       const lost = [...state.acked].filter((id) => !perBatch.has(id)).sort((a, b) => a - b);
       assertEquals(lost, [], "acknowledged batches lost");
       console.log(
@@ -158,7 +182,8 @@ Deno.test({
           } samples) acknowledged and present; ` +
           `${
             state.started.size - state.acked.size
-          } in flight at the end, ${unackedPresent} of them stored`,
+          } in flight at the end, ${unackedPresent} of them stored; ${bigPresent.size} big ` +
+          `batches of ${HTTP_CRASH_BIG_SERIES} new series each`,
       );
     } finally {
       if (writer) {
