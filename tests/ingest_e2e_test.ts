@@ -96,15 +96,41 @@ async function waitReady(url: string, what: Child, timeoutMs: number): Promise<v
   }
 }
 
-type Matrix = { metric: Record<string, string>; values: [number, string][] }[];
+/** A matrix result; `values` is absent at run time for a series with only histograms. */
+type Matrix = {
+  metric: Record<string, string>;
+  values: [number, string][];
+  histograms?: [number, Json][];
+}[];
 
 function seriesKey(m: Record<string, string>): string {
   return JSON.stringify(Object.entries(m).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0));
 }
 
-function byKey(m: Matrix): Map<string, [number, string][]> {
-  return new Map(m.map((s) => [seriesKey(s.metric), s.values]));
+/**
+ * Native histogram buckets sorted by lower bound. What is checked here is what was stored; the
+ * order in which the API lists buckets is the API's concern (and its tests').
+ */
+function bucketsSorted(h: Json): Json {
+  if (!h.buckets) return h;
+  const buckets = [...h.buckets].sort((a: Json, b: Json) => Number(a[1]) - Number(b[1]));
+  return { ...h, buckets };
 }
+
+/** Series key -> float and histogram points. */
+function byKey(
+  m: Matrix,
+): Map<string, { values: [number, string][]; histograms: [number, Json][] }> {
+  return new Map(
+    m.map((s) => [seriesKey(s.metric), {
+      values: s.values ?? [],
+      histograms: (s.histograms ?? []).map(([t, h]) => [t, bucketsSorted(h)]),
+    }]),
+  );
+}
+
+const points = (p: { values: unknown[]; histograms: unknown[] } | undefined) =>
+  p ? p.values.length + p.histograms.length : 0;
 
 async function rangeSelect(base: string, selector: string, timeSec: number): Promise<Matrix> {
   const q = encodeURIComponent(selector);
@@ -114,8 +140,125 @@ async function rangeSelect(base: string, selector: string, timeSec: number): Pro
   return body.data.result;
 }
 
+/** Minimal protobuf writer for the exposition format (io.prometheus.client), test use only. */
+class Pb {
+  bytes: number[] = [];
+  varint(n: number | bigint): this {
+    let v = BigInt.asUintN(64, BigInt(n));
+    while (v >= 0x80n) {
+      this.bytes.push(Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    this.bytes.push(Number(v));
+    return this;
+  }
+  tag(field: number, wire: number): this {
+    return this.varint((field << 3) | wire);
+  }
+  uint(field: number, n: number): this {
+    return this.tag(field, 0).varint(n);
+  }
+  sint(field: number, n: number): this {
+    return this.tag(field, 0).varint(n >= 0 ? 2 * n : -2 * n - 1);
+  }
+  double(field: number, v: number): this {
+    this.tag(field, 1);
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setFloat64(0, v, true);
+    this.bytes.push(...b);
+    return this;
+  }
+  string(field: number, s: string): this {
+    return this.message(field, new Pb().raw(new TextEncoder().encode(s)));
+  }
+  raw(b: Uint8Array): this {
+    this.bytes.push(...b);
+    return this;
+  }
+  message(field: number, m: Pb): this {
+    this.tag(field, 2).varint(m.bytes.length);
+    this.bytes.push(...m.bytes);
+    return this;
+  }
+}
+
+/**
+ * The native histogram served at scrape `n` (schema 0, zero bucket, 3 positive and 1 negative
+ * bucket), as one delimited MetricFamily of Prometheus's protobuf exposition format.
+ */
+function nativeHistogramFamily(n: number): Uint8Array<ArrayBuffer> {
+  const h = new Pb()
+    .uint(1, 5 * n + 1) // sample_count
+    .double(2, 10.5 * n) // sample_sum
+    .sint(5, 0) // schema
+    .double(6, 0.001) // zero_threshold
+    .uint(7, n) // zero_count
+    .message(9, new Pb().sint(1, 1).uint(2, 1)) // negative_span {offset 1, length 1}
+    .sint(10, 1) // negative_delta: [1]
+    .message(12, new Pb().sint(1, 0).uint(2, 3)) // positive_span {offset 0, length 3}
+    .sint(13, n).sint(13, n).sint(13, -n); // positive_delta: counts n, 2n, n
+  const metric = new Pb()
+    .message(1, new Pb().string(1, "le_kind").string(2, "native"))
+    .message(7, h);
+  const family = new Pb()
+    .string(1, "e2e_hist")
+    .string(2, "A native histogram.")
+    .uint(3, 4) // HISTOGRAM
+    .message(4, metric);
+  return Uint8Array.from(
+    new Pb().varint(family.bytes.length).raw(Uint8Array.from(family.bytes)).bytes,
+  );
+}
+
+/**
+ * A target for Prometheus: `/om` serves OpenMetrics text with a counter carrying an exemplar and a
+ * gauge that disappears after the third scrape (so Prometheus writes a staleness marker), `/pb`
+ * serves a native histogram in the protobuf format.
+ */
+function startRichTarget(): { port: number; omScrapes(): number; shutdown(): Promise<void> } {
+  let om = 0, pb = 0;
+  const port = freePort();
+  const ac = new AbortController();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port, signal: ac.signal, onListen: () => {} },
+    (req) => {
+      if (new URL(req.url).pathname === "/pb") {
+        pb++;
+        return new Response(nativeHistogramFamily(pb), {
+          headers: {
+            "content-type":
+              "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited",
+          },
+        });
+      }
+      const n = ++om;
+      const lines = [
+        "# TYPE e2e_req counter",
+        "# HELP e2e_req Requests handled.",
+        `e2e_req_total{path="/a"} ${n} # {trace_id="t${n}"} ${n / 4} ${
+          (Date.now() / 1000).toFixed(3)
+        }`,
+      ];
+      if (n <= 3) lines.push("# TYPE e2e_vanish gauge", `e2e_vanish ${n * 1.5}`);
+      lines.push("# EOF", "");
+      return new Response(lines.join("\n"), {
+        headers: { "content-type": "application/openmetrics-text; version=1.0.0; charset=utf-8" },
+      });
+    },
+  );
+  return {
+    port,
+    omScrapes: () => om,
+    async shutdown() {
+      ac.abort();
+      await server.finished;
+    },
+  };
+}
+
 Deno.test({
-  name: "Prometheus remote-writes its own scrapes and the store holds exactly its samples",
+  name:
+    "Prometheus remote-writes its scrapes, exemplars, staleness markers and native histograms and the store holds exactly what it holds",
   ignore: !PROMETHEUS,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -123,6 +266,7 @@ Deno.test({
     const tmp = await Deno.makeTempDir({ prefix: "promenade-e2e-prom-" });
     let server: ServerProcess | undefined;
     let prom: Child | undefined;
+    const target = startRichTarget();
     try {
       server = await startServer(`${tmp}/kv.sqlite`, {
         env: { PROMENADE_METADATA_TPS: "1000", PROMENADE_QUERY_TPS: "1000" },
@@ -130,6 +274,7 @@ Deno.test({
       const ws = await createWorkspace(server, "e2e-prometheus");
       const promPort = freePort();
       const promUrl = `http://127.0.0.1:${promPort}`;
+      const targetAddr = `127.0.0.1:${target.port}`;
       await Deno.writeTextFile(
         `${tmp}/prometheus.yml`,
         [
@@ -140,8 +285,18 @@ Deno.test({
           "  - job_name: prometheus",
           "    static_configs:",
           `      - targets: ["127.0.0.1:${promPort}"]`,
+          "  - job_name: om",
+          "    metrics_path: /om",
+          "    static_configs:",
+          `      - targets: ["${targetAddr}"]`,
+          "  - job_name: pb",
+          "    metrics_path: /pb",
+          "    static_configs:",
+          `      - targets: ["${targetAddr}"]`,
           "remote_write:",
           `  - url: ${server.url}/workspaces/${ws}/api/v1/remote_write`,
+          "    send_exemplars: true",
+          "    send_native_histograms: true",
           "    queue_config:",
           "      batch_send_deadline: 1s",
           "      max_samples_per_send: 500",
@@ -154,50 +309,51 @@ Deno.test({
         `--config.file=${tmp}/prometheus.yml`,
         `--storage.tsdb.path=${tmp}/prom-data`,
         `--web.listen-address=127.0.0.1:${promPort}`,
+        "--enable-feature=exemplar-storage,native-histograms",
         "--log.level=warn",
       ]);
       await waitReady(`${promUrl}/-/ready`, prom, 20_000);
       const started = Date.now();
 
-      // Prometheus's scrape manager starts scraping a few seconds after start; wait for the first
-      // scrape, let a few more happen, then pick a fixed evaluation time in the past.
-      const firstScrape = Date.now() + 15_000;
-      for (;;) {
-        const up = await getJson(`${promUrl}/api/v1/query?query=up`);
-        if (up.data.result.length > 0) break;
-        if (Date.now() > firstScrape) throw new Error("Prometheus did not scrape itself");
+      // Prometheus's scrape manager starts scraping a few seconds after start. Wait until the
+      // vanishing gauge has been scraped 3 times and then gone for 3 scrapes, then pick a fixed
+      // evaluation time in the past.
+      const firstScrapes = Date.now() + 20_000;
+      while (target.omScrapes() < 6) {
+        if (Date.now() > firstScrapes) throw new Error("Prometheus did not scrape the target");
         await sleep(200);
       }
-      await sleep(4_000);
+      await sleep(1_000);
       const evalSec = Math.floor(Date.now() / 1000) - 1;
-      const selector = '{job="prometheus"}';
-      const theirs = await rangeSelect(`${promUrl}/api/v1`, `${selector}[1m]`, evalSec);
+      const ourBase = `${server.url}/workspaces/${ws}/api/v1`;
+      const theirBase = `${promUrl}/api/v1`;
+
+      // 1. Every series and sample Prometheus holds for the last minute, floats and histograms.
+      const selector = '{job=~".+"}';
+      const theirs = await rangeSelect(theirBase, `${selector}[1m]`, evalSec);
       assert(theirs.length > 100, `Prometheus holds only ${theirs.length} series`);
       const want = byKey(theirs);
-
       // Remote write lags by up to the batch deadline: wait until ours has caught up.
-      const ourBase = `${server.url}/workspaces/${ws}/api/v1`;
-      let got = new Map<string, [number, string][]>();
+      let got = byKey([]);
       const deadline = Date.now() + 20_000;
       for (;;) {
         got = byKey(await rangeSelect(ourBase, `${selector}[1m]`, evalSec));
         let complete = got.size >= want.size;
-        for (const [k, v] of want) {
-          if ((got.get(k)?.length ?? 0) < v.length) complete = false;
-        }
+        for (const [k, v] of want) if (points(got.get(k)) < points(v)) complete = false;
         if (complete || Date.now() > deadline) break;
         await sleep(500);
       }
-      // Every sample Prometheus holds is stored exactly (labels, timestamp, value), nothing else.
       const missing = [...want.keys()].filter((k) => !got.has(k));
       const extra = [...got.keys()].filter((k) => !want.has(k));
       assertEquals(missing, [], `series missing from our store (of ${want.size})`);
       assertEquals(extra, [], "series in our store that Prometheus does not hold");
-      let samples = 0;
+      let samples = 0, histograms = 0;
       for (const [k, v] of want) {
         assertEquals(got.get(k), v, `samples of ${k}`);
-        samples += v.length;
+        samples += v.values.length;
+        histograms += v.histograms.length;
       }
+      assert(histograms >= 3, `only ${histograms} native histogram samples compared`);
 
       // The series API agrees with the query.
       const series = await getJson(
@@ -207,30 +363,72 @@ Deno.test({
       );
       const seriesKeys = new Set(series.data.map(seriesKey));
       for (const k of want.keys()) assert(seriesKeys.has(k), `series API lacks ${k}`);
+      // `up` is 1 at every scrape of every target.
+      const up = await rangeSelect(ourBase, "up[1m]", evalSec);
+      assertEquals(up.map((u) => u.metric.job).sort(), ["om", "pb", "prometheus"]);
+      for (const u of up) for (const [, v] of u.values) assertEquals(v, "1");
 
-      // A few metrics checked by value: `up` is 1 at every scrape.
-      const up = got.get(
-        seriesKey({ __name__: "up", instance: `127.0.0.1:${promPort}`, job: "prometheus" }),
-      );
-      assert(up && up.length >= 3, "up has too few samples");
-      for (const [, v] of up) assertEquals(v, "1");
+      // 2. The staleness marker ends the vanished gauge: the same range query answer as Prometheus.
+      const range = (base: string, q: string) =>
+        getJson(
+          `${base}/query_range?query=${encodeURIComponent(q)}&start=${
+            evalSec - 30
+          }&end=${evalSec}&step=1`,
+        );
+      for (
+        // Queries whose answer did not change between Prometheus 2.42 and today's Prometheus,
+        // which our engine follows: not histogram_quantile (2.42 interpolates native buckets
+        // linearly, newer versions exponentially) nor rate/increase (the zero-point clamp of
+        // the extrapolation moved after the threshold check in later versions).
+        const q of [
+          "e2e_vanish",
+          "e2e_req_total",
+          "histogram_count(e2e_hist)",
+          "histogram_sum(e2e_hist)",
+          'sum by (job) (up{job=~"om|pb"})',
+        ]
+      ) {
+        const theirRange = await range(theirBase, q);
+        assert(theirRange.data.result.length > 0, `Prometheus has no result for ${q}`);
+        assertEquals((await range(ourBase, q)).data.result, theirRange.data.result, q);
+      }
+      const vanish = (await range(ourBase, "e2e_vanish")).data.result[0].values;
+      assert(vanish[vanish.length - 1][0] < evalSec - 1, "e2e_vanish did not end");
+      const instant = await getJson(`${ourBase}/query?query=e2e_vanish&time=${evalSec}`);
+      assertEquals(instant.data.result, []);
 
-      // Metadata sent by Prometheus's metadata watcher matches what its scrape cache holds.
-      const metric = "prometheus_http_requests_total";
-      const theirMeta = await getJson(`${promUrl}/api/v1/metadata?metric=${metric}`);
-      assert(theirMeta.data[metric], `Prometheus has no metadata for ${metric}`);
-      let ourMeta: Json;
-      const mdDeadline = Date.now() + 10_000;
+      // 3. Exemplars.
+      const exq = `query=e2e_req_total&start=${evalSec - 60}&end=${evalSec}`;
+      const theirEx = await getJson(`${theirBase}/query_exemplars?${exq}`);
+      assert(theirEx.data.length === 1 && theirEx.data[0].exemplars.length >= 3, "no exemplars");
+      let ourEx: Json;
+      const exDeadline = Date.now() + 10_000;
       for (;;) {
-        ourMeta = await getJson(`${ourBase}/metadata?metric=${metric}`);
-        if (ourMeta.data[metric] || Date.now() > mdDeadline) break;
+        ourEx = await getJson(`${ourBase}/query_exemplars?${exq}`);
+        const n = ourEx.data[0]?.exemplars.length ?? 0;
+        if (n >= theirEx.data[0].exemplars.length || Date.now() > exDeadline) break;
         await sleep(500);
       }
-      assertEquals(ourMeta.data[metric], theirMeta.data[metric]);
+      assertEquals(ourEx.data, theirEx.data);
+
+      // 4. Metadata sent by Prometheus's metadata watcher matches what its scrape cache holds.
+      for (const metric of ["prometheus_http_requests_total", "e2e_req", "e2e_hist"]) {
+        const theirMeta = await getJson(`${promUrl}/api/v1/metadata?metric=${metric}`);
+        assert(theirMeta.data[metric], `Prometheus has no metadata for ${metric}`);
+        let ourMeta: Json;
+        const mdDeadline = Date.now() + 10_000;
+        for (;;) {
+          ourMeta = await getJson(`${ourBase}/metadata?metric=${metric}`);
+          if (ourMeta.data[metric] || Date.now() > mdDeadline) break;
+          await sleep(500);
+        }
+        assertEquals(ourMeta.data[metric], theirMeta.data[metric], metric);
+      }
       console.log(
-        `prometheus: ${want.size} series, ${samples} samples compared; ${
-          Date.now() - started
-        } ms after Prometheus was ready`,
+        `prometheus: ${want.size} series, ${samples} float and ${histograms} histogram samples, ` +
+          `${ourEx.data[0].exemplars.length} exemplars compared; ${
+            Date.now() - started
+          } ms after Prometheus was ready`,
       );
     } catch (e) {
       if (prom) console.error(`prometheus log:\n${prom.log}`);
@@ -238,6 +436,7 @@ Deno.test({
     } finally {
       await prom?.kill();
       await server?.kill();
+      await target.shutdown();
       await Deno.remove(tmp, { recursive: true });
     }
   },

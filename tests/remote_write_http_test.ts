@@ -442,6 +442,22 @@ Deno.test("remote write 2.0 is stored and answers with the written counts; metad
       rw1_temp: [{ type: "gauge", help: "A gauge.", unit: "celsius" }],
       rw2_requests_total: [{ type: "counter", help: "Requests served.", unit: "requests" }],
     });
+    // A 2.0 request rejected after decoding says it wrote nothing.
+    const invalid = create(RequestSchema, {
+      symbols: ["", "__name__", "rw2_requests_total", "bad-name", "x"],
+      timeseries: [{ labelsRefs: [1, 2, 3, 4], samples: [{ value: 1, timestamp: BigInt(T0) }] }],
+    });
+    const inv = await rejects(
+      s,
+      ws,
+      snappyEncode(toBinary(RequestSchema, invalid)),
+      400,
+      'sample invalid label: "bad-name" metric "rw2_requests_total{bad-name=\\"x\\"}"\n',
+      V2_HEADERS,
+    );
+    assertEquals(inv.headers.get("X-Prometheus-Remote-Write-Samples-Written"), "0");
+    assertEquals(inv.headers.get("X-Prometheus-Remote-Write-Histograms-Written"), "0");
+    assertEquals(inv.headers.get("X-Prometheus-Remote-Write-Exemplars-Written"), "0");
     // A bad 2.0 body: a label ref past the symbol table.
     const bad = create(RequestSchema, {
       symbols: ["", "__name__", "x"],

@@ -9,6 +9,10 @@ import {
   BodyTooLargeError,
   DEFAULT_INGEST_LIMITS,
   IngestError,
+  negotiateRemoteWrite,
+  ProtobufDecodeError,
+  SnappyDecodeError,
+  UnsupportedMediaTypeError,
   writtenHeaders,
 } from "../../engine/ingest/mod.ts";
 import { StorageWriteError } from "../../engine/storage/mod.ts";
@@ -38,6 +42,11 @@ export function remoteWriteRoutes(service: Service): Hono {
       service.metrics.ingestedSamples.inc([], res.samples + res.histograms);
       return c.body(null, okStatus, v2 ? writtenHeaders(res) : {});
     } catch (e) {
+      // Prometheus sets the 2.0 written counts on every answer to a decoded 2.0 request, so a
+      // request rejected after decoding (validation, limits) says it wrote nothing.
+      if (!v2 && e instanceof IngestError && !decodeFailure(e)) {
+        v2 = negotiatedV2(c.req.raw.headers);
+      }
       const zero = v2 ? writtenHeaders({ samples: 0, histograms: 0, exemplars: 0 }) : {};
       if (e instanceof IngestError || e instanceof StorageWriteError) {
         service.metrics.rejectedWrites.inc([e.reason || String(e.status)]);
@@ -57,6 +66,21 @@ export function remoteWriteRoutes(service: Service): Hono {
   );
   app.post("/api/v1/write", (c) => handle(c, DEFAULT_WORKSPACE, 204));
   return app;
+}
+
+/** True for errors that happen before the request is decoded. */
+function decodeFailure(e: IngestError): boolean {
+  return e instanceof UnsupportedMediaTypeError || e instanceof BodyTooLargeError ||
+    e instanceof SnappyDecodeError || e instanceof ProtobufDecodeError;
+}
+
+/** True when the headers negotiate remote write 2.0. */
+function negotiatedV2(headers: Headers): boolean {
+  try {
+    return negotiateRemoteWrite(headers).version === "2.0";
+  } catch {
+    return false;
+  }
 }
 
 /** Reads the body, refusing more than `max` bytes (by Content-Length first, then while streaming). */
