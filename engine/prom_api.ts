@@ -264,11 +264,11 @@ export class QueryApi {
     return { values: series, warnings };
   }
 
-  /** `/api/v1/query_exemplars`: exemplars of the series the query's selectors select. */
+  /** `/api/v1/query_exemplars`: exemplars of the series the query's selectors select (null: none). */
   exemplars(target: QueryTarget, expr: string, startMs: number, endMs: number): {
     seriesLabels: Labels;
     exemplars: Exemplar[];
-  }[] {
+  }[] | null {
     if (endMs < startMs) {
       throw new BadDataError("end timestamp must not be before start timestamp");
     }
@@ -286,6 +286,7 @@ export class QueryApi {
       for (const c of children(e)) visit(c);
     };
     visit(ast);
+    if (selectors.length === 0) return null;
     return target.exemplars(selectors, startMs, endMs);
   }
 

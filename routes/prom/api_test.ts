@@ -9,6 +9,8 @@ import { type TestService, testService } from "../../tests/harness.ts";
 import { encodeWrite, remoteWrite, RW1_HEADERS, type TestSeries } from "../../tests/rw_client.ts";
 import { WriteRequestSchema } from "../../engine/ingest/gen/prometheus/remote_pb.ts";
 import { snappyEncode } from "../../engine/ingest/mod.ts";
+import { QueryApi } from "../../engine/prom_api.ts";
+import { promRoutes } from "./mod.ts";
 
 const T0 = 1_700_000_000_000;
 const STEP = 15_000;
@@ -671,6 +673,8 @@ Deno.test("format_query, parse_query, exemplars and the status endpoints answer 
     });
     const ex = await get(svc, `/api/v1/query_exemplars?${q({ query: "http_requests_total" })}`);
     assertEquals(ex.json, { status: "success", data: [] });
+    const noSel = await get(svc, `/api/v1/query_exemplars?${q({ query: "1 + 1" })}`);
+    assertEquals(noSel.json, { status: "success", data: null });
     const b = await get(svc, "/api/v1/status/buildinfo");
     assertEquals(Object.keys(b.json.data), [
       "version",
@@ -729,5 +733,46 @@ Deno.test("query timeouts and lookback_delta apply per request", async () => {
     assertEquals(slow.status, 503, JSON.stringify(slow.json).slice(0, 300));
     assertEquals(slow.json.errorType, "timeout");
     assert(String(slow.json.error).startsWith("query timed out in "), slow.json.error);
+  });
+});
+
+Deno.test("query sample and series limits fail with 422 execution and their texts", async () => {
+  await withData(async (svc) => {
+    const app = promRoutes({
+      queryApi: new QueryApi({ samplesMax: 50 }, { seriesFetchedMax: 5 }),
+      queryTarget: (id) => svc.service.data.queryTarget(id),
+      throttle: () => {},
+      status: {
+        version: "test",
+        startTimeMs: 0,
+        flags: {},
+        retentionFor: () => Promise.resolve("1d"),
+      },
+    });
+    const call = async (query: string) => {
+      const res = await app.request(`/api/v1/query?${q({ query, time: at(300) })}`);
+      return { status: res.status, json: await res.json() };
+    };
+    const res = await app.request(
+      `/api/v1/query_range?${
+        q({ query: "http_requests_total", start: at(0), end: at(585), step: "1" })
+      }`,
+    );
+    const samples = { status: res.status, json: await res.json() };
+    assertEquals(samples.status, 422);
+    assertEquals(samples.json, {
+      status: "error",
+      errorType: "execution",
+      error: "query processing would load too many samples into memory in query execution",
+    });
+    const series = await call("lat_bucket + on() group_left() count(http_requests_total)");
+    assertEquals(series.status, 422);
+    assertEquals(series.json, {
+      status: "error",
+      errorType: "execution",
+      error: "the query hit the max number of series limit (limit: 5 series)",
+    });
+    const fine = await call("count(lat_bucket)");
+    assertEquals(fine.json.data.result, [{ metric: {}, value: [1700000300, "4"] }]);
   });
 });

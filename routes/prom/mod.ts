@@ -213,6 +213,8 @@ function apiV1(deps: PromApiDeps, wsOf: (c: Context) => string): Hono {
     const start = timeParam(form, "start", MIN_TIME_MS);
     const end = timeParam(form, "end", MAX_TIME_MS);
     const out = api.exemplars(target, form.get("query"), start, end);
+    // Prometheus answers `null` data when the query has no selectors (e.g. `1`).
+    if (out === null) return success(c, "null");
     const parts = out.map((s) =>
       `{"seriesLabels":${metricJson(s.seriesLabels)},"exemplars":[${
         s.exemplars.map((e) =>
