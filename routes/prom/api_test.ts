@@ -181,13 +181,13 @@ Deno.test("instant queries answer vectors, scalars and strings for GET and form 
 
 Deno.test("range queries accept RFC 3339, unix seconds, durations and float steps", async () => {
   await withData(async (svc) => {
-    const want = [[1700000300, "40"], [1700000315, "42"], [1700000330, "44"]];
+    const want = [[1700000300, "40"], [1700000320, "42"], [1700000340, "44"]];
     for (
       const [start, end, step] of [
-        [at(300), at(330), "15s"],
-        [at(300), at(330), "15"],
-        ["2023-11-14T22:18:20Z", "2023-11-14T22:18:50Z", "15.0"],
-        ["2023-11-14T23:18:20+01:00", at(330), "15000ms"],
+        [at(300), at(340), "20s"],
+        [at(305), at(359), "20"],
+        ["2023-11-14T22:18:20Z", "2023-11-14T22:19:00Z", "20.0"],
+        ["2023-11-14T23:18:20+01:00", at(340), "20000ms"],
       ]
     ) {
       const r = await get(
@@ -203,8 +203,8 @@ Deno.test("range queries accept RFC 3339, unix seconds, durations and float step
     const p = await post(svc, "/api/v1/query_range", {
       query: 'http_requests_total{instance="i1"}',
       start: at(300),
-      end: at(330),
-      step: "15s",
+      end: at(340),
+      step: "20s",
     });
     assertEquals(p.json.data.result[0].values, want);
   });
@@ -434,7 +434,7 @@ Deno.test("stats=all returns timings and queryable samples per step", async () =
     const r = await get(
       svc,
       `/api/v1/query_range?${
-        q({ query: "http_requests_total", start: at(300), end: at(330), step: "15", stats: "all" })
+        q({ query: "http_requests_total", start: at(301), end: at(359), step: "20", stats: "all" })
       }`,
     );
     const stats = r.json.data.stats;
@@ -447,8 +447,8 @@ Deno.test("stats=all returns timings and queryable samples per step", async () =
       "execTotalTime",
     ]);
     for (const v of Object.values(stats.timings)) assert(typeof v === "number" && v >= 0);
-    assertEquals(stats.samples.totalQueryableSamplesPerStep, [[1700000300, 3], [1700000315, 3], [
-      1700000330,
+    assertEquals(stats.samples.totalQueryableSamplesPerStep, [[1700000300, 3], [1700000320, 3], [
+      1700000340,
       3,
     ]]);
     assertEquals(stats.samples.totalQueryableSamples, 9);
@@ -495,7 +495,7 @@ Deno.test("limit truncates results with a warning, as Prometheus does", async ()
     const rr = await get(
       svc,
       `/api/v1/query_range?${
-        q({ query: "http_requests_total", start: at(300), end: at(315), step: "15", limit: "1" })
+        q({ query: "http_requests_total", start: at(300), end: at(320), step: "20", limit: "1" })
       }`,
     );
     assertEquals(rr.json.data.result.length, 1);
@@ -579,11 +579,11 @@ Deno.test("native histograms are written with buckets from lowest to highest and
     });
     const range = await get(
       svc,
-      `/api/v1/query_range?${q({ query: "rpc_seconds", start: at(0), end: at(15), step: "15" })}`,
+      `/api/v1/query_range?${q({ query: "rpc_seconds", start: at(0), end: at(20), step: "20" })}`,
     );
     const series = range.json.data.result[0];
     assertEquals(series.values, undefined);
-    assertEquals(series.histograms.map((h: [number, unknown]) => h[0]), [1700000000, 1700000015]);
+    assertEquals(series.histograms.map((h: [number, unknown]) => h[0]), [1700000000, 1700000020]);
   });
 });
 

@@ -53,6 +53,11 @@ export interface PromApiDeps {
   };
 }
 
+/** `t` rounded down to a multiple of `step` (both ms). */
+export function alignToStep(t: number, step: number): number {
+  return Math.floor(t / step) * step;
+}
+
 /** Routes for both path layouts. */
 export function promRoutes(deps: PromApiDeps): Hono {
   const app = new Hono();
@@ -132,10 +137,19 @@ function apiV1(deps: PromApiDeps, wsOf: (c: Context) => string): Hono {
         "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
       );
     }
-    const out = await api.rangeQuery(target, form.get("query"), start, end, step, {
-      ...queryOptions(c, form),
-      limit,
-    });
+    // AMP's query frontend aligns start and end down to multiples of the step (Cortex's step
+    // alignment), so results and per-step stats sit on the step grid.
+    const out = await api.rangeQuery(
+      target,
+      form.get("query"),
+      alignToStep(start, step),
+      alignToStep(end, step),
+      step,
+      {
+        ...queryOptions(c, form),
+        limit,
+      },
+    );
     const stats = form.get("stats");
     return success(c, queryDataJson(out, stats), statsWarnings(out.warnings, stats), out.infos);
   };
