@@ -663,14 +663,39 @@ Deno.test("format_query, parse_query, exemplars and the status endpoints answer 
       type: "vectorSelector",
       name: "up",
       offset: 300000,
-      matchers: [{ type: "=", name: "job", value: "a" }, {
-        type: "=",
+      offsetExpr: null,
+      matchers: [{ name: "job", value: "a", type: "=" }, {
         name: "__name__",
         value: "up",
+        type: "=",
       }],
       timestamp: null,
       startOrEnd: null,
+      anchored: false,
+      smoothed: false,
     });
+    const b2 = await get(
+      svc,
+      `/api/v1/parse_query?${
+        q({ query: "rate(x[5m] @ end()) / on(a) group_left(b) max_over_time(sum(y)[1h:1m])" })
+      }`,
+    );
+    const bin = b2.json.data;
+    assertEquals([bin.type, bin.op, bin.bool], ["binaryExpr", "/", false]);
+    assertEquals(bin.matching, {
+      card: "many-to-one",
+      labels: ["a"],
+      on: true,
+      include: ["b"],
+      fillValues: { lhs: null, rhs: null },
+    });
+    assertEquals(bin.lhs.func.name, "rate");
+    assertEquals(bin.lhs.args[0].type, "matrixSelector");
+    assertEquals(bin.lhs.args[0].range, 300000);
+    assertEquals(bin.lhs.args[0].startOrEnd, "end");
+    const sub = bin.rhs.args[0];
+    assertEquals(sub.type, "subquery");
+    assertEquals([sub.range, sub.step, sub.expr.op], [3600000, 60000, "sum"]);
     const ex = await get(svc, `/api/v1/query_exemplars?${q({ query: "http_requests_total" })}`);
     assertEquals(ex.json, { status: "success", data: [] });
     const noSel = await get(svc, `/api/v1/query_exemplars?${q({ query: "1 + 1" })}`);
@@ -718,6 +743,12 @@ Deno.test("query timeouts and lookback_delta apply per request", async () => {
       `/api/v1/query?${q({ query: "temp", time: at(100), lookback_delta: "2m" })}`,
     );
     assertEquals(far.json.data.result[0].value, [1700000100, "8"]);
+    // Zero means the default (5m), as in Prometheus.
+    const dflt = await get(
+      svc,
+      `/api/v1/query?${q({ query: "temp", time: at(100), lookback_delta: "0" })}`,
+    );
+    assertEquals(dflt.json.data.result[0].value, [1700000100, "8"]);
     const slow = await get(
       svc,
       `/api/v1/query_range?${
@@ -774,5 +805,37 @@ Deno.test("query sample and series limits fail with 422 execution and their text
     });
     const fine = await call("count(lat_bucket)");
     assertEquals(fine.json.data.result, [{ metric: {}, value: [1700000300, "4"] }]);
+  });
+});
+
+Deno.test("AMP's samples-processed thresholds warn or reject a query", async () => {
+  await withData(async (svc) => {
+    const path = (extra: Record<string, string>) =>
+      `/api/v1/query?${
+        q({ query: "sum_over_time(http_requests_total[1m])", time: at(300.5), ...extra })
+      }`;
+    const under = await get(svc, path({ max_samples_processed_warning_threshold: "12" }));
+    assertEquals(under.json.warnings, undefined);
+    const warn = await get(svc, path({ max_samples_processed_warning_threshold: "11" }));
+    assertEquals(warn.status, 200);
+    assertEquals(warn.json.warnings, [
+      "query processed 12 samples, more than max_samples_processed_warning_threshold (11)",
+    ]);
+    const reject = await post(svc, "/api/v1/query", {
+      query: "sum_over_time(http_requests_total[1m])",
+      time: at(300.5),
+      max_samples_processed_error_threshold: "10",
+    });
+    assertEquals(reject.status, 422);
+    assertEquals(reject.json, {
+      status: "error",
+      errorType: "execution",
+      error:
+        "query processed 12 samples, more than max_samples_processed_error_threshold (10); the query was rejected",
+    });
+    assertBadData(
+      await get(svc, path({ max_samples_processed_error_threshold: "lots" })),
+      `invalid parameter "max_samples_processed_error_threshold": strconv.Atoi: parsing "lots": invalid syntax`,
+    );
   });
 });

@@ -53,6 +53,17 @@ export interface PromApiDeps {
   };
 }
 
+/** AMP's query samples processed thresholds: a non-negative integer, 0 (or absent) for none. */
+function thresholdParam(form: Form, name: string): number {
+  const s = form.get(name);
+  if (s === "") return 0;
+  return wrapParam(name, () => {
+    const n = atoi(s);
+    if (n < 0) throw new RangeError(`${name} must be non-negative`);
+    return n;
+  });
+}
+
 /** `t` rounded down to a multiple of `step` (both ms). */
 export function alignToStep(t: number, step: number): number {
   return Math.floor(t / step) * step;
@@ -99,7 +110,13 @@ function apiV1(deps: PromApiDeps, wsOf: (c: Context) => string): Hono {
         throw new BadDataError(`error parsing lookback delta duration: ${(e as Error).message}`);
       }
     }
-    return { timeoutMs, lookbackDeltaMs, signal: c.req.raw.signal };
+    return {
+      timeoutMs,
+      lookbackDeltaMs,
+      samplesWarningThreshold: thresholdParam(form, "max_samples_processed_warning_threshold"),
+      samplesErrorThreshold: thresholdParam(form, "max_samples_processed_error_threshold"),
+      signal: c.req.raw.signal,
+    };
   };
 
   const query = async (c: Context) => {
