@@ -94,6 +94,10 @@ export interface QueryRequestOptions {
   lookbackDeltaMs?: number;
   /** Maximum series in the result (0 = no limit); more are dropped with a warning. */
   limit?: number;
+  /** AMP's `max_samples_processed_warning_threshold`: warn above this many samples (0 = none). */
+  samplesWarningThreshold?: number;
+  /** AMP's `max_samples_processed_error_threshold`: reject above this many samples (0 = none). */
+  samplesErrorThreshold?: number;
   signal?: AbortSignal;
 }
 
@@ -139,7 +143,7 @@ export class QueryApi {
     const res = await queryParamErrors(() =>
       this.promql.instantQuery(querier, expr, timeMs, engineOptions(opts, this.#timeoutMs))
     );
-    return finish(res, [timeMs], started, opts.limit ?? 0);
+    return finish(res, [timeMs], started, opts);
   }
 
   /** `/api/v1/query_range`: validates the range and resolution first. */
@@ -179,7 +183,7 @@ export class QueryApi {
     );
     const steps: number[] = [];
     for (let t = startMs; t <= endMs; t += stepMs) steps.push(t);
-    return finish(res, steps, started, opts.limit ?? 0);
+    return finish(res, steps, started, opts);
   }
 
   /** Rejects a time range longer than AMP's 95 days with Cortex's wording. */
@@ -264,11 +268,11 @@ export class QueryApi {
     return { values: series, warnings };
   }
 
-  /** `/api/v1/query_exemplars`: exemplars of the series the query's selectors select. */
+  /** `/api/v1/query_exemplars`: exemplars of the series the query's selectors select (null: none). */
   exemplars(target: QueryTarget, expr: string, startMs: number, endMs: number): {
     seriesLabels: Labels;
     exemplars: Exemplar[];
-  }[] {
+  }[] | null {
     if (endMs < startMs) {
       throw new BadDataError("end timestamp must not be before start timestamp");
     }
@@ -286,6 +290,7 @@ export class QueryApi {
       for (const c of children(e)) visit(c);
     };
     visit(ast);
+    if (selectors.length === 0) return null;
     return target.exemplars(selectors, startMs, endMs);
   }
 
@@ -386,7 +391,10 @@ async function selectSeries(
 function engineOptions(o: QueryRequestOptions, serviceTimeoutMs: number) {
   const out: { timeoutMs?: number; lookbackDeltaMs?: number; signal?: AbortSignal } = {};
   if (o.timeoutMs !== undefined) out.timeoutMs = Math.min(o.timeoutMs, serviceTimeoutMs);
-  if (o.lookbackDeltaMs !== undefined) out.lookbackDeltaMs = o.lookbackDeltaMs;
+  // As Prometheus, a zero or negative lookback delta means the default.
+  if (o.lookbackDeltaMs !== undefined && o.lookbackDeltaMs > 0) {
+    out.lookbackDeltaMs = o.lookbackDeltaMs;
+  }
   if (o.signal) out.signal = o.signal;
   return out;
 }
@@ -395,10 +403,24 @@ function finish(
   res: QueryResult,
   stepTimes: number[],
   started: number,
-  limit: number,
+  opts: QueryRequestOptions,
 ): QueryOutcome {
   const total = (performance.now() - started) / 1000;
   const warnings = [...res.warnings];
+  const limit = opts.limit ?? 0;
+  const processed = res.stats.totalQueryableSamples;
+  const errorAt = opts.samplesErrorThreshold ?? 0;
+  if (errorAt > 0 && processed > errorAt) {
+    throw new QueryExecutionError(
+      `query processed ${processed} samples, more than max_samples_processed_error_threshold (${errorAt}); the query was rejected`,
+    );
+  }
+  const warnAt = opts.samplesWarningThreshold ?? 0;
+  if (warnAt > 0 && processed > warnAt) {
+    warnings.push(
+      `query processed ${processed} samples, more than max_samples_processed_warning_threshold (${warnAt})`,
+    );
+  }
   const v = res.value;
   if (limit > 0) {
     if (v.type === "vector" && v.samples.length > limit) {

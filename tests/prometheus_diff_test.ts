@@ -4,9 +4,10 @@
  * every query of `tests/fixtures/diff/queries.txt` is run against both through the HTTP API and the
  * results are compared value by value (relative difference at most 1e-9).
  *
- * Samples lie on a 15 s grid offset by 3 s, and every evaluation time is offset by 10.5 s, so no
- * range window, lookback window or subquery step starts exactly on a sample: Prometheus 2.42 closes
- * windows on the left and 3.x (which we follow) leaves them open, and that must not matter here.
+ * Samples lie on a 15 s grid offset by 3 s; instant queries are evaluated 10.5 s past the grid and
+ * range queries on multiples of their step (a multiple of 15 s), so no range window, lookback
+ * window or subquery step starts exactly on a sample: Prometheus 2.42 closes windows on the left
+ * and 3.x (which we follow) leaves them open, and that must not matter here.
  */
 import { assert, assertEquals } from "./assert.ts";
 import { freePort, hasCommand, testService } from "./harness.ts";
@@ -273,8 +274,11 @@ Deno.test({
         const params = new URLSearchParams({ query: dq.expr });
         if (dq.kind === "instant") params.set("time", sec(base - dq.at! * 1000));
         else {
-          params.set("start", sec(base - dq.start! * 1000));
-          params.set("end", sec(base - dq.end! * 1000));
+          // Range queries start and end on multiples of the step (AMP aligns them so; Prometheus
+          // does not), which with steps of whole quarter minutes is 3 s before the next sample.
+          const step = dq.step! * 1000;
+          params.set("start", sec(Math.floor((base - dq.start! * 1000) / step) * step));
+          params.set("end", sec(Math.floor((base - dq.end! * 1000) / step) * step));
           params.set("step", String(dq.step));
         }
         const path = `/api/v1/${dq.kind === "instant" ? "query" : "query_range"}?${params}`;

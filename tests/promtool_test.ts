@@ -90,14 +90,14 @@ Deno.test({
         "range",
         "--start=1700000030",
         "--end=1700000060",
-        "--step=15s",
+        "--step=10s",
         base,
         'jobs_done_total{instance="b"}',
       ]);
       assertEquals(
         range,
         'jobs_done_total{instance="b", job="batch"} =>\n' +
-          "4 @[1700000030]\n6 @[1700000045]\n8 @[1700000060]\n",
+          "4 @[1700000030]\n4 @[1700000040]\n6 @[1700000050]\n8 @[1700000060]\n",
       );
 
       const seriesOut = await promtool([

@@ -9,6 +9,8 @@ import { type TestService, testService } from "../../tests/harness.ts";
 import { encodeWrite, remoteWrite, RW1_HEADERS, type TestSeries } from "../../tests/rw_client.ts";
 import { WriteRequestSchema } from "../../engine/ingest/gen/prometheus/remote_pb.ts";
 import { snappyEncode } from "../../engine/ingest/mod.ts";
+import { QueryApi } from "../../engine/prom_api.ts";
+import { promRoutes } from "./mod.ts";
 
 const T0 = 1_700_000_000_000;
 const STEP = 15_000;
@@ -179,13 +181,13 @@ Deno.test("instant queries answer vectors, scalars and strings for GET and form 
 
 Deno.test("range queries accept RFC 3339, unix seconds, durations and float steps", async () => {
   await withData(async (svc) => {
-    const want = [[1700000300, "40"], [1700000315, "42"], [1700000330, "44"]];
+    const want = [[1700000300, "40"], [1700000320, "42"], [1700000340, "44"]];
     for (
       const [start, end, step] of [
-        [at(300), at(330), "15s"],
-        [at(300), at(330), "15"],
-        ["2023-11-14T22:18:20Z", "2023-11-14T22:18:50Z", "15.0"],
-        ["2023-11-14T23:18:20+01:00", at(330), "15000ms"],
+        [at(300), at(340), "20s"],
+        [at(305), at(359), "20"],
+        ["2023-11-14T22:18:20Z", "2023-11-14T22:19:00Z", "20.0"],
+        ["2023-11-14T23:18:20+01:00", at(340), "20000ms"],
       ]
     ) {
       const r = await get(
@@ -201,8 +203,8 @@ Deno.test("range queries accept RFC 3339, unix seconds, durations and float step
     const p = await post(svc, "/api/v1/query_range", {
       query: 'http_requests_total{instance="i1"}',
       start: at(300),
-      end: at(330),
-      step: "15s",
+      end: at(340),
+      step: "20s",
     });
     assertEquals(p.json.data.result[0].values, want);
   });
@@ -432,7 +434,7 @@ Deno.test("stats=all returns timings and queryable samples per step", async () =
     const r = await get(
       svc,
       `/api/v1/query_range?${
-        q({ query: "http_requests_total", start: at(300), end: at(330), step: "15", stats: "all" })
+        q({ query: "http_requests_total", start: at(301), end: at(359), step: "20", stats: "all" })
       }`,
     );
     const stats = r.json.data.stats;
@@ -445,8 +447,8 @@ Deno.test("stats=all returns timings and queryable samples per step", async () =
       "execTotalTime",
     ]);
     for (const v of Object.values(stats.timings)) assert(typeof v === "number" && v >= 0);
-    assertEquals(stats.samples.totalQueryableSamplesPerStep, [[1700000300, 3], [1700000315, 3], [
-      1700000330,
+    assertEquals(stats.samples.totalQueryableSamplesPerStep, [[1700000300, 3], [1700000320, 3], [
+      1700000340,
       3,
     ]]);
     assertEquals(stats.samples.totalQueryableSamples, 9);
@@ -493,7 +495,7 @@ Deno.test("limit truncates results with a warning, as Prometheus does", async ()
     const rr = await get(
       svc,
       `/api/v1/query_range?${
-        q({ query: "http_requests_total", start: at(300), end: at(315), step: "15", limit: "1" })
+        q({ query: "http_requests_total", start: at(300), end: at(320), step: "20", limit: "1" })
       }`,
     );
     assertEquals(rr.json.data.result.length, 1);
@@ -577,11 +579,11 @@ Deno.test("native histograms are written with buckets from lowest to highest and
     });
     const range = await get(
       svc,
-      `/api/v1/query_range?${q({ query: "rpc_seconds", start: at(0), end: at(15), step: "15" })}`,
+      `/api/v1/query_range?${q({ query: "rpc_seconds", start: at(0), end: at(20), step: "20" })}`,
     );
     const series = range.json.data.result[0];
     assertEquals(series.values, undefined);
-    assertEquals(series.histograms.map((h: [number, unknown]) => h[0]), [1700000000, 1700000015]);
+    assertEquals(series.histograms.map((h: [number, unknown]) => h[0]), [1700000000, 1700000020]);
   });
 });
 
@@ -661,16 +663,43 @@ Deno.test("format_query, parse_query, exemplars and the status endpoints answer 
       type: "vectorSelector",
       name: "up",
       offset: 300000,
-      matchers: [{ type: "=", name: "job", value: "a" }, {
-        type: "=",
+      offsetExpr: null,
+      matchers: [{ name: "job", value: "a", type: "=" }, {
         name: "__name__",
         value: "up",
+        type: "=",
       }],
       timestamp: null,
       startOrEnd: null,
+      anchored: false,
+      smoothed: false,
     });
+    const b2 = await get(
+      svc,
+      `/api/v1/parse_query?${
+        q({ query: "rate(x[5m] @ end()) / on(a) group_left(b) max_over_time(sum(y)[1h:1m])" })
+      }`,
+    );
+    const bin = b2.json.data;
+    assertEquals([bin.type, bin.op, bin.bool], ["binaryExpr", "/", false]);
+    assertEquals(bin.matching, {
+      card: "many-to-one",
+      labels: ["a"],
+      on: true,
+      include: ["b"],
+      fillValues: { lhs: null, rhs: null },
+    });
+    assertEquals(bin.lhs.func.name, "rate");
+    assertEquals(bin.lhs.args[0].type, "matrixSelector");
+    assertEquals(bin.lhs.args[0].range, 300000);
+    assertEquals(bin.lhs.args[0].startOrEnd, "end");
+    const sub = bin.rhs.args[0];
+    assertEquals(sub.type, "subquery");
+    assertEquals([sub.range, sub.step, sub.expr.op], [3600000, 60000, "sum"]);
     const ex = await get(svc, `/api/v1/query_exemplars?${q({ query: "http_requests_total" })}`);
     assertEquals(ex.json, { status: "success", data: [] });
+    const noSel = await get(svc, `/api/v1/query_exemplars?${q({ query: "1 + 1" })}`);
+    assertEquals(noSel.json, { status: "success", data: null });
     const b = await get(svc, "/api/v1/status/buildinfo");
     assertEquals(Object.keys(b.json.data), [
       "version",
@@ -714,6 +743,12 @@ Deno.test("query timeouts and lookback_delta apply per request", async () => {
       `/api/v1/query?${q({ query: "temp", time: at(100), lookback_delta: "2m" })}`,
     );
     assertEquals(far.json.data.result[0].value, [1700000100, "8"]);
+    // Zero means the default (5m), as in Prometheus.
+    const dflt = await get(
+      svc,
+      `/api/v1/query?${q({ query: "temp", time: at(100), lookback_delta: "0" })}`,
+    );
+    assertEquals(dflt.json.data.result[0].value, [1700000100, "8"]);
     const slow = await get(
       svc,
       `/api/v1/query_range?${
@@ -729,5 +764,78 @@ Deno.test("query timeouts and lookback_delta apply per request", async () => {
     assertEquals(slow.status, 503, JSON.stringify(slow.json).slice(0, 300));
     assertEquals(slow.json.errorType, "timeout");
     assert(String(slow.json.error).startsWith("query timed out in "), slow.json.error);
+  });
+});
+
+Deno.test("query sample and series limits fail with 422 execution and their texts", async () => {
+  await withData(async (svc) => {
+    const app = promRoutes({
+      queryApi: new QueryApi({ samplesMax: 50 }, { seriesFetchedMax: 5 }),
+      queryTarget: (id) => svc.service.data.queryTarget(id),
+      throttle: () => {},
+      status: {
+        version: "test",
+        startTimeMs: 0,
+        flags: {},
+        retentionFor: () => Promise.resolve("1d"),
+      },
+    });
+    const call = async (query: string) => {
+      const res = await app.request(`/api/v1/query?${q({ query, time: at(300) })}`);
+      return { status: res.status, json: await res.json() };
+    };
+    const res = await app.request(
+      `/api/v1/query_range?${
+        q({ query: "http_requests_total", start: at(0), end: at(585), step: "1" })
+      }`,
+    );
+    const samples = { status: res.status, json: await res.json() };
+    assertEquals(samples.status, 422);
+    assertEquals(samples.json, {
+      status: "error",
+      errorType: "execution",
+      error: "query processing would load too many samples into memory in query execution",
+    });
+    const series = await call("lat_bucket + on() group_left() count(http_requests_total)");
+    assertEquals(series.status, 422);
+    assertEquals(series.json, {
+      status: "error",
+      errorType: "execution",
+      error: "the query hit the max number of series limit (limit: 5 series)",
+    });
+    const fine = await call("count(lat_bucket)");
+    assertEquals(fine.json.data.result, [{ metric: {}, value: [1700000300, "4"] }]);
+  });
+});
+
+Deno.test("AMP's samples-processed thresholds warn or reject a query", async () => {
+  await withData(async (svc) => {
+    const path = (extra: Record<string, string>) =>
+      `/api/v1/query?${
+        q({ query: "sum_over_time(http_requests_total[1m])", time: at(300.5), ...extra })
+      }`;
+    const under = await get(svc, path({ max_samples_processed_warning_threshold: "12" }));
+    assertEquals(under.json.warnings, undefined);
+    const warn = await get(svc, path({ max_samples_processed_warning_threshold: "11" }));
+    assertEquals(warn.status, 200);
+    assertEquals(warn.json.warnings, [
+      "query processed 12 samples, more than max_samples_processed_warning_threshold (11)",
+    ]);
+    const reject = await post(svc, "/api/v1/query", {
+      query: "sum_over_time(http_requests_total[1m])",
+      time: at(300.5),
+      max_samples_processed_error_threshold: "10",
+    });
+    assertEquals(reject.status, 422);
+    assertEquals(reject.json, {
+      status: "error",
+      errorType: "execution",
+      error:
+        "query processed 12 samples, more than max_samples_processed_error_threshold (10); the query was rejected",
+    });
+    assertBadData(
+      await get(svc, path({ max_samples_processed_error_threshold: "lots" })),
+      `invalid parameter "max_samples_processed_error_threshold": strconv.Atoi: parsing "lots": invalid syntax`,
+    );
   });
 });

@@ -53,6 +53,22 @@ export interface PromApiDeps {
   };
 }
 
+/** AMP's query samples processed thresholds: a non-negative integer, 0 (or absent) for none. */
+function thresholdParam(form: Form, name: string): number {
+  const s = form.get(name);
+  if (s === "") return 0;
+  return wrapParam(name, () => {
+    const n = atoi(s);
+    if (n < 0) throw new RangeError(`${name} must be non-negative`);
+    return n;
+  });
+}
+
+/** `t` rounded down to a multiple of `step` (both ms). */
+export function alignToStep(t: number, step: number): number {
+  return Math.floor(t / step) * step;
+}
+
 /** Routes for both path layouts. */
 export function promRoutes(deps: PromApiDeps): Hono {
   const app = new Hono();
@@ -94,7 +110,13 @@ function apiV1(deps: PromApiDeps, wsOf: (c: Context) => string): Hono {
         throw new BadDataError(`error parsing lookback delta duration: ${(e as Error).message}`);
       }
     }
-    return { timeoutMs, lookbackDeltaMs, signal: c.req.raw.signal };
+    return {
+      timeoutMs,
+      lookbackDeltaMs,
+      samplesWarningThreshold: thresholdParam(form, "max_samples_processed_warning_threshold"),
+      samplesErrorThreshold: thresholdParam(form, "max_samples_processed_error_threshold"),
+      signal: c.req.raw.signal,
+    };
   };
 
   const query = async (c: Context) => {
@@ -132,10 +154,19 @@ function apiV1(deps: PromApiDeps, wsOf: (c: Context) => string): Hono {
         "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
       );
     }
-    const out = await api.rangeQuery(target, form.get("query"), start, end, step, {
-      ...queryOptions(c, form),
-      limit,
-    });
+    // AMP's query frontend aligns start and end down to multiples of the step (Cortex's step
+    // alignment), so results and per-step stats sit on the step grid.
+    const out = await api.rangeQuery(
+      target,
+      form.get("query"),
+      alignToStep(start, step),
+      alignToStep(end, step),
+      step,
+      {
+        ...queryOptions(c, form),
+        limit,
+      },
+    );
     const stats = form.get("stats");
     return success(c, queryDataJson(out, stats), statsWarnings(out.warnings, stats), out.infos);
   };
@@ -213,6 +244,8 @@ function apiV1(deps: PromApiDeps, wsOf: (c: Context) => string): Hono {
     const start = timeParam(form, "start", MIN_TIME_MS);
     const end = timeParam(form, "end", MAX_TIME_MS);
     const out = api.exemplars(target, form.get("query"), start, end);
+    // Prometheus answers `null` data when the query has no selectors (e.g. `1`).
+    if (out === null) return success(c, "null");
     const parts = out.map((s) =>
       `{"seriesLabels":${metricJson(s.seriesLabels)},"exemplars":[${
         s.exemplars.map((e) =>

@@ -118,8 +118,9 @@ export function metricJson(labels: Labels): string {
 }
 
 /**
- * Upper bound of exponential bucket `idx` in `schema`, as Prometheus computes it: the bucket
- * below the ±Inf overflow bucket ends at the largest finite float instead of +Inf.
+ * Upper bound of exponential bucket `idx` in `schema`, as Prometheus computes it: 2^(idx/2^schema)
+ * correctly rounded, and the bucket below the ±Inf overflow bucket ends at the largest finite
+ * float instead of +Inf.
  */
 export function exponentialBound(idx: number, schema: number): number {
   if (schema < 0) {
@@ -131,9 +132,42 @@ export function exponentialBound(idx: number, schema: number): number {
   const fracIdx = ((idx % per) + per) % per;
   const exp = Math.floor(idx / per) + 1;
   if (fracIdx === 0 && exp === 1025) return Number.MAX_VALUE;
-  // frac in [0.5, 1) times 2^exp; split so that neither factor overflows.
-  const frac = Math.pow(2, fracIdx / per) / 2;
-  return exp > 1000 ? frac * Math.pow(2, exp - 1000) * Math.pow(2, 1000) : frac * Math.pow(2, exp);
+  const frac = exp2Fraction(fracIdx, schema) / 2; // in [0.5, 1)
+  if (exp > 1000) return frac * Math.pow(2, exp - 1000) * Math.pow(2, 1000);
+  if (exp < -1000) return frac * Math.pow(2, exp + 1000) * Math.pow(2, -1000);
+  return frac * Math.pow(2, exp);
+}
+
+const exp2Cache = new Map<number, number>();
+
+/**
+ * 2^(j/2^schema) for 0 <= j < 2^schema, rounded to the nearest double. `Math.pow` can be one ulp
+ * off; the neighbours are settled exactly: a midpoint m = (2D+1)/2^53 between doubles in [1, 2)
+ * lies below the true value iff (2D+1)^(2^schema) < 2^(j + 53·2^schema).
+ */
+function exp2Fraction(j: number, schema: number): number {
+  const key = schema * 1024 + j;
+  const hit = exp2Cache.get(key);
+  if (hit !== undefined) return hit;
+  const per = 2 ** schema;
+  let d = Math.pow(2, j / per);
+  if (j !== 0) {
+    const target = 1n << BigInt(j + 53 * per);
+    const midBelowTrue = (twiceDPlusOne: bigint) => {
+      let x = twiceDPlusOne;
+      for (let k = 0; k < schema; k++) x *= x;
+      return x < target;
+    };
+    const ulp = Math.pow(2, -52);
+    for (let guard = 0; guard < 4; guard++) {
+      const D = BigInt(Math.round((d - 1) * 2 ** 52)) + (1n << 52n);
+      if (midBelowTrue(2n * D + 1n)) d += ulp;
+      else if (!midBelowTrue(2n * D - 1n)) d -= ulp;
+      else break;
+    }
+  }
+  exp2Cache.set(key, d);
+  return d;
 }
 
 /**
@@ -270,7 +304,8 @@ export function queryDataJson(out: QueryOutcome, stats: string): string {
       `,"execQueueTime":0,"execTotalTime":${t.execTotalTime}},"samples":{`;
     if (stats === "all" && out.stepTimes.length > 0) {
       const perStep = out.stats.totalQueryableSamplesPerStep.map((n, i) =>
-        `[${ts(out.stepTimes[i])},${n}]`
+        // Prometheus marshals these timestamps as JSON floats (seconds), not like sample times.
+        `[${out.stepTimes[i] / 1000},${n}]`
       );
       data += `"totalQueryableSamplesPerStep":[${perStep.join(",")}],`;
     }

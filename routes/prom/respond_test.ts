@@ -1,0 +1,61 @@
+/** Prometheus's JSON value formats: timestamps, native histogram bucket bounds and order. */
+import { assert, assertEquals } from "../../tests/assert.ts";
+import { exponentialBound, histogramJson, ts } from "./respond.ts";
+import type { FloatHistogram } from "../../engine/model/mod.ts";
+
+Deno.test("ts() writes seconds with a millisecond fraction only when there is one, three digits as Prometheus", () => {
+  assertEquals(ts(1_700_000_000_000), "1700000000");
+  assertEquals(ts(1_700_000_000_500), "1700000000.500");
+  assertEquals(ts(1_700_000_000_007), "1700000000.007");
+  assertEquals(ts(-1500), "-1.500");
+});
+
+Deno.test("exponentialBound() is 2^(idx/2^schema) correctly rounded", () => {
+  // sqrt(2) = 1.41421356237309504880...; the nearest double prints as 1.4142135623730951.
+  assertEquals(exponentialBound(1, 1), 1.4142135623730951);
+  assertEquals(exponentialBound(-1, 1), 0.7071067811865476);
+  assertEquals(exponentialBound(0, 3), 1);
+  assertEquals(exponentialBound(8, 3), 2);
+  assertEquals(exponentialBound(3, 0), 8);
+  assertEquals(exponentialBound(1, -2), 16);
+  assertEquals(exponentialBound(-3, -1), 1 / 64);
+  // The bucket below the overflow bucket ends at the largest finite float.
+  assertEquals(exponentialBound(1024, 0), Number.MAX_VALUE);
+  assertEquals(exponentialBound(256, -2), Number.MAX_VALUE);
+  assertEquals(exponentialBound(1025, 0), Infinity);
+  // Every bound of schema 8 is the nearest double: its 256th power brackets the power of two.
+  for (let j = 1; j < 256; j += 17) {
+    const b = exponentialBound(j, 8);
+    assert(b > 1 && b < 2, `bound ${j}`);
+    const exact = 2 ** (j / 256);
+    assert(Math.abs(b - exact) <= 2 ** -52, `bound ${j} is within one ulp of pow`);
+  }
+});
+
+Deno.test("histogramJson() lists negative, zero and positive buckets from lowest to highest", () => {
+  const h: FloatHistogram = {
+    schema: 1,
+    zeroThreshold: 0.5,
+    zeroCount: 1,
+    count: 10,
+    sum: -1.5,
+    positiveSpans: [{ offset: -1, length: 3 }],
+    positiveBuckets: [1, 0, 2],
+    negativeSpans: [{ offset: 0, length: 2 }],
+    negativeBuckets: [3, 4],
+  } as unknown as FloatHistogram;
+  assertEquals(
+    JSON.parse(histogramJson(h)),
+    {
+      count: "10",
+      sum: "-1.5",
+      buckets: [
+        [1, "-1.4142135623730951", "-1", "4"],
+        [1, "-1", "-0.7071067811865476", "3"],
+        [3, "-0.5", "0.5", "1"],
+        [0, "0.5", "0.7071067811865476", "1"],
+        [0, "1", "1.4142135623730951", "2"],
+      ],
+    },
+  );
+});
