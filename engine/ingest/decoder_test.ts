@@ -318,3 +318,26 @@ Deno.test("decodeV1() handles a 200k-sample request and releases the grown scrat
   const small = encodeV1(randomRequestV1(11));
   assertSameRequest(d.decodeV1(small).request, oracleDecodeV1(small), "after a big request");
 });
+
+Deno.test("a native histogram staleness marker (sum = StaleNaN) is flagged as stale", () => {
+  const name = [...new TextEncoder().encode("__name__")];
+  const label = [0x0a, 0x08, ...name, 0x12, 0x01, 0x68];
+  const staleSum = [0x19, 2, 0, 0, 0, 0, 0, 0xf0, 0x7f, 0x78, 0x01]; // sum bits, timestamp 1
+  const quietSum = [0x19, 0, 0, 0, 0, 0, 0, 0xf8, 0x7f, 0x78, 0x02]; // plain NaN, timestamp 2
+  const ts = [
+    0x0a,
+    label.length,
+    ...label,
+    0x22,
+    staleSum.length,
+    ...staleSum,
+    0x22,
+    quietSum.length,
+    ...quietSum,
+  ];
+  const d = new RemoteWriteDecoder();
+  const body = new Uint8Array([0x0a, ts.length, ...ts]);
+  for (let i = 0; i < 1000; i++) d.decodeV1(body);
+  const hs = d.decodeV1(body).request.series[0].histograms;
+  assertEquals(hs.map((h) => [h.t, h.h.stale === true]), [[1, true], [2, false]]);
+});
