@@ -16,6 +16,7 @@ export {
   SeriesLimitError,
   StorageClosedError,
   StorageWriteError,
+  WriterLeaseLostError,
 } from "./errors.ts";
 export { type HeadStats, headStats, type StatRow } from "./stats.ts";
 export { type ChunkArena, WasmChunkArena } from "./chunk_arena.ts";
