@@ -7,8 +7,9 @@
  *
  * Eviction is generational: entries live in `current`; when it holds `entriesMax` entries (or
  * its key arena `entriesMax` KiB) it becomes `previous` and a fresh one starts. A hit in
- * `previous` moves the entry forward. Memory is bounded by two generations, and a working set up
- * to entriesMax never misses. Keys live in one byte arena per generation (no per-entry buffers,
+ * `previous` moves the entry forward. If a generation fills within 5 minutes (the working set is
+ * bigger than it), `entriesMax` doubles instead, up to `entriesCap`. Memory is bounded by two
+ * generations of at most `entriesCap`, and a working set up to entriesMax never misses. Keys live in one byte arena per generation (no per-entry buffers,
  * so the GC sees one object per entry), and label strings are interned.
  * A hit returns the same `Labels` object each time, so the store may key per-series state by it.
  */
