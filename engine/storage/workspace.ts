@@ -31,6 +31,7 @@ import {
   EXEMPLARS_MAX_DEFAULT,
   FLUSH_BYTES_PER_ATOMIC,
   FLUSH_CHUNKS_PER_ATOMIC,
+  METADATA_PER_METRIC_MAX,
   OOO_WINDOW_MS_DEFAULT,
   PARTITION_MS,
   PENDING_CHUNKS_MAX,
@@ -597,11 +598,12 @@ export class Workspace {
     }
     for (const [sid, list] of bySid) {
       const known = new Map<number, number>();
-      // Earlier samples of this batch.
+      const own = new Set(list.map((x) => x.index));
+      // Other samples of this batch.
       for (let e = 0; e < b.entries; e++) {
         if (b.sids[e] !== sid) continue;
         for (let i = b.starts[e]; i < b.starts[e] + b.counts[e]; i++) {
-          if (!known.has(b.t[i]) && !list.some((x) => x.index === i)) known.set(b.t[i], b.v[i]);
+          if (!known.has(b.t[i]) && !own.has(i)) known.set(b.t[i], b.v[i]);
         }
       }
       let minT = Infinity, maxT = -Infinity;
@@ -637,7 +639,7 @@ export class Workspace {
     for (const m of b.metadata) {
       const list = meta.get(m.metric) ?? [...(this.head.metadata.get(m.metric) ?? [])];
       list.push(m);
-      while (list.length > 10) list.shift();
+      while (list.length > METADATA_PER_METRIC_MAX) list.shift();
       meta.set(m.metric, list);
     }
     let i = 0;
