@@ -8,7 +8,7 @@
 import { assert, assertEquals } from "./assert.ts";
 import { Tsdb } from "../engine/storage/mod.ts";
 import { Matcher } from "../engine/model/matcher.ts";
-import { batchSamples, CRASH_T0, crashValue, isBig } from "./crash_batch.ts";
+import { batchOf, batchSamples, BIG_EVERY, crashValue, isBig } from "./crash_batch.ts";
 
 const ROUNDS = 6;
 /** Extra rounds (with longer runs) allowed until a big batch has been acknowledged: on a loaded
@@ -78,7 +78,7 @@ async function check(
       const sIdx = Number(s.labels.find((l) => l.name === "s")?.value ?? -1);
       for (let i = 0; i < s.t.length; i++) {
         if (i > 0) assert(s.t[i] > s.t[i - 1], "duplicate or unsorted sample");
-        const id = Math.floor((s.t[i] - CRASH_T0) / 10), k = (s.t[i] - CRASH_T0) % 10;
+        const { id, k } = batchOf(s.t[i]);
         assertEquals(s.v[i], crashValue(name, id, sIdx, k), `wrong value for batch ${id}`);
         perBatch.set(id, (perBatch.get(id) ?? 0) + 1);
       }
@@ -111,13 +111,13 @@ Deno.test({
       const bigAcked = () => [...acked].some(isBig);
       for (let round = 0; round < ROUNDS || (!bigAcked() && round < ROUNDS_MAX); round++) {
         const killAfter = round < ROUNDS
-          ? 50 + Math.floor(Math.random() * 700)
+          ? 50 + Math.floor(Math.random() * 1200)
           : 2000 + 500 * round;
         const r = await runAndKill(path, next, killAfter);
         for (const id of r.started) started.add(id);
         for (const id of r.acked) acked.add(id);
-        const max = Math.max(...r.started);
-        next = max + 1;
+        // Next run starts at a multiple of BIG_EVERY, so it sends a big batch early.
+        next = (Math.floor(Math.max(...r.started) / BIG_EVERY) + 1) * BIG_EVERY;
         const res = await check(path, started, acked);
         console.log(
           `round ${round}: killed after ${killAfter} ms; ${r.acked.size} acked, ` +

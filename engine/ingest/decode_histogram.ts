@@ -17,7 +17,7 @@ export interface DecodedHistogram extends HPoint {
 /** Reads one Histogram message spanning `[r.pos, end)`. */
 export function readHistogram(r: WireReader, end: number): DecodedHistogram {
   let count = 0, zeroCount = 0, sum = 0, schema = 0, zeroThreshold = 0, hint = 0;
-  let t = 0, startT = 0;
+  let t = 0, startT = 0, stale = false;
   const negSpans: BucketSpan[] = [], posSpans: BucketSpan[] = [];
   const negDeltas: number[] = [], posDeltas: number[] = [];
   const negCounts: number[] = [], posCounts: number[] = [];
@@ -36,6 +36,9 @@ export function readHistogram(r: WireReader, end: number): DecodedHistogram {
         break;
       case 3:
         if (wt !== WT_I64) r.fail("bad wire type for sum");
+        // Read the bits first: the StaleNaN pattern does not survive an object field.
+        stale = r.pos + 8 <= end && r.dv.getUint32(r.pos, true) === 2 &&
+          r.dv.getUint32(r.pos + 4, true) === 0x7ff00000;
         sum = r.double(end);
         break;
       case 4:
@@ -102,6 +105,7 @@ export function readHistogram(r: WireReader, end: number): DecodedHistogram {
     counterResetHint: HINTS[hint] ?? "unknown",
   };
   if (custom !== undefined) h.customValues = custom;
+  if (stale) h.stale = true;
   return { t, h, startT };
 }
 

@@ -10,6 +10,7 @@ import { validateWrite } from "./validate.ts";
 import { WorkspaceIngest } from "./workspace_ingest.ts";
 
 const ITERATIONS = 4000;
+let tick = 0;
 
 /** Applies 1-4 random mutations: bit flip, byte set, insert, delete, truncate, splice. */
 function mutate(r: () => number, src: Uint8Array): Uint8Array {
@@ -52,7 +53,9 @@ function onlyIngestErrors(fn: () => void, what: string): void {
 
 Deno.test("fuzz: mutated protobuf payloads only ever throw typed ingest errors", () => {
   const r = rng(42);
-  const d = new RemoteWriteDecoder(new LabelCache(64));
+  const d = new RemoteWriteDecoder(
+    new LabelCache(64, undefined, { clock: () => (tick += 600_000) }),
+  );
   const limits = { ...DEFAULT_INGEST_LIMITS, sampleAgeMaxMs: 0 };
   const seeds1 = Array.from({ length: 20 }, (_, i) => encodeV1(randomRequestV1(i + 1)));
   const seeds2 = Array.from({ length: 20 }, (_, i) => encodeV2(randomRequestV2(i + 1)));

@@ -7,13 +7,14 @@
  *
  * Eviction is generational: entries live in `current`; when it holds `entriesMax` entries (or
  * its key arena `entriesMax` KiB) it becomes `previous` and a fresh one starts. A hit in
- * `previous` moves the entry forward. Memory is bounded by two generations, and a working set up
- * to entriesMax never misses. Keys live in one byte arena per generation (no per-entry buffers,
+ * `previous` moves the entry forward. If a generation fills within 5 minutes (the working set is
+ * bigger than it), `entriesMax` doubles instead, up to `entriesCap`. Memory is bounded by two
+ * generations of at most `entriesCap`, and a working set up to entriesMax never misses. Keys live in one byte arena per generation (no per-entry buffers,
  * so the GC sees one object per entry), and label strings are interned.
  * A hit returns the same `Labels` object each time, so the store may key per-series state by it.
  */
 import type { Label, Labels } from "../model/labels.ts";
-import { LABEL_CACHE_ENTRIES_MAX } from "./limits.ts";
+import { LABEL_CACHE_ENTRIES_CAP, LABEL_CACHE_ENTRIES_MAX } from "./limits.ts";
 import { decodeUtf8 } from "./wire.ts";
 import { equalBytesAligned, mixBytes } from "./bytes_hash.ts";
 import { StringTable } from "./string_table.ts";
@@ -105,6 +106,13 @@ function compareName(a: Label, b: Label): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
+/**
+ * A generation that fills within this window grows the table instead of rotating: Prometheus
+ * revisits every active series each scrape interval (typically 15-60 s), so a fill this fast means
+ * the working set exceeds the generation.
+ */
+const GROW_WINDOW_MS = 5 * 60 * 1000;
+
 /** Keys longer than this are not cached (such label sets fail validation: > 7 KB). */
 const KEY_BYTES_MAX = 8192;
 
@@ -115,6 +123,7 @@ const KEY_BYTES_MAX = 8192;
  * A lookup touches one slot run and the key bytes, not a chain of heap objects.
  */
 class Generation {
+  constructor(readonly startedMs: number) {}
   meta = new Int32Array(3 * 1024);
   labels: (Labels | undefined)[] = filledArray(1024);
   mask = 1023;
@@ -186,16 +195,28 @@ function filledArray(n: number): (Labels | undefined)[] {
 
 /** A generational table of byte keys to Labels. */
 class GenTable {
-  current = new Generation();
-  previous = new Generation();
-  constructor(readonly entriesMax: number) {}
+  current: Generation;
+  previous = new Generation(0);
+  /** Entries per generation; doubles (up to `entriesCap`) when the working set is larger. */
+  entriesMax: number;
+  constructor(entriesMax: number, readonly entriesCap: number, readonly clock: () => number) {
+    this.entriesMax = entriesMax;
+    this.current = new Generation(clock());
+  }
 
   /** Adds an entry and returns the arena offset where the caller writes its `len` key bytes. */
   add(h: number, len: number, labels: Labels): number {
     let g = this.current;
     if (g.size >= this.entriesMax || g.used + len > this.entriesMax * 1024) {
-      this.previous = g;
-      this.current = g = new Generation();
+      // A generation that filled up within one revisit window holds a working set, not churn:
+      // rotating would evict series still in use (every request would miss), so grow instead.
+      const now = this.clock();
+      if (now - g.startedMs < GROW_WINDOW_MS && this.entriesMax * 2 <= this.entriesCap) {
+        this.entriesMax *= 2;
+      } else {
+        this.previous = g;
+        this.current = g = new Generation(now);
+      }
     }
     const off = g.alloc(len);
     g.insert(h, off, len, labels);
@@ -267,6 +288,8 @@ function writePairsKey(buf: Uint8Array, ranges: Int32Array, n: number, key: Uint
  */
 export class LabelCache {
   readonly entriesMax: number;
+  readonly entriesCap: number;
+  private readonly clock: () => number;
   private readonly pairs: GenTable;
   private readonly raw: GenTable;
   /** 2.0 series keyed by their label string ids; valid for `idsEpoch` of `strings`. */
@@ -279,14 +302,23 @@ export class LabelCache {
   /** Lookups that had to build strings. */
   misses = 0;
 
-  /** `entriesMax`: entries per generation; `stringsMax`: interned strings before a reset. */
-  constructor(entriesMax: number = LABEL_CACHE_ENTRIES_MAX, stringsMax?: number) {
+  /**
+   * `entriesMax`: initial entries per generation (grows up to `opts.entriesCap` when the working
+   * set is larger); `stringsMax`: interned strings before a reset; `opts.clock`: wall clock, ms.
+   */
+  constructor(
+    entriesMax: number = LABEL_CACHE_ENTRIES_MAX,
+    stringsMax?: number,
+    opts: { entriesCap?: number; clock?: () => number } = {},
+  ) {
     if (!(entriesMax >= 1)) throw new RangeError(`BUG: LabelCache entriesMax ${entriesMax}`);
     this.entriesMax = entriesMax;
+    this.entriesCap = Math.max(entriesMax, opts.entriesCap ?? LABEL_CACHE_ENTRIES_CAP);
+    this.clock = opts.clock ?? Date.now;
     this.strings = new StringTable(stringsMax);
-    this.pairs = new GenTable(entriesMax);
-    this.raw = new GenTable(entriesMax);
-    this.ids = new GenTable(entriesMax);
+    this.pairs = new GenTable(entriesMax, this.entriesCap, this.clock);
+    this.raw = new GenTable(entriesMax, this.entriesCap, this.clock);
+    this.ids = new GenTable(entriesMax, this.entriesCap, this.clock);
   }
 
   /** Entries held in both tables and generations. */
@@ -340,7 +372,8 @@ export class LabelCache {
    */
   labelsByIds(ids: Int32Array, n: number): Labels {
     if (this.idsEpoch !== this.strings.epoch) {
-      this.ids = new GenTable(this.entriesMax); // ids of an older epoch mean other strings now
+      // Ids of an older epoch mean other strings now.
+      this.ids = new GenTable(this.entriesMax, this.entriesCap, this.clock);
       this.idsEpoch = this.strings.epoch;
     }
     const t = this.ids;

@@ -86,14 +86,31 @@ Deno.test("the label cache tells apart series whose raw label hashes collide", (
 });
 
 Deno.test("the label cache is bounded by two generations and stays correct across evictions", () => {
-  const cache = new LabelCache(100);
+  let now = 0;
+  // Slow churn (10 min per request): generations rotate instead of growing.
+  const cache = new LabelCache(100, undefined, { clock: () => (now += 600_000) });
   const d = new RemoteWriteDecoder(cache);
   for (let round = 0; round < 3; round++) {
     for (let i = 0; i < 1000; i += 50) {
       const values = Array.from({ length: 50 }, (_, k) => `s${i + k}`);
       const out = d.decodeV1(series(values)).request.series;
-      assertEquals(out.map((s) => s[`labels`][1].value), values);
+      assertEquals(out.map((s) => s.labels[1].value), values);
       assert(cache.size <= 200, `size ${cache.size}`);
     }
   }
+});
+
+Deno.test("the label cache grows when its working set fills a generation quickly", () => {
+  const now = 0;
+  const cache = new LabelCache(100, undefined, { clock: () => now, entriesCap: 1000 });
+  const d = new RemoteWriteDecoder(cache);
+  const bodies = Array.from(
+    { length: 10 },
+    (_, i) => series(Array.from({ length: 50 }, (_, k) => `s${i * 50 + k}`)),
+  );
+  for (const b of bodies) d.decodeV1(b); // 500 series within one scrape interval
+  const misses = cache.misses;
+  for (const b of bodies) d.decodeV1(b);
+  assertEquals(cache.misses, misses, "the second pass over the working set only hits");
+  assertEquals(cache.size, 500);
 });

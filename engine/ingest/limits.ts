@@ -66,8 +66,14 @@ export const SYMBOLS_PER_REQUEST_MAX = 4_000_000;
 /** Buckets per native histogram sample (Cortex leaves it unlimited; we bound memory). */
 export const HISTOGRAM_BUCKETS_MAX = 16_384;
 
-/** Entries per generation in a workspace's decoded-label cache (two generations are kept). */
+/** Initial entries per generation in a workspace's label cache (two generations are kept). */
 export const LABEL_CACHE_ENTRIES_MAX = 1 << 17;
+
+/**
+ * Largest generation a workspace's label cache grows to when its working set is bigger
+ * (~270 B of cache per entry besides the shared Labels objects: ~1.1 GiB at the cap).
+ */
+export const LABEL_CACHE_ENTRIES_CAP = 1 << 22;
 
 /** Per-workspace ingest limits; every field is optional in options and filled from defaults. */
 export interface IngestLimits {

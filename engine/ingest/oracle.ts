@@ -15,6 +15,7 @@ import {
   RequestSchema,
 } from "./gen/io/prometheus/write/v2/types_pb.ts";
 import { metricTypeName } from "./decoder.ts";
+import { isStaleNaN } from "../model/value.ts";
 
 const HINTS: CounterResetHint[] = ["unknown", "reset", "not_reset", "gauge"];
 
@@ -50,6 +51,7 @@ function histogram(h: HistogramV1 | HistogramV2): HPoint {
     counterResetHint: HINTS[h.resetHint] ?? "unknown",
   };
   if (h.customValues.length > 0) fh.customValues = [...h.customValues];
+  if (isStaleNaN(h.sum)) fh.stale = true;
   return { t: safe(h.timestamp), h: fh };
 }
 

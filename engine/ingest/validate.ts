@@ -2,10 +2,11 @@
  * Stateless validation of a decoded write, with Cortex's texts (pkg/util/validation) and AMP's
  * discard reasons. `validateWrite` is all-or-nothing (the design's rule): the first invalid
  * series, sample or metadata entry rejects the whole request with a 400 and nothing is stored.
- * `validateWritePartial` is Cortex/AMP's behaviour instead: invalid items are dropped, the rest
- * is kept, and the first error is returned for the 400 answer after the valid part is stored.
- * NaN, ±Inf and the staleness marker are valid sample values. Native histograms and exemplars
- * are validated as Cortex does and carried, never dropped.
+ * `validateWritePartial` is Cortex/AMP's behaviour instead: series with an invalid part and
+ * invalid metadata are dropped, the rest is kept, and the first error is returned for the 400
+ * answer after the valid part is stored. Checks run in Cortex's order.
+ * NaN, ±Inf and the staleness marker are valid sample values. Valid native histograms and
+ * exemplars are carried to storage, never silently dropped.
  */
 import type { Label, Labels } from "../model/labels.ts";
 import type { Exemplar, MetricMetadata, WriteRequest, WriteSeries } from "../model/write.ts";
@@ -33,20 +34,43 @@ type Marked = Labels & { [VALIDATED]?: IngestLimits };
 export function validateWrite(req: WriteRequest, limits: IngestLimits, nowMs: number): void {
   const minT = limits.sampleAgeMaxMs > 0 ? nowMs - limits.sampleAgeMaxMs : -Infinity;
   for (const s of req.series) {
-    const ls = s.labels as Marked;
-    if (ls[VALIDATED] !== limits) {
-      validateLabels(ls, limits);
-      if (!Object.isFrozen(ls)) ls[VALIDATED] = limits;
-    }
-    if (s.t.length > 0 && s.t[0] < minT) throw tooOld(s.labels, s.t[0]);
-    for (const h of s.histograms) {
-      if (h.t < minT) throw tooOld(s.labels, h.t);
-      const err = checkHistogram(s.labels, h.h.schema);
-      if (err) throw err;
-    }
-    for (const e of s.exemplars) validateExemplar(s.labels, e);
+    const err = seriesError(s, limits, minT);
+    if (err) throw err;
   }
   for (const m of req.metadata) validateMetadata(m, limits);
+}
+
+/**
+ * The first problem of one series in Cortex's order (distributor `validateSeries`): labels,
+ * float sample ages, exemplars, then histogram ages and schemas.
+ */
+function seriesError(
+  s: WriteSeries,
+  limits: IngestLimits,
+  minT: number,
+): ValidationError | undefined {
+  const ls = s.labels as Marked;
+  if (ls[VALIDATED] !== limits) {
+    try {
+      validateLabels(ls, limits);
+    } catch (e) {
+      if (e instanceof ValidationError) return e;
+      throw e;
+    }
+    if (!Object.isFrozen(ls)) ls[VALIDATED] = limits;
+  }
+  // Columns are ascending, so the first sample is the oldest.
+  if (s.t.length > 0 && s.t[0] < minT) return tooOld(ls, s.t[0]);
+  for (const e of s.exemplars) {
+    const err = exemplarError(ls, e);
+    if (err) return err;
+  }
+  for (const h of s.histograms) {
+    if (h.t < minT) return tooOld(ls, h.t);
+    const err = checkHistogram(ls, h.h.schema);
+    if (err) return err;
+  }
+  return undefined;
 }
 
 function checkHistogram(labels: Labels, schema: number): ValidationError | undefined {
@@ -63,17 +87,18 @@ function checkHistogram(labels: Labels, schema: number): ValidationError | undef
 
 /** What `validateWritePartial` kept and dropped. */
 export interface PartialValidation {
-  /** The valid part (series objects are copied only when something was dropped from them). */
+  /** The valid part (the same series objects, minus the dropped ones). */
   request: WriteRequest;
   /** The first error, for the 400 answer; undefined when nothing was dropped. */
   error: ValidationError | undefined;
-  /** Dropped counts per discard reason, e.g. `{ greater_than_max_sample_age: 12 }`. */
+  /** Dropped samples + histogram samples (and metadata entries) per discard reason. */
   discarded: Record<string, number>;
 }
 
 /**
- * Cortex's partial semantics: drops invalid series (label errors), samples and histogram samples
- * older than the age limit, invalid exemplars and invalid metadata; keeps everything else.
+ * Cortex's partial semantics: a series with any invalid part (labels, a too-old sample, an
+ * invalid exemplar or histogram) is dropped whole, as are invalid metadata entries; everything
+ * else is kept and the first error is returned for the 400 answer.
  */
 export function validateWritePartial(
   req: WriteRequest,
@@ -87,50 +112,16 @@ export function validateWritePartial(
     error ??= e;
     discarded[e.reason] = (discarded[e.reason] ?? 0) + n;
   };
-  const series: WriteSeries[] = [];
-  for (const s of req.series) {
-    const ls = s.labels as Marked;
-    if (ls[VALIDATED] !== limits) {
-      try {
-        validateLabels(ls, limits);
-      } catch (e) {
-        if (!(e instanceof ValidationError)) throw e;
-        drop(e, s.t.length + s.histograms.length);
-        continue;
-      }
-      if (!Object.isFrozen(ls)) ls[VALIDATED] = limits;
+  let series = req.series;
+  for (let i = 0; i < req.series.length; i++) {
+    const s = req.series[i];
+    const err = seriesError(s, limits, minT);
+    if (err === undefined) {
+      if (series !== req.series) series.push(s);
+      continue;
     }
-    let out = s;
-    if (s.t.length > 0 && s.t[0] < minT) {
-      let k = 0;
-      while (k < s.t.length && s.t[k] < minT) k++;
-      drop(tooOld(s.labels, s.t[0]), k);
-      out = { ...out, t: s.t.subarray(k), v: s.v.subarray(k) };
-    }
-    let hs = s.histograms;
-    if (hs.some((h) => h.t < minT || checkHistogram(s.labels, h.h.schema))) {
-      hs = hs.filter((h) => {
-        const e = h.t < minT ? tooOld(s.labels, h.t) : checkHistogram(s.labels, h.h.schema);
-        if (e) drop(e, 1);
-        return e === undefined;
-      });
-      out = { ...out, histograms: hs };
-    }
-    let xs = s.exemplars;
-    if (xs.length > 0) {
-      const kept = xs.filter((x) => {
-        try {
-          validateExemplar(s.labels, x);
-          return true;
-        } catch (e) {
-          if (!(e instanceof ValidationError)) throw e;
-          drop(e, 1);
-          return false;
-        }
-      });
-      if (kept.length !== xs.length) out = { ...out, exemplars: xs = kept };
-    }
-    if (out.t.length > 0 || out.histograms.length > 0 || out.exemplars.length > 0) series.push(out);
+    if (series === req.series) series = req.series.slice(0, i);
+    drop(err, s.t.length + s.histograms.length);
   }
   const metadata = req.metadata.filter((m) => {
     try {
@@ -278,6 +269,16 @@ function metricString(labels: Labels): string {
 /** Prometheus `labels.Labels.String()`: `{a="1", b="2"}`. */
 function labelsString(labels: Labels): string {
   return "{" + labels.map((l) => `${l.name}=${goQuote(l.value)}`).join(", ") + "}";
+}
+
+function exemplarError(series: Labels, e: Exemplar): ValidationError | undefined {
+  try {
+    validateExemplar(series, e);
+  } catch (err) {
+    if (err instanceof ValidationError) return err;
+    throw err;
+  }
+  return undefined;
 }
 
 function validateExemplar(series: Labels, e: Exemplar): void {

@@ -168,11 +168,12 @@ Deno.test("validateWrite() checks exemplars, histogram schemas and metadata like
   assertEquals(m, `metadata 'HELP' value too long: "${"h".repeat(200)}" metric "up"`);
 });
 
-Deno.test("validateWritePartial() drops only the invalid parts and returns the first error", () => {
-  const good = write([["__name__", "up"]], [NOW - 3_600_001, NOW - 1000, NOW]);
+Deno.test("validateWritePartial() drops invalid series whole (as Cortex) and keeps the rest", () => {
+  const old = write([["__name__", "up"], ["i", "1"]], [NOW - 3_600_001, NOW - 1000, NOW]);
   const bad = write([["__name__", "up"], ["a-b", "1"]]);
+  const good = write([["__name__", "up"], ["i", "2"]], [NOW]);
   const req: WriteRequest = {
-    series: [...good.series, ...bad.series],
+    series: [...old.series, ...bad.series, ...good.series],
     metadata: [{ metric: "", type: "gauge", help: "", unit: "" }, {
       metric: "up",
       type: "gauge",
@@ -183,13 +184,12 @@ Deno.test("validateWritePartial() drops only the invalid parts and returns the f
   const out = validateWritePartial(req, { ...DEFAULT_INGEST_LIMITS }, NOW);
   assertEquals(out.error?.reason, "greater_than_max_sample_age");
   assertEquals(out.discarded, {
-    greater_than_max_sample_age: 1,
+    greater_than_max_sample_age: 3,
     label_invalid: 1,
     missing_metric_name: 1,
   });
-  assertEquals(out.request.series.length, 1);
-  assertEquals(Array.from(out.request.series[0].t), [NOW - 1000, NOW]);
+  assertEquals(out.request.series, good.series);
   assertEquals(out.request.metadata.map((m) => m.metric), ["up"]);
-  const clean = validateWritePartial(good, { ...DEFAULT_INGEST_LIMITS, sampleAgeMaxMs: 0 }, NOW);
-  assertEquals([clean.error, clean.request.series[0] === good.series[0]], [undefined, true]);
+  const clean = validateWritePartial(good, { ...DEFAULT_INGEST_LIMITS }, NOW);
+  assertEquals([clean.error, clean.request.series === good.series], [undefined, true]);
 });

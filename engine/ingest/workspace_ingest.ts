@@ -23,8 +23,10 @@ import type { ValidationError } from "./errors.ts";
 export interface WorkspaceIngestOptions {
   /** Limits (defaults: AMP quotas and the environment, see `ingestLimits`). */
   limits?: IngestLimits;
-  /** Entries per generation of the label cache. */
+  /** Initial entries per generation of the label cache. */
   labelCacheEntriesMax?: number;
+  /** Largest generation the label cache grows to (default `LABEL_CACHE_ENTRIES_CAP`). */
+  labelCacheEntriesCap?: number;
   /** Wall clock in ms (sample age, token bucket, HA failover); injectable for tests. */
   clock?: () => number;
   /**
@@ -64,7 +66,10 @@ export class WorkspaceIngest {
     this.clock = opts.clock ?? Date.now;
     this.partial = opts.validation === "partial";
     this.decoder = new RemoteWriteDecoder(
-      new LabelCache(opts.labelCacheEntriesMax ?? LABEL_CACHE_ENTRIES_MAX),
+      new LabelCache(opts.labelCacheEntriesMax ?? LABEL_CACHE_ENTRIES_MAX, undefined, {
+        clock: this.clock,
+        entriesCap: opts.labelCacheEntriesCap,
+      }),
     );
     this.rateLimiter = new RateLimiter(
       { rate: this.limits.ingestionRate, burst: this.limits.ingestionBurst },

@@ -116,7 +116,7 @@ Deno.test("ingestLimits() reads PROMENADE_SAMPLE_AGE_MAX where 0 disables the ag
   assertThrows(() => ingestLimits({}, () => "-3"), RangeError);
 });
 
-Deno.test("WorkspaceIngest in partial mode keeps valid samples and reports the first error", () => {
+Deno.test("WorkspaceIngest in partial mode keeps valid series and reports the first error", () => {
   const ws = new WorkspaceIngest({
     clock: () => NOW,
     limits: ingestLimits({}, () => undefined),
@@ -132,13 +132,17 @@ Deno.test("WorkspaceIngest in partial mode keeps valid samples and reports the f
         }],
       },
       { labels: [{ name: "job", value: "x" }], samples: [{ value: 1, timestamp: BigInt(NOW) }] },
+      {
+        labels: [{ name: "__name__", value: "ok" }],
+        samples: [{ value: 3, timestamp: BigInt(NOW) }],
+      },
     ],
   })));
   const p = ws.prepare(body, V1);
   assert(p.kind === "write");
   assertEquals(p.error?.message, `timestamp too old: ${NOW - 7_200_000} metric: "up"`);
   assertEquals(p.counts.samples, 1);
-  assertEquals(Array.from(p.request.series[0].v), [2]);
+  assertEquals(Array.from(p.request.series[0].v), [3]);
 });
 
 Deno.test("WorkspaceIngest.configure() changes the rate limit in place", () => {

@@ -25,6 +25,12 @@ export interface FloatHistogram {
   negativeBuckets: number[];
   customValues?: number[];
   counterResetHint: CounterResetHint;
+  /**
+   * True when this is a staleness marker (on the wire: `sum` carries the StaleNaN bit pattern).
+   * V8 quiets signalling NaNs stored in object fields, so `isStaleNaN(h.sum)` cannot be trusted
+   * once the sum sits in this object; ingest sets this flag from the raw bits instead.
+   */
+  stale?: boolean;
 }
 
 /** One histogram sample. */

@@ -79,13 +79,15 @@ export async function writeCheckpoint(ws: Workspace): Promise<void> {
   // 3. The checkpoint segments, then the head pointer.
   const segs = segmentRecord(snapshot);
   for (let i = 0; i < segs.length; i += WAL_SEGMENTS_PER_ATOMIC_MAX) {
-    const op = ws.kv.atomic();
+    const op = ws.fencedAtomic();
     for (let j = i; j < Math.min(segs.length, i + WAL_SEGMENTS_PER_ATOMIC_MAX); j++) {
       op.set(checkpointKey(ws.id, gen, j), segs[j]);
     }
-    await op.commit();
+    await ws.commitFenced(op);
   }
-  await ws.kv.set(checkpointHeadKey(ws.id), { gen, seq, sids: sidEnd });
+  await ws.commitFenced(
+    ws.fencedAtomic().set(checkpointHeadKey(ws.id), { gen, seq, sids: sidEnd }),
+  );
   ws.log.ckptGen = gen;
   ws.log.ckptSeq = seq;
   ws.log.ckptSids = sidEnd;

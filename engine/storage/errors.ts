@@ -76,6 +76,14 @@ export class StorageClosedError extends Error {
   readonly status = 503;
 }
 
+/**
+ * Another instance opened this workspace for writing (it holds the writer lease now); this
+ * instance's appends fail until it reopens the workspace, HTTP 503.
+ */
+export class WriterLeaseLostError extends StorageClosedError {
+  override name = "WriterLeaseLostError";
+}
+
 /** Prometheus text form of a label set given as a record (sorted by name). */
 export function labelSetString(set: Readonly<Record<string, string>>): string {
   const names = Object.keys(set).sort();

@@ -206,7 +206,7 @@ export class Head {
   }
 
   /** Adds a series with a given id (from a batch, a series record or recovery). */
-  addSeries(sid: number, labels: Labels): void {
+  addSeries(sid: number, labels: Labels, hash?: number): void {
     if (this.labels[sid] !== undefined) {
       if (!labelsEqual(this.labels[sid]!, labels)) throw new Error(`BUG: series id ${sid} reused`);
       return;
@@ -214,7 +214,7 @@ export class Head {
     this.#ensure(sid);
     this.labels[sid] = labels;
     this.#byObject.set(labels, sid);
-    const h = hashLabels(labels);
+    const h = hash ?? hashLabels(labels);
     const hit = this.#byHash.get(h);
     if (hit === undefined) this.#byHash.set(h, sid);
     else if (typeof hit === "number") this.#byHash.set(h, [hit, sid]);
@@ -257,7 +257,7 @@ export class Head {
 
   /** Applies a committed batch. Deterministic: replaying the WAL rebuilds the same head. */
   applyBatch(b: Batch): void {
-    for (const s of b.newSeries) this.addSeries(s.sid, s.labels);
+    for (const s of b.newSeries) this.addSeries(s.sid, s.labels, s.hash);
     this.#applyFloats(b);
     for (const h of b.hist) this.#applyHist(h.sid, h.points);
     for (const x of b.exemplars) this.#addExemplar(x.sid, x.ex);

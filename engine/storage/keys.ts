@@ -79,6 +79,11 @@ export function checkpointHeadKey(ws: string): Deno.KvKey {
   return ["w", ws, "tsdb", "ckpthead"];
 }
 
+/** The writer lease: which instance may append to the workspace (fencing token). */
+export function writerLeaseKey(ws: string): Deno.KvKey {
+  return ["w", ws, "tsdb", "writer"];
+}
+
 /** Metric metadata: `["w", ws, "tsdb", "meta", metricName]`. */
 export function metadataKey(ws: string, metric: string): Deno.KvKey {
   return ["w", ws, "tsdb", "meta", metric];

@@ -54,8 +54,11 @@ export async function applyRetentionTo(
     );
     if (last < firstKept * P && h.chunkCount[sid] === 0) gone.push(sid);
   }
+  // Series records only by the lease holder: a fenced instance's view of activity is stale.
   for (let i = 0; i < gone.length; i += 1000) {
-    await deleteKeys(ws.kv, gone.slice(i, i + 1000).map((sid) => seriesKey(ws.id, sid)));
+    const op = ws.fencedAtomic();
+    for (const sid of gone.slice(i, i + 1000)) op.delete(seriesKey(ws.id, sid));
+    await ws.commitFenced(op);
   }
   for (const sid of gone) h.removeSeries(sid);
   if (!(h.minT >= firstKept * P)) h.minT = firstKept * P; // reads skip deleted partitions

@@ -112,7 +112,7 @@ export class Stage {
   addNew(hash: number, labels: Labels): number {
     const sid = this.nextSid++;
     this.newCount++;
-    this.batch.newSeries.push({ sid, labels });
+    this.batch.newSeries.push({ sid, labels, hash });
     const list = this.#newByHash.get(hash);
     if (list === undefined) this.#newByHash.set(hash, [{ sid, labels }]);
     else list.push({ sid, labels });

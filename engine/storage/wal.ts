@@ -16,6 +16,8 @@ export const WAL_VERSION = 1;
 export interface NewSeries {
   sid: number;
   labels: Labels;
+  /** hashLabels(labels) when already known (not stored in the WAL). */
+  hash?: number;
 }
 
 /** The accepted content of a group-commit batch; reused between batches with `reset()`. */

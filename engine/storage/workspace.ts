@@ -18,9 +18,10 @@ import {
   OutOfOrderSampleError,
   SeriesLimitError,
   StorageClosedError,
+  WriterLeaseLostError,
 } from "./errors.ts";
 import { hashLabels, Head } from "./head.ts";
-import { chunkKey, metadataKey, walKey } from "./keys.ts";
+import { chunkKey, metadataKey, walKey, writerLeaseKey } from "./keys.ts";
 import {
   ACTIVE_SERIES_MAX_DEFAULT,
   ACTIVE_WINDOW_MS,
@@ -30,6 +31,7 @@ import {
   EXEMPLARS_MAX_DEFAULT,
   FLUSH_BYTES_PER_ATOMIC,
   FLUSH_CHUNKS_PER_ATOMIC,
+  METADATA_PER_METRIC_MAX,
   OOO_WINDOW_MS_DEFAULT,
   PARTITION_MS,
   PENDING_CHUNKS_MAX,
@@ -111,6 +113,9 @@ export class Workspace {
   #prevFailed = false;
   #bucketTmp: number[] = [];
   #writer = new ByteWriter(1 << 16);
+  /** Versionstamp of this instance's writer lease; every WAL and checkpoint commit checks it. */
+  leaseVersionstamp = "";
+  #fenced = false;
   /** WAL and checkpoint positions (owned by this workspace; read by recovery and checkpoints). */
   readonly log = new LogState();
   #ckptRunning: Promise<void> | undefined;
@@ -151,8 +156,48 @@ export class Workspace {
     arena: ChunkArena = new WasmChunkArena(),
   ): Promise<Workspace> {
     const ws = new Workspace(kv, id, opts, arena);
+    await ws.#acquireLease();
     await recoverWorkspace(ws);
     return ws;
+  }
+
+  /**
+   * Takes the writer lease (fencing any previous writer, whose next commit then fails) before
+   * reading the WAL, so recovery sees every record the previous writer could commit.
+   */
+  async #acquireLease(): Promise<void> {
+    const key = writerLeaseKey(this.id);
+    const owner = crypto.randomUUID();
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const cur = await this.kv.get(key);
+      const res = await this.kv.atomic().check(cur).set(key, { owner, acquiredAtMs: Date.now() })
+        .commit();
+      if (res.ok) {
+        this.leaseVersionstamp = res.versionstamp;
+        return;
+      }
+    }
+    throw new StorageClosedError(`could not take the writer lease of workspace ${this.id}`);
+  }
+
+  /** An atomic operation fenced by this instance's writer lease. */
+  fencedAtomic(): Deno.AtomicOperation {
+    return this.kv.atomic().check({
+      key: writerLeaseKey(this.id),
+      versionstamp: this.leaseVersionstamp,
+    });
+  }
+
+  /** Commits a fenced atomic; a lost lease closes this workspace and throws. */
+  async commitFenced(op: Deno.AtomicOperation): Promise<void> {
+    const res = await op.commit();
+    if (!res.ok) {
+      this.#closed = true;
+      this.#fenced = true;
+      throw new WriterLeaseLostError(
+        `workspace ${this.id} is now written by another instance; retry`,
+      );
+    }
   }
 
   /** True once the workspace refuses writes (closed, deleted, or its append loop failed). */
@@ -553,11 +598,12 @@ export class Workspace {
     }
     for (const [sid, list] of bySid) {
       const known = new Map<number, number>();
-      // Earlier samples of this batch.
+      const own = new Set(list.map((x) => x.index));
+      // Other samples of this batch.
       for (let e = 0; e < b.entries; e++) {
         if (b.sids[e] !== sid) continue;
         for (let i = b.starts[e]; i < b.starts[e] + b.counts[e]; i++) {
-          if (!known.has(b.t[i]) && !list.some((x) => x.index === i)) known.set(b.t[i], b.v[i]);
+          if (!known.has(b.t[i]) && !own.has(i)) known.set(b.t[i], b.v[i]);
         }
       }
       let minT = Infinity, maxT = -Infinity;
@@ -593,12 +639,12 @@ export class Workspace {
     for (const m of b.metadata) {
       const list = meta.get(m.metric) ?? [...(this.head.metadata.get(m.metric) ?? [])];
       list.push(m);
-      while (list.length > 10) list.shift();
+      while (list.length > METADATA_PER_METRIC_MAX) list.shift();
       meta.set(m.metric, list);
     }
     let i = 0;
     while (i < segs.length) {
-      const op = this.kv.atomic();
+      const op = this.fencedAtomic();
       const end = Math.min(segs.length, i + WAL_SEGMENTS_PER_ATOMIC_MAX);
       let bytes = 0, mutations = 0;
       for (; i < end; i++) {
@@ -618,10 +664,11 @@ export class Workspace {
           meta.delete(metric);
         }
       }
-      const res = await op.commit();
-      if (!res.ok) throw new Error("BUG: WAL commit without checks failed");
+      await this.commitFenced(op);
     }
-    for (const [metric, list] of meta) await this.kv.set(metadataKey(this.id, metric), list);
+    for (const [metric, list] of meta) {
+      await this.commitFenced(this.fencedAtomic().set(metadataKey(this.id, metric), list));
+    }
     return seq;
   }
 
@@ -629,7 +676,9 @@ export class Workspace {
   async #flushLoop(): Promise<void> {
     try {
       while (this.head.pending.length > 0) {
-        const op = this.kv.atomic();
+        // Fenced: after a takeover, this instance's head may cut chunks differently from the
+        // new writer's, and must not overwrite what it wrote.
+        const op = this.fencedAtomic();
         let n = 0, bytes = 0;
         for (const c of this.head.pending) {
           if (n >= FLUSH_CHUNKS_PER_ATOMIC || bytes + c.bytes.length > FLUSH_BYTES_PER_ATOMIC) {
@@ -639,12 +688,12 @@ export class Workspace {
           n++;
           bytes += c.bytes.length + 64;
         }
-        await op.commit();
+        await this.commitFenced(op);
         this.head.dropPending(n);
       }
     } catch (e) {
       this.#flushError = e;
-      console.error(`storage: chunk flush failed for workspace ${this.id}:`, e);
+      if (!this.#fenced) console.error(`storage: chunk flush failed for workspace ${this.id}:`, e);
     } finally {
       this.#flushing = undefined;
     }
@@ -708,9 +757,21 @@ export class Workspace {
 
   /** Stops accepting appends, drains the queue and the flusher, and checkpoints. */
   async close(opts: { checkpoint?: boolean } = {}): Promise<void> {
-    await this.flush();
-    if (opts.checkpoint !== false) await this.checkpoint();
+    await this.flush().catch((e) => {
+      if (!this.#fenced) throw e;
+    });
+    // A fenced instance has nothing left to write: the new writer owns the workspace.
+    if (opts.checkpoint !== false && !this.#fenced) {
+      await this.checkpoint().catch((e) => {
+        if (!(e instanceof WriterLeaseLostError)) throw e;
+      });
+    }
     this.#closed = true;
+  }
+
+  /** True when another instance took the writer lease from this one. */
+  get fenced(): boolean {
+    return this.#fenced;
   }
 
   /** Waits until nothing is being written: appends, chunk flushes and a running checkpoint. */

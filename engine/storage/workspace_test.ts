@@ -7,6 +7,7 @@ import {
   LabelSetSeriesLimitError,
   OutOfOrderSampleError,
   SeriesLimitError,
+  WriterLeaseLostError,
 } from "./errors.ts";
 import { Tsdb } from "./tsdb.ts";
 import { dump, request, series, tempKvPath } from "./test_util.ts";
@@ -500,7 +501,39 @@ Deno.test("a failed WAL commit rejects its requests, changes no query result, an
   const after = await dump(ws.querier());
   assertEquals(after, [`{__name__="a"} ${T0}=1 ${T0 + 1}=3`, `{__name__="b"} ${T0}=7`]);
   // A fresh head recovered from KV agrees.
+  await db.close();
   const db2 = await Tsdb.open(real);
   assertEquals(await dump((await db2.workspace("w")).querier()), after);
-  await db.close();
+  await db2.close();
+});
+
+Deno.test("the writer lease fences a previous writer; reopening takes it back with all data", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const a = await Tsdb.open(kv), b = await Tsdb.open(kv);
+  const wa = await a.workspace("w");
+  await wa.append(request(series({ __name__: "m" }, [[T0, 1]])));
+  const wb = await b.workspace("w"); // takes the lease, recovers a's data
+  assertEquals(await dump(wb.querier()), [`{__name__="m"} ${T0}=1`]);
+  const keys = await allKeys(kv);
+  const e = await assertRejects(
+    () => wa.append(request(series({ __name__: "m" }, [[T0 + 1, 2]]))),
+    WriterLeaseLostError,
+    "written by another instance",
+  );
+  assertEquals((e as WriterLeaseLostError).status, 503);
+  assertEquals(await allKeys(kv), keys);
+  await wb.append(request(series({ __name__: "m" }, [[T0 + 2, 3]])));
+  // a's next use reopens the workspace: it takes the lease back and sees b's write.
+  const wa2 = await a.workspace("w");
+  assert(wa2 !== wa);
+  assertEquals(await dump(wa2.querier()), [`{__name__="m"} ${T0}=1 ${T0 + 2}=3`]);
+  await wa2.append(request(series({ __name__: "m" }, [[T0 + 3, 4]])));
+  await a.close();
+  await b.close(); // finds out it is fenced, writes nothing
+  assert(wb.fenced, "b was not fenced");
+  const reopened = await Tsdb.open(kv);
+  assertEquals(await dump((await reopened.workspace("w")).querier()), [
+    `{__name__="m"} ${T0}=1 ${T0 + 2}=3 ${T0 + 3}=4`,
+  ]);
+  await reopened.close();
 });
