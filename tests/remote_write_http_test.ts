@@ -583,3 +583,29 @@ Deno.test("HA pairs: only the elected replica's samples are stored, without __re
     await s.close();
   }
 });
+
+Deno.test("a workspace deleted while writes are in flight leaves no keys behind", async () => {
+  const s = await testService({ env: { PROMENADE_SAMPLE_AGE_MAX: "0", ...QUIET } });
+  try {
+    const ws = await workspace(s, "doomed");
+    const body = (i: number) =>
+      encodeWrite(Array.from({ length: 200 }, (_, k) => ({
+        labels: { __name__: "doomed", k: String(k), i: String(i) },
+        samples: [[T0 + i, k]] as [number, number][],
+      })));
+    const writes: Promise<Answer>[] = [];
+    for (let i = 0; i < 40; i++) writes.push(post(s, rwPath(ws), body(i)));
+    await new Promise((r) => setTimeout(r, 5));
+    assertEquals((await s.call("DELETE", `/workspaces/${ws}`)).status, 202);
+    const answers = await Promise.all(writes);
+    await s.service.workspaces.idle();
+    for (const a of answers) assert([200, 404, 503].includes(a.status), `${a.status} ${a.text}`);
+    const ok = answers.filter((a) => a.status === 200).length;
+    await new Promise((r) => setTimeout(r, 200));
+    const left = [];
+    for await (const e of s.service.kv.list({ prefix: ["w", ws] })) left.push(e.key);
+    assertEquals(left, [], `keys left after deleting a workspace with ${ok} writes acknowledged`);
+  } finally {
+    await s.close();
+  }
+});
