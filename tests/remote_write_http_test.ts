@@ -169,6 +169,10 @@ Deno.test("undecodable and unacceptable bodies are rejected with Prometheus's st
     // Wire type 7 does not exist.
     await rejects(s, ws, snappyEncode(Uint8Array.of(0x0f, 0x00)), 400, /^proto: /);
 
+    // No Content-Type and no Content-Encoding: a 1.0 client from before negotiation.
+    const bare = await post(s, rwPath(ws), encodeWrite([GOOD]), {});
+    assertEquals([bare.status, bare.text], [200, ""]);
+
     // Content type and encoding.
     await rejects(
       s,
@@ -389,7 +393,7 @@ Deno.test("remote write 2.0 is stored and answers with the written counts; metad
   try {
     const ws = await workspace(s, "v2");
     const symbols = ["", "__name__", "rw2_requests_total", "job", "api", "code", "200", "500"];
-    symbols.push("Requests served.", "requests", "trace_id", "abc");
+    symbols.push("Requests served.", "requests", "trace_id", "abc", "rw2_latency_seconds");
     const req = create(RequestSchema, {
       symbols,
       timeseries: [
@@ -407,13 +411,34 @@ Deno.test("remote write 2.0 is stored and answers with the written counts; metad
           samples: [{ value: 0.5, timestamp: BigInt(T0) }],
           metadata: { type: Metadata_MetricType.COUNTER, helpRef: 8, unitRef: 9 },
         },
+        {
+          // A native histogram: zero bucket 1, buckets (0.5,1] and (1,2] with 1 each.
+          labelsRefs: [1, 12, 3, 4],
+          histograms: [{
+            count: { case: "countInt", value: 3n },
+            sum: 1.5,
+            schema: 0,
+            zeroThreshold: 0.001,
+            zeroCount: { case: "zeroCountInt", value: 1n },
+            positiveSpans: [{ offset: 0, length: 2 }],
+            positiveDeltas: [1n, 0n],
+            timestamp: BigInt(T0),
+          }],
+        },
       ],
     });
     const a = await post(s, rwPath(ws), snappyEncode(toBinary(RequestSchema, req)), V2_HEADERS);
     assert(a.status >= 200 && a.status < 300, `status ${a.status}: ${a.text}`);
     assertEquals(a.headers.get("X-Prometheus-Remote-Write-Samples-Written"), "3");
-    assertEquals(a.headers.get("X-Prometheus-Remote-Write-Histograms-Written"), "0");
+    assertEquals(a.headers.get("X-Prometheus-Remote-Write-Histograms-Written"), "1");
     assertEquals(a.headers.get("X-Prometheus-Remote-Write-Exemplars-Written"), "1");
+    const hq = async (q: string) =>
+      (await get(s, `${apiPath(ws)}/query?query=${encodeURIComponent(q)}&time=${T0 / 1000}`))
+        .result;
+    assertEquals((await hq("histogram_count(rw2_latency_seconds)"))[0].value, [T0 / 1000, "3"]);
+    assertEquals((await hq("histogram_sum(rw2_latency_seconds)"))[0].value, [T0 / 1000, "1.5"]);
+    const hist = (await hq("rw2_latency_seconds"))[0].histogram[1];
+    assertEquals([hist.count, hist.sum, hist.buckets.length], ["3", "1.5", 3]);
     const r = await get(s, `${apiPath(ws)}/query?query=rw2_requests_total[1h]&time=${EVAL}`);
     const byCode = Object.fromEntries(r.result.map((x: Json) => [x.metric.code, x]));
     assertEquals(byCode["200"].metric, { __name__: "rw2_requests_total", code: "200", job: "api" });
