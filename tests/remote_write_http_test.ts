@@ -634,3 +634,35 @@ Deno.test("a workspace deleted while writes are in flight leaves no keys behind"
     await s.close();
   }
 });
+
+Deno.test({
+  name:
+    "written values read back in Prometheus's spelling (ignored: routes/prom/respond.ts val() always prints strconv 'f'; Prometheus's jsonutil.MarshalFloat prints 'e' below 1e-6 and from 1e21)",
+  ignore: true,
+  async fn() {
+    const s = await testService({ env: { PROMENADE_SAMPLE_AGE_MAX: "0", ...QUIET } });
+    try {
+      // Spellings checked against Prometheus 2.42's /api/v1/query of vector(<value>).
+      const cases: [number, string][] = [
+        [9.9e-7, "9.9e-07"],
+        [-9.9e-7, "-9.9e-07"],
+        [0.000001, "0.000001"],
+        [1e20, "100000000000000000000"],
+        [9.99e20, "999000000000000000000"],
+        [1e21, "1e+21"],
+        [1.5e300, "1.5e+300"],
+        [123456789012345678, "123456789012345680"],
+      ];
+      const body = encodeWrite(cases.map(([v], i) => ({
+        labels: { __name__: "spelling", i: String(i) },
+        samples: [[T0, v]] as [number, number][],
+      })));
+      assertEquals((await post(s, "/api/v1/write", body)).status, 204);
+      const r = await get(s, `/api/v1/query?query=spelling&time=${T0 / 1000}`);
+      const got = Object.fromEntries(r.result.map((x: Json) => [x.metric.i, x.value[1]]));
+      assertEquals(got, Object.fromEntries(cases.map(([, want], i) => [String(i), want])));
+    } finally {
+      await s.close();
+    }
+  },
+});
