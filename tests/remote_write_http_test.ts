@@ -169,6 +169,10 @@ Deno.test("undecodable and unacceptable bodies are rejected with Prometheus's st
     // Wire type 7 does not exist.
     await rejects(s, ws, snappyEncode(Uint8Array.of(0x0f, 0x00)), 400, /^proto: /);
 
+    // No Content-Type and no Content-Encoding: a 1.0 client from before negotiation.
+    const bare = await post(s, rwPath(ws), encodeWrite([GOOD]), {});
+    assertEquals([bare.status, bare.text], [200, ""]);
+
     // Content type and encoding.
     await rejects(
       s,
@@ -389,7 +393,7 @@ Deno.test("remote write 2.0 is stored and answers with the written counts; metad
   try {
     const ws = await workspace(s, "v2");
     const symbols = ["", "__name__", "rw2_requests_total", "job", "api", "code", "200", "500"];
-    symbols.push("Requests served.", "requests", "trace_id", "abc");
+    symbols.push("Requests served.", "requests", "trace_id", "abc", "rw2_latency_seconds");
     const req = create(RequestSchema, {
       symbols,
       timeseries: [
@@ -407,13 +411,34 @@ Deno.test("remote write 2.0 is stored and answers with the written counts; metad
           samples: [{ value: 0.5, timestamp: BigInt(T0) }],
           metadata: { type: Metadata_MetricType.COUNTER, helpRef: 8, unitRef: 9 },
         },
+        {
+          // A native histogram: zero bucket 1, buckets (0.5,1] and (1,2] with 1 each.
+          labelsRefs: [1, 12, 3, 4],
+          histograms: [{
+            count: { case: "countInt", value: 3n },
+            sum: 1.5,
+            schema: 0,
+            zeroThreshold: 0.001,
+            zeroCount: { case: "zeroCountInt", value: 1n },
+            positiveSpans: [{ offset: 0, length: 2 }],
+            positiveDeltas: [1n, 0n],
+            timestamp: BigInt(T0),
+          }],
+        },
       ],
     });
     const a = await post(s, rwPath(ws), snappyEncode(toBinary(RequestSchema, req)), V2_HEADERS);
     assert(a.status >= 200 && a.status < 300, `status ${a.status}: ${a.text}`);
     assertEquals(a.headers.get("X-Prometheus-Remote-Write-Samples-Written"), "3");
-    assertEquals(a.headers.get("X-Prometheus-Remote-Write-Histograms-Written"), "0");
+    assertEquals(a.headers.get("X-Prometheus-Remote-Write-Histograms-Written"), "1");
     assertEquals(a.headers.get("X-Prometheus-Remote-Write-Exemplars-Written"), "1");
+    const hq = async (q: string) =>
+      (await get(s, `${apiPath(ws)}/query?query=${encodeURIComponent(q)}&time=${T0 / 1000}`))
+        .result;
+    assertEquals((await hq("histogram_count(rw2_latency_seconds)"))[0].value, [T0 / 1000, "3"]);
+    assertEquals((await hq("histogram_sum(rw2_latency_seconds)"))[0].value, [T0 / 1000, "1.5"]);
+    const hist = (await hq("rw2_latency_seconds"))[0].histogram[1];
+    assertEquals([hist.count, hist.sum, hist.buckets.length], ["3", "1.5", 3]);
     const r = await get(s, `${apiPath(ws)}/query?query=rw2_requests_total[1h]&time=${EVAL}`);
     const byCode = Object.fromEntries(r.result.map((x: Json) => [x.metric.code, x]));
     assertEquals(byCode["200"].metric, { __name__: "rw2_requests_total", code: "200", job: "api" });
@@ -582,4 +607,62 @@ Deno.test("HA pairs: only the elected replica's samples are stored, without __re
   } finally {
     await s.close();
   }
+});
+
+Deno.test("a workspace deleted while writes are in flight leaves no keys behind", async () => {
+  const s = await testService({ env: { PROMENADE_SAMPLE_AGE_MAX: "0", ...QUIET } });
+  try {
+    const ws = await workspace(s, "doomed");
+    const body = (i: number) =>
+      encodeWrite(Array.from({ length: 200 }, (_, k) => ({
+        labels: { __name__: "doomed", k: String(k), i: String(i) },
+        samples: [[T0 + i, k]] as [number, number][],
+      })));
+    const writes: Promise<Answer>[] = [];
+    for (let i = 0; i < 40; i++) writes.push(post(s, rwPath(ws), body(i)));
+    await new Promise((r) => setTimeout(r, 5));
+    assertEquals((await s.call("DELETE", `/workspaces/${ws}`)).status, 202);
+    const answers = await Promise.all(writes);
+    await s.service.workspaces.idle();
+    for (const a of answers) assert([200, 404, 503].includes(a.status), `${a.status} ${a.text}`);
+    const ok = answers.filter((a) => a.status === 200).length;
+    await new Promise((r) => setTimeout(r, 200));
+    const left = [];
+    for await (const e of s.service.kv.list({ prefix: ["w", ws] })) left.push(e.key);
+    assertEquals(left, [], `keys left after deleting a workspace with ${ok} writes acknowledged`);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test({
+  name:
+    "written values read back in Prometheus's spelling (ignored: routes/prom/respond.ts val() always prints strconv 'f'; Prometheus's jsonutil.MarshalFloat prints 'e' below 1e-6 and from 1e21)",
+  ignore: true,
+  async fn() {
+    const s = await testService({ env: { PROMENADE_SAMPLE_AGE_MAX: "0", ...QUIET } });
+    try {
+      // Spellings checked against Prometheus 2.42's /api/v1/query of vector(<value>).
+      const cases: [number, string][] = [
+        [9.9e-7, "9.9e-07"],
+        [-9.9e-7, "-9.9e-07"],
+        [0.000001, "0.000001"],
+        [1e20, "100000000000000000000"],
+        [9.99e20, "999000000000000000000"],
+        [1e21, "1e+21"],
+        [1.5e300, "1.5e+300"],
+        [123456789012345678, "123456789012345680"],
+      ];
+      const body = encodeWrite(cases.map(([v], i) => ({
+        labels: { __name__: "spelling", i: String(i) },
+        samples: [[T0, v]] as [number, number][],
+      })));
+      assertEquals((await post(s, "/api/v1/write", body)).status, 204);
+      const r = await get(s, `/api/v1/query?query=spelling&time=${T0 / 1000}`);
+      const got = Object.fromEntries(r.result.map((x: Json) => [x.metric.i, x.value[1]]));
+      assertEquals(got, Object.fromEntries(cases.map(([, want], i) => [String(i), want])));
+    } finally {
+      await s.close();
+    }
+  },
 });

@@ -15,7 +15,7 @@ import {
   UnsupportedMediaTypeError,
   writtenHeaders,
 } from "../../engine/ingest/mod.ts";
-import { StorageWriteError } from "../../engine/storage/mod.ts";
+import { StorageClosedError, StorageWriteError } from "../../engine/storage/mod.ts";
 
 /** Remote-write routes. */
 export function remoteWriteRoutes(service: Service): Hono {
@@ -56,6 +56,11 @@ export function remoteWriteRoutes(service: Service): Hono {
         return c.text(e.message + "\n", e.status as 400, headers);
       }
       if (e instanceof WorkspaceNotFoundError) return c.text(e.message + "\n", 404, zero);
+      // The workspace's storage closed under the request (shutdown, or the workspace is being
+      // deleted): nothing was acknowledged, the client may retry.
+      if (e instanceof StorageClosedError) {
+        return c.text(`${e.message}\n`, 503, { ...zero, "retry-after": "1" });
+      }
       throw e;
     }
   };
