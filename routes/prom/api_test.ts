@@ -839,3 +839,23 @@ Deno.test("AMP's samples-processed thresholds warn or reject a query", async () 
     );
   });
 });
+
+Deno.test("a query whose client went away is 499 canceled", async () => {
+  await withData(async (svc) => {
+    const gone = new AbortController();
+    gone.abort();
+    const res = await svc.app.request(
+      `/api/v1/query?${q({ query: "sum(http_requests_total)", time: "2023-11-14T22:18:20.250Z" })}`,
+      { signal: gone.signal },
+    );
+    assertEquals(res.status, 499);
+    const body = await res.json();
+    assertEquals(body.errorType, "canceled");
+    assert(body.error.startsWith("query was canceled in "), body.error);
+    const ok = await get(
+      svc,
+      `/api/v1/query?${q({ query: "sum(http_requests_total)", time: "2023-11-14T22:18:20.250Z" })}`,
+    );
+    assertEquals(ok.json.data.result, [{ metric: {}, value: [1700000300.25, "120"] }]);
+  });
+});

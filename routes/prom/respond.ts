@@ -37,7 +37,7 @@ const STATUS: Record<ErrorType, number> = {
   timeout: 503,
   canceled: 499,
   internal: 500,
-  unavailable: 503,
+  unavailable: 500, // Prometheus has no dedicated status for it
   not_found: 404,
 };
 
@@ -79,9 +79,7 @@ export function failure(c: Context, err: unknown): Response {
     });
   }
   const type = classify(err);
-  const message = type === "internal"
-    ? `internal error: ${(err as Error)?.message ?? String(err)}`
-    : (err as Error).message;
+  const message = err instanceof Error ? err.message : String(err);
   return c.body(
     JSON.stringify({ status: "error", errorType: type, error: message }),
     STATUS[type] as 400,

@@ -1,6 +1,18 @@
 /** Prometheus's JSON value formats: timestamps, native histogram bucket bounds and order. */
 import { assert, assertEquals } from "../../tests/assert.ts";
-import { exponentialBound, histogramJson, ts } from "./respond.ts";
+import { Hono } from "hono";
+import { exponentialBound, failure, histogramJson, ts } from "./respond.ts";
+import {
+  BadDataError,
+  QueryThrottledError,
+  WorkspaceNotFoundError,
+} from "../../engine/prom_api.ts";
+import {
+  QueryCanceledError,
+  QueryExecutionError,
+  QueryTimeoutError,
+  TooManySamplesError,
+} from "../../engine/promql/mod.ts";
 import type { FloatHistogram } from "../../engine/model/mod.ts";
 
 Deno.test("ts() writes seconds with a millisecond fraction only when there is one, three digits as Prometheus", () => {
@@ -58,4 +70,35 @@ Deno.test("histogramJson() lists negative, zero and positive buckets from lowest
       ],
     },
   );
+});
+
+Deno.test("failure() maps each error class to Prometheus's errorType and HTTP status", async () => {
+  const cases: [Error, number, string][] = [
+    [new BadDataError("bad"), 400, "bad_data"],
+    [new WorkspaceNotFoundError("workspace ws-x not found"), 404, "not_found"],
+    [new QueryTimeoutError(), 503, "timeout"],
+    [new QueryCanceledError(), 499, "canceled"],
+    [new QueryExecutionError("exec"), 422, "execution"],
+    [new TooManySamplesError(), 422, "execution"],
+    [new Error("disk on fire"), 500, "internal"],
+  ];
+  for (const [err, status, errorType] of cases) {
+    const app = new Hono();
+    app.get("/", () => {
+      throw err;
+    });
+    app.onError((e, c) => failure(c, e));
+    const res = await app.request("/");
+    assertEquals(res.status, status, err.name);
+    assertEquals(await res.json(), { status: "error", errorType, error: err.message });
+  }
+  const app = new Hono();
+  app.get("/", () => {
+    throw new QueryThrottledError(3);
+  });
+  app.onError((e, c) => failure(c, e));
+  const res = await app.request("/");
+  assertEquals(res.status, 429);
+  assertEquals(res.headers.get("retry-after"), "3");
+  await res.body?.cancel();
 });
