@@ -36,9 +36,10 @@ export function readHistogram(r: WireReader, end: number): DecodedHistogram {
         break;
       case 3:
         if (wt !== WT_I64) r.fail("bad wire type for sum");
-        // Read the bits first: the StaleNaN pattern does not survive an object field.
+        // Read the bits first: the StaleNaN pattern does not survive an object field. Same
+        // predicate as isStaleNaN (engine/model/value.ts), which also accepts the quieted form.
         stale = r.pos + 8 <= end && r.dv.getUint32(r.pos, true) === 2 &&
-          r.dv.getUint32(r.pos + 4, true) === 0x7ff00000;
+          (r.dv.getUint32(r.pos + 4, true) & 0xfff7ffff) === 0x7ff00000;
         sum = r.double(end);
         break;
       case 4:
