@@ -396,6 +396,12 @@ Deno.test("responses are gzip-compressed when the client accepts it", async () =
     assertEquals(res.headers.get("content-encoding"), "gzip");
     const text = await new Response(res.body!.pipeThrough(new DecompressionStream("gzip"))).text();
     assertEquals(JSON.parse(text).data.result.length, 3);
+    const small = await svc.app.request(`/api/v1/query?${q({ query: "1", time: "1" })}`, {
+      headers: { "accept-encoding": "deflate" },
+    });
+    assertEquals(small.headers.get("content-encoding"), "deflate");
+    const inflated = small.body!.pipeThrough(new DecompressionStream("deflate"));
+    assertEquals(JSON.parse(await new Response(inflated).text()).data.result, [1, "1"]);
     const plain = await svc.app.request(`/api/v1/query?${q({ query: "1", time: "1" })}`);
     assertEquals(plain.headers.get("content-encoding"), null);
     assertEquals(await plain.json(), {

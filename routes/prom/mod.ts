@@ -72,8 +72,9 @@ export function alignToStep(t: number, step: number): number {
 /** Routes for both path layouts. */
 export function promRoutes(deps: PromApiDeps): Hono {
   const app = new Hono();
-  app.use("/api/v1/*", compress());
-  app.use("/workspaces/:workspaceId/api/v1/*", compress());
+  // Like Prometheus's compression handler: gzip or deflate as accepted, whatever the size.
+  app.use("/api/v1/*", compress({ threshold: 0 }));
+  app.use("/workspaces/:workspaceId/api/v1/*", compress({ threshold: 0 }));
   app.route("/api/v1", apiV1(deps, () => DEFAULT_WORKSPACE));
   app.route(
     "/workspaces/:workspaceId/api/v1",
