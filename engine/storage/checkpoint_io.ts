@@ -56,23 +56,29 @@ export async function writeCheckpoint(ws: Workspace): Promise<void> {
   ws.log.ckptBytes = snapshot.length;
   const pendingMark = ws.head.pendingTotal();
   const sidEnd = ws.head.nextSid;
+  const unrecorded = ws.head.unrecorded.splice(0);
   const newSeries: [number, Labels][] = [];
-  for (let sid = ws.log.ckptSids; sid < sidEnd; sid++) {
+  for (const sid of unrecorded) {
     const l = ws.head.labels[sid];
     if (l !== undefined) newSeries.push([sid, l]);
   }
   ws.log.walBytes = 0;
   const gen = ws.log.ckptGen + 1;
-  // 1. Series records of series created since the last checkpoint.
-  const w = new ByteWriter(256);
-  for (let i = 0; i < newSeries.length; i += 500) {
-    const op = ws.kv.atomic();
-    for (const [sid, labels] of newSeries.slice(i, i + 500)) {
-      w.reset();
-      encodeLabels(labels, w);
-      op.set(seriesKey(ws.id, sid), w.copy());
+  try {
+    // 1. Series records of series created since the last checkpoint.
+    const w = new ByteWriter(256);
+    for (let i = 0; i < newSeries.length; i += 500) {
+      const op = ws.fencedAtomic();
+      for (const [sid, labels] of newSeries.slice(i, i + 500)) {
+        w.reset();
+        encodeLabels(labels, w);
+        op.set(seriesKey(ws.id, sid), w.copy());
+      }
+      await ws.commitFenced(op);
     }
-    await op.commit();
+  } catch (e) {
+    ws.head.unrecorded.push(...unrecorded); // the next checkpoint writes them
+    throw e;
   }
   // 2. Closed chunks up to the snapshot must be durable.
   await ws.flushChunksUntil(pendingMark);
@@ -138,6 +144,7 @@ export async function recoverWorkspace(ws: Workspace): Promise<void> {
   ws.log.nextSeq = ws.log.ckptSeq + 1;
   ws.log.appliedSeq = ws.log.ckptSeq;
   // WAL replay.
+  h.replaying = true;
   let seq = -1;
   let segs: Uint8Array[] = [];
   const incomplete: number[] = [];
@@ -169,5 +176,11 @@ export async function recoverWorkspace(ws: Workspace): Promise<void> {
   }
   finish();
   for (const s of incomplete) await deleteRange(ws.kv, { prefix: [...walPrefix(ws.id), s] });
+  h.replaying = false;
+  // Ids below nextSid without a series were freed by retention (or never committed): reusable.
+  h.freeSids = [];
+  for (let sid = h.nextSid - 1; sid >= 1; sid--) {
+    if (h.labels[sid] === undefined) h.freeSids.push(sid);
+  }
   ws.recount();
 }

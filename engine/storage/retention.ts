@@ -38,7 +38,7 @@ export async function applyRetentionTo(
   await deleteKeys(ws.kv, batch);
   for (const k of [...ws.chunkCache.keys()]) {
     if (Number(k.split(":")[0]) < firstKept) {
-      ws.chunkCacheBytes -= ws.chunkCache.get(k)!.reduce((s, c) => s + c.length, 0);
+      ws.chunkCacheBytes -= ws.chunkCache.get(k)!.reduce((s, c) => s + c.length, 0) + 16;
       ws.chunkCache.delete(k);
     }
   }
@@ -61,8 +61,21 @@ export async function applyRetentionTo(
     await ws.commitFenced(op);
   }
   for (const sid of gone) h.removeSeries(sid);
+  if (gone.length > 0) {
+    h.purgeExemplars();
+    const goneSet = new Set(gone);
+    for (const [k, l] of [...ws.chunkCache]) {
+      if (!goneSet.has(Number(k.split(":")[1]))) continue;
+      ws.chunkCache.delete(k);
+      ws.chunkCacheBytes -= l.reduce((n, c) => n + c.length, 0) + 16;
+    }
+  }
   if (!(h.minT >= firstKept * P)) h.minT = firstKept * P; // reads skip deleted partitions
-  if (gone.length > 0) await ws.checkpoint();
+  if (gone.length > 0) {
+    await ws.checkpoint();
+    // Only now no durable state (WAL, checkpoint, record) names them: their ids can be reused.
+    h.freeSids.push(...gone);
+  }
   ws.recount();
   return { partitions: parts.size };
 }

@@ -486,7 +486,7 @@ export class Workspace {
       }
     }
     for (const i of buckets) st.buckets[i]++;
-    return st.addNew(hash, labels);
+    return st.addNew(hash, labels, this.head.freeSids);
   }
 
   async #stage(req: WriteRequest, st: Stage): Promise<AppendResult> {
