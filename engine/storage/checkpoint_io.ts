@@ -4,7 +4,7 @@
 import type { Labels } from "../model/labels.ts";
 import type { MetricMetadata } from "../model/write.ts";
 import { ByteReader, ByteWriter } from "./byte_buffer.ts";
-import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
+import { checkpointSids, decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
 import {
   checkpointHeadKey,
   checkpointKey,
@@ -108,21 +108,18 @@ export async function writeCheckpoint(ws: Workspace): Promise<void> {
   });
 }
 
-/** Rebuilds the head from KV: series records, metadata, the checkpoint, then WAL replay. */
+/**
+ * Rebuilds the head from KV: the checkpoint (which names the hot series), their series records,
+ * metadata, then WAL replay. Series records of other series belong to cold series (evicted to
+ * KV) or to nothing; only ids with neither a record nor a hot series are reusable.
+ */
 export async function recoverWorkspace(ws: Workspace): Promise<void> {
   const h = ws.head;
-  // Series records.
-  for await (const e of ws.kv.list<Uint8Array>({ prefix: seriesPrefix(ws.id) })) {
-    h.addSeries(e.key[4] as number, decodeLabels(new ByteReader(e.value)));
-  }
-  // Metadata.
-  for await (const e of ws.kv.list<MetricMetadata[]>({ prefix: metadataPrefix(ws.id) })) {
-    h.metadata.set(e.key[4] as string, e.value);
-  }
-  // Checkpoint.
   const ch = await ws.kv.get<{ gen: number; seq: number; sids: number }>(
     checkpointHeadKey(ws.id),
   );
+  let ckpt: Uint8Array | undefined;
+  let hot = new Set<number>();
   if (ch.value !== null) {
     const segs: Uint8Array[] = [];
     for await (
@@ -133,7 +130,30 @@ export async function recoverWorkspace(ws: Workspace): Promise<void> {
     if (segs.length === 0 || segs.length !== segmentCount(segs[0])) {
       throw new Error(`BUG: checkpoint ${ch.value.gen} of workspace ${ws.id} is incomplete`);
     }
-    const ckpt = joinSegments(segs);
+    ckpt = joinSegments(segs);
+    hot = checkpointSids(ckpt).sids;
+  }
+  // Series records: hot series into the head; the rest only mark their ids as taken.
+  let recorded = new Uint8Array(1024);
+  for await (const e of ws.kv.list<Uint8Array>({ prefix: seriesPrefix(ws.id) })) {
+    const sid = e.key[4] as number;
+    if (hot.has(sid)) h.addSeries(sid, decodeLabels(new ByteReader(e.value)));
+    else {
+      while (sid >= recorded.length) {
+        const grown = new Uint8Array(recorded.length * 2);
+        grown.set(recorded);
+        recorded = grown;
+      }
+      recorded[sid] = 1;
+      if (sid >= h.nextSid) h.nextSid = sid + 1;
+    }
+  }
+  hot.clear();
+  // Metadata.
+  for await (const e of ws.kv.list<MetricMetadata[]>({ prefix: metadataPrefix(ws.id) })) {
+    h.metadata.set(e.key[4] as string, e.value);
+  }
+  if (ch.value !== null && ckpt !== undefined) {
     decodeCheckpoint(ckpt, h);
     ws.log.ckptBytes = ckpt.length;
     ws.log.ckptGen = ch.value.gen;
@@ -177,10 +197,13 @@ export async function recoverWorkspace(ws: Workspace): Promise<void> {
   finish();
   for (const s of incomplete) await deleteRange(ws.kv, { prefix: [...walPrefix(ws.id), s] });
   h.replaying = false;
-  // Ids below nextSid without a series were freed by retention (or never committed): reusable.
+  // Ids below nextSid with neither a series nor a record were freed by retention (or never
+  // committed): reusable.
   h.freeSids = [];
   for (let sid = h.nextSid - 1; sid >= 1; sid--) {
-    if (h.labels[sid] === undefined) h.freeSids.push(sid);
+    if (h.labels[sid] === undefined && !(sid < recorded.length && recorded[sid] === 1)) {
+      h.freeSids.push(sid);
+    }
   }
   ws.recount();
 }

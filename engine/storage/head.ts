@@ -128,6 +128,8 @@ export class Head {
   maxT = NaN;
   /** Smallest timestamp seen, ms (NaN when none). */
   minT = NaN;
+  /** Newest sample of any series evicted to KV only ("cold"), ms (-Infinity when none). */
+  coldMaxT = -Infinity;
 
   // Per-series state, indexed by series id.
   lastT = new Float64Array(1024).fill(NaN);
@@ -246,6 +248,29 @@ export class Head {
     }
     this.exemplars = ordered;
     this.exemplarNext = ordered.length % Math.max(1, this.opts.exemplarsMax);
+  }
+
+  /**
+   * Series that can leave memory: no sample since `beforeT`, nothing open or pending, and a
+   * series record in KV. Their data stays in KV chunks ("cold" series).
+   */
+  evictable(beforeT: number): number[] {
+    const out: number[] = [];
+    const unrecorded = new Set(this.unrecorded);
+    for (let sid = 1; sid < this.nextSid; sid++) {
+      if (this.labels[sid] === undefined || this.chunkCount[sid] > 0) continue;
+      const last = this.lastSampleT(sid);
+      if (!(last < beforeT) || this.ooo.has(sid) || this.hist.has(sid)) continue;
+      if (this.pendingBySid.has(sid) || unrecorded.has(sid)) continue;
+      out.push(sid);
+    }
+    return out;
+  }
+
+  /** Newest float or histogram timestamp of a series (-Infinity when none). */
+  lastSampleT(sid: number): number {
+    const f = this.lastT[sid];
+    return Math.max(Number.isNaN(f) ? -Infinity : f, this.histLastT.get(sid) ?? -Infinity);
   }
 
   /** Removes a series from memory (retention); its open chunk must already be closed. */
