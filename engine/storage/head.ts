@@ -251,17 +251,16 @@ export class Head {
   }
 
   /**
-   * Series that can leave memory: no sample since `beforeT`, nothing open or pending, and a
-   * series record in KV. Their data stays in KV chunks ("cold" series).
+   * Series that can leave memory: no sample since `beforeT` and nothing open or pending. Their
+   * data stays in KV chunks ("cold" series).
    */
   evictable(beforeT: number): number[] {
     const out: number[] = [];
-    const unrecorded = new Set(this.unrecorded);
     for (let sid = 1; sid < this.nextSid; sid++) {
       if (this.labels[sid] === undefined || this.chunkCount[sid] > 0) continue;
       const last = this.lastSampleT(sid);
       if (!(last < beforeT) || this.ooo.has(sid) || this.hist.has(sid)) continue;
-      if (this.pendingBySid.has(sid) || unrecorded.has(sid)) continue;
+      if (this.pendingBySid.has(sid)) continue;
       out.push(sid);
     }
     return out;
