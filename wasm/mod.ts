@@ -618,7 +618,7 @@ function runKernel(
   if (rc === -11) throw new RangeError(`BUG: negative step ${w.stepMs}`);
   if (rc !== 0) throw new RangeError(`BUG: range kernel ${fn} failed (${rc})`);
   f64 = kernelViews(x); // the kernel may have grown memory (sort scratch)
-  // A plain loop: for a few dozen steps it beats subarray() + set(), which allocate two views.
+  // A plain loop rather than set(subarray()): no two new views per call.
   const u8 = kernelU8, o = pOut >> 3;
   for (let k = 0; k < steps; k++) {
     out[k] = f64[o + k];

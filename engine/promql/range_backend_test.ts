@@ -187,6 +187,22 @@ Deno.test("WASM and TypeScript kernels reject the same smoothing factors with th
   }
 });
 
+Deno.test("NaNs that kernels pass through keep their payload in both backends", () => {
+  const raw = new DataView(new ArrayBuffer(8));
+  raw.setBigUint64(0, 0xfff8_0000_dead_beefn); // a quiet NaN with sign and payload set
+  const odd = raw.getFloat64(0);
+  const t = Float64Array.of(1000, 2000, 3000), v = Float64Array.of(1, odd, odd);
+  const w: RangeWindows = { firstT: 3000, stepMs: 1000, steps: 2, rangeMs: 1500 };
+  for (const name of ["last_over_time", "first_over_time", "max_over_time", "min_over_time"]) {
+    for (const kernels of [RANGE_KERNELS, WASM_RANGE_KERNELS]) {
+      const out = new Float64Array(2), present = new Uint8Array(2);
+      kernels[name](t, v, w, [], out, present);
+      const bits = new DataView(out.buffer).getBigUint64(0, true);
+      assertEquals(bits.toString(16), "fff80000deadbeef", name);
+    }
+  }
+});
+
 // ---------------------------------------------------------------------------------------------
 // Through the Engine: the same queries with each backend selected must give identical bits.
 
