@@ -114,10 +114,21 @@ export class DataPlane {
     );
   }
 
-  /** Drops a deleted workspace's in-memory state and its TSDB keys. */
+  /**
+   * Drops a deleted workspace's in-memory state and its TSDB keys. Appends already in flight
+   * (admitted before the workspace became DELETING) are refused or finish before any key is
+   * deleted, so none of their keys can outlive the deletion.
+   */
   async deleteData(id: string): Promise<void> {
     this.#ingest.delete(id);
     this.#throttles.delete(id);
+    if (this.tsdb.openWorkspaces().includes(id)) {
+      const ws = await this.tsdb.workspace(id).catch(() => undefined);
+      if (ws) {
+        ws.abandon(); // queued appends are refused from here on
+        await ws.flush().catch(() => {}); // the batch being committed and its chunks land first
+      }
+    }
     await this.tsdb.deleteTsdbData(id);
   }
 
