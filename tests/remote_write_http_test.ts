@@ -169,6 +169,13 @@ Deno.test("undecodable and unacceptable bodies are rejected with Prometheus's st
     // Wire type 7 does not exist.
     await rejects(s, ws, snappyEncode(Uint8Array.of(0x0f, 0x00)), 400, /^proto: /);
 
+    // An empty body is not a snappy block; an empty request is fine and stores nothing.
+    await rejects(s, ws, new Uint8Array(0), 400, "snappy: corrupt input\n");
+    const before = await snapshot(s, ws);
+    const empty = await post(s, rwPath(ws), snappyEncode(new Uint8Array(0)));
+    assertEquals([empty.status, empty.text], [200, ""]);
+    assertEquals(await snapshot(s, ws), before);
+
     // No Content-Type and no Content-Encoding: a 1.0 client from before negotiation.
     const bare = await post(s, rwPath(ws), encodeWrite([GOOD]), {});
     assertEquals([bare.status, bare.text], [200, ""]);
@@ -665,4 +672,43 @@ Deno.test({
       await s.close();
     }
   },
+});
+
+Deno.test("limitsPerLabelSet from the workspace configuration applies to writes, also once the workspace is open", async () => {
+  const s = await testService({ env: { PROMENADE_SAMPLE_AGE_MAX: "0", ...QUIET } });
+  try {
+    const ws = await workspace(s, "label-set-limits");
+    const series = (job: string, n: number, t: number): TestSeries[] =>
+      Array.from({ length: n }, (_, i) => ({
+        labels: { __name__: "lsl", job, i: String(i) },
+        samples: [[t, i]],
+      }));
+    // The workspace's storage is open (and its options set) before the configuration changes.
+    assertEquals((await post(s, rwPath(ws), encodeWrite(series("free", 5, T0)))).status, 200);
+    const patch = await s.call("PATCH", `/workspaces/${ws}/configuration`, {
+      limitsPerLabelSet: [{ labelSet: { job: "limited" }, limits: { maxSeries: 2 } }],
+    });
+    assertEquals(patch.status, 202, JSON.stringify(patch.json));
+    await s.service.workspaces.idle();
+    assertEquals((await post(s, rwPath(ws), encodeWrite(series("limited", 2, T0)))).status, 200);
+    const before = await snapshot(s, ws);
+    const over = await post(s, rwPath(ws), encodeWrite(series("limited", 3, T0 + 1000)));
+    assertEquals(over.status, 400);
+    assert(
+      over.text.startsWith(`user=123456789012_${ws}: per-labelset series limit of 2 exceeded`),
+      over.text,
+    );
+    assertEquals(await snapshot(s, ws), before);
+    // Existing series of the label set and other label sets are not limited.
+    assertEquals(
+      (await post(s, rwPath(ws), encodeWrite(series("limited", 2, T0 + 2000)))).status,
+      200,
+    );
+    assertEquals(
+      (await post(s, rwPath(ws), encodeWrite(series("free", 50, T0 + 2000)))).status,
+      200,
+    );
+  } finally {
+    await s.close();
+  }
 });
