@@ -310,6 +310,11 @@ Deno.test({
           `      - targets: ["${targetAddr}"]`,
           "remote_write:",
           `  - url: ${server.url}/workspaces/${ws}/api/v1/remote_write`,
+          // As AMP users configure it: requests are SigV4-signed (accepted, not verified yet).
+          "    sigv4:",
+          "      region: us-east-1",
+          "      access_key: AKIDEXAMPLE",
+          "      secret_key: secret",
           "    send_exemplars: true",
           "    send_native_histograms: true",
           "    queue_config:",
@@ -553,6 +558,11 @@ Deno.test({
         `-promscrape.config=${tmp}/scrape.yml`,
         `-remoteWrite.url=${server.url}/workspaces/${ws}/api/v1/remote_write`,
         "-remoteWrite.flushInterval=1s",
+        // SigV4-signed as for AMP (accepted, not verified yet).
+        "-remoteWrite.aws.useSigv4",
+        "-remoteWrite.aws.region=us-east-1",
+        "-remoteWrite.aws.accessKey=AKIDEXAMPLE",
+        "-remoteWrite.aws.secretKey=secret",
         `-remoteWrite.tmpDataPath=${tmp}/vmagent-data`,
         `-httpListenAddr=127.0.0.1:${vmPort}`,
         "-loggerLevel=WARN",
