@@ -639,3 +639,123 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "an HA pair of Prometheus servers (cluster, __replica__ external labels) is stored once: only the elected replica's samples, without __replica__",
+  ignore: !PROMETHEUS,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "promenade-e2e-ha-" });
+    let server: ServerProcess | undefined;
+    const proms: Child[] = [];
+    const target = startTarget();
+    try {
+      server = await startServer(`${tmp}/kv.sqlite`, { env: SERVER_ENV });
+      const ws = await createWorkspace(server, "e2e-ha");
+      const instance = `127.0.0.1:${target.port}`;
+      const urls: Record<string, string> = {};
+      for (const replica of ["r1", "r2"]) {
+        const port = freePort();
+        urls[replica] = `http://127.0.0.1:${port}`;
+        await Deno.writeTextFile(
+          `${tmp}/${replica}.yml`,
+          [
+            "global:",
+            "  scrape_interval: 1s",
+            "  external_labels:",
+            "    cluster: prod",
+            `    __replica__: ${replica}`,
+            "scrape_configs:",
+            "  - job_name: e2e",
+            "    static_configs:",
+            `      - targets: ["${instance}"]`,
+            "remote_write:",
+            `  - url: ${server.url}/workspaces/${ws}/api/v1/remote_write`,
+            "    queue_config:",
+            "      batch_send_deadline: 1s",
+            "",
+          ].join("\n"),
+        );
+        proms.push(
+          new Child(`prometheus ${replica}`, PROMETHEUS!, [
+            `--config.file=${tmp}/${replica}.yml`,
+            `--storage.tsdb.path=${tmp}/${replica}-data`,
+            `--web.listen-address=127.0.0.1:${port}`,
+            "--log.level=warn",
+          ]),
+        );
+      }
+      for (const [i, replica] of ["r1", "r2"].entries()) {
+        await waitReady(`${urls[replica]}/-/ready`, proms[i], 20_000);
+      }
+      // Both replicas scrape the target (at different moments); wait for several scrapes each.
+      const until = Date.now() + 25_000;
+      while (target.served.length < 10) {
+        if (Date.now() > until) throw new Error("the replicas did not scrape the target");
+        await sleep(200);
+      }
+      await sleep(1_500);
+      const evalSec = Math.floor(Date.now() / 1000) - 1;
+      const ourBase = `${server.url}/workspaces/${ws}/api/v1`;
+      const selector = '{job="e2e"}[1m]';
+      const theirs: Record<string, ReturnType<typeof byKey>> = {};
+      for (const replica of ["r1", "r2"]) {
+        theirs[replica] = byKey(await rangeSelect(`${urls[replica]}/api/v1`, selector, evalSec));
+        assert(theirs[replica].size >= 5, `${replica} holds too few series`);
+      }
+      // Ours, with the cluster label (kept) removed to compare with what each replica holds.
+      const ours = async () => {
+        const m = await rangeSelect(ourBase, selector, evalSec);
+        for (const s of m) {
+          assertEquals(s.metric.cluster, "prod");
+          assert(!("__replica__" in s.metric), "__replica__ was stored");
+          delete s.metric.cluster;
+        }
+        return byKey(m);
+      };
+      const scrapeKey = seriesKey({ __name__: "e2e_scrapes_total", instance, job: "e2e" });
+      let got = await ours();
+      let leader = "";
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const first = got.get(scrapeKey)?.values[0]?.[0];
+        leader = ["r1", "r2"].find((r) =>
+          theirs[r].get(scrapeKey)?.values.some(([t]) => t === first)
+        ) ??
+          "";
+        const want = theirs[leader];
+        let complete = leader !== "" && got.size === want.size;
+        if (complete) {
+          for (const [k, v] of want) if (points(got.get(k)) < points(v)) complete = false;
+        }
+        if (complete || Date.now() > deadline) break;
+        await sleep(500);
+        got = await ours();
+      }
+      assert(leader !== "", "no replica's samples stored");
+      assertEquals([...got.keys()].sort(), [...theirs[leader].keys()].sort());
+      for (const [k, v] of theirs[leader]) assertEquals(got.get(k), v, `samples of ${k}`);
+      // The other replica's samples (other timestamps) are nowhere.
+      const other = leader === "r1" ? "r2" : "r1";
+      const otherTs = new Set(theirs[other].get(scrapeKey)!.values.map(([t]) => t));
+      for (const [t] of got.get(scrapeKey)!.values) {
+        assert(!otherTs.has(t), `a sample of the non-elected replica ${other} at ${t}`);
+      }
+      console.log(
+        `HA pair: ${leader} elected; ${got.size} series, ${
+          got.get(scrapeKey)!.values.length
+        } scrapes stored once; ${other}'s ${otherTs.size} scrapes dropped`,
+      );
+    } catch (e) {
+      for (const p of proms) console.error(`${p.name} log:\n${p.log}`);
+      throw e;
+    } finally {
+      for (const p of proms) await p.kill();
+      await server?.kill();
+      await target.shutdown();
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
