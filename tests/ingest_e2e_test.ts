@@ -3,9 +3,11 @@
  * own workspace. Debian's `prometheus` scrapes itself plus a test target (OpenMetrics with
  * exemplars, a gauge that disappears so staleness markers are written, a native histogram in the
  * protobuf format); every series, sample, histogram, exemplar and metadata entry it holds is
- * compared with what our store answers. `vmagent` scrapes a deterministic test target; the stored
- * samples are compared with what the target served and when. Configurations are generated per run
- * (free ports). Each test is skipped when its client binary is not installed.
+ * compared with what our store answers, also after our server is killed with SIGKILL and restarted
+ * while Prometheus writes (its retries must fill the gap). An HA pair of Prometheus servers is
+ * stored once. `vmagent` scrapes a deterministic test target; the stored samples are compared with
+ * what the target served and when. All clients sign with SigV4 as for AMP. Configurations are
+ * generated per run (free ports). Each test is skipped when its client binary is not installed.
  */
 import { assert, assertEquals } from "./assert.ts";
 import { freePort } from "./harness.ts";
@@ -466,6 +468,13 @@ Deno.test({
       const afterSec = Math.floor(Date.now() / 1000) - 1;
       const window = afterSec - Math.floor(killedAt / 1000) + 3;
       const outage = await compareAll(afterSec, `${window}s`);
+      // Exemplars and metadata written before the kill survived it.
+      assertEquals((await getJson(`${ourBase}/query_exemplars?${exq}`)).data, theirEx.data);
+      for (const metric of ["prometheus_http_requests_total", "e2e_req", "e2e_hist"]) {
+        const theirMeta = await getJson(`${promUrl}/api/v1/metadata?metric=${metric}`);
+        const ourMeta = await getJson(`${ourBase}/metadata?metric=${metric}`);
+        assertEquals(ourMeta.data[metric], theirMeta.data[metric], `${metric} after the restart`);
+      }
       console.log(
         `prometheus: ${want.size} series, ${samples} float and ${histograms} histogram samples, ` +
           `${ourEx.data[0].exemplars.length} exemplars compared; ${
@@ -673,6 +682,10 @@ Deno.test({
             `      - targets: ["${instance}"]`,
             "remote_write:",
             `  - url: ${server.url}/workspaces/${ws}/api/v1/remote_write`,
+            "    sigv4:",
+            "      region: us-east-1",
+            "      access_key: AKIDEXAMPLE",
+            "      secret_key: secret",
             "    queue_config:",
             "      batch_send_deadline: 1s",
             "",
