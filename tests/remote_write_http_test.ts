@@ -381,14 +381,27 @@ Deno.test("too old, out-of-order and conflicting duplicate samples are refused a
         iso(now)
       }, series={__name__="ord", job="j"}\n`,
     );
+    // The same conflict inside one request.
+    const t2 = now + 2000;
+    await rej(
+      encodeWrite([m([[t2, 5], [t2, 6]])]),
+      400,
+      `user=123456789012_${ws}: err: duplicate sample for timestamp. timestamp=${
+        iso(t2)
+      }, series={__name__="ord", job="j"}\n`,
+    );
     // Same timestamp and value again: accepted, stored once.
     assertEquals((await post(s, rwPath(ws), encodeWrite([m([[now, 1]])]))).status, 200);
+    // And twice inside one request.
+    const t3 = now + 3000;
+    assertEquals((await post(s, rwPath(ws), encodeWrite([m([[t3, 7], [t3, 7]])]))).status, 200);
     const r = await get(s, `${apiPath(ws)}/query?query=ord[1h]&time=${evalSec}`);
     assertEquals(r.result.length, 1);
     assertEquals(r.result[0].values, [
       [inWindow / 1000, "4"],
       [now / 1000, "1"],
       [(now + 1000) / 1000, "2"],
+      [t3 / 1000, "7"],
     ]);
   } finally {
     await s.close();
