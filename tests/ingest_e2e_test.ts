@@ -518,6 +518,7 @@ function startTarget(): {
         'e2e_gauge{k="b"} -0.125',
         'e2e_gauge{k="big"} 1.5e+300',
         'e2e_gauge{k="inf"} +Inf',
+        ...(n <= 2 ? ["# TYPE e2e_vanish gauge", `e2e_vanish ${n}`] : []),
         "",
       ].join("\n");
       return new Response(body, { headers: { "content-type": "text/plain; version=0.0.4" } });
@@ -621,6 +622,14 @@ Deno.test({
         assert(g.values.length >= values.length - 1, `e2e_gauge{k="${g.metric.k}"} too short`);
         for (const [, v] of g.values) assertEquals(canon(v), canon(want[g.metric.k]));
       }
+
+      // The gauge that vanished after the second scrape: vmagent sends a staleness marker, so
+      // an instant query no longer finds it although it is within the lookback window.
+      const vanished = await rangeSelect(ourBase, "e2e_vanish[5m]", lastT);
+      assertEquals(vanished.length, 1);
+      assertEquals(vanished[0].values.map(([, v]) => v), ["1", "2"]);
+      const gone = await getJson(`${ourBase}/query?query=e2e_vanish&time=${lastT}`);
+      assertEquals(gone.data.result, [], "e2e_vanish is not stale after it vanished");
 
       // vmagent's own per-target series arrive too, with the target's labels.
       const up = await rangeSelect(ourBase, "up[5m]", lastT);
