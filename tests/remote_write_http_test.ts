@@ -725,3 +725,34 @@ Deno.test("limitsPerLabelSet from the workspace configuration applies to writes,
     await s.close();
   }
 });
+
+Deno.test("more than 3,000 remote write requests a second to a workspace get AMP's 429 Rate exceeded", async () => {
+  const s = await testService({ env: { PROMENADE_SAMPLE_AGE_MAX: "0", ...QUIET } });
+  try {
+    const ws = await workspace(s, "tps");
+    const other = await workspace(s, "tps-other");
+    // Requests refused for their content type are still requests: the gateway counts them first.
+    const send = (id: string) =>
+      post(s, rwPath(id), new Uint8Array(0), { "content-type": "text/plain" });
+    const started = performance.now();
+    const answers = await Promise.all(Array.from({ length: 4500 }, () => send(ws)));
+    const ms = performance.now() - started;
+    const throttled = answers.filter((a) => a.status === 429);
+    assert(
+      throttled.length >= 4500 - 3000 - Math.ceil(ms * 3),
+      `${throttled.length} throttled of 4500 in ${ms.toFixed(0)} ms`,
+    );
+    const t = throttled[0];
+    assertEquals(t.text, '{"message":"Rate exceeded"}');
+    assertEquals(t.headers.get("content-type"), "application/json");
+    assertEquals(t.headers.get("retry-after"), "1");
+    assert(answers.every((a) => a.status === 429 || a.status === 415));
+    // Another workspace has its own budget.
+    assertEquals((await send(other)).status, 415);
+    // A second later the budget is back.
+    await new Promise((r) => setTimeout(r, 1000));
+    assertEquals((await post(s, rwPath(ws), encodeWrite([GOOD]))).status, 200);
+  } finally {
+    await s.close();
+  }
+});
