@@ -1,7 +1,7 @@
 /**
  * The KV-backed Querier: selects series through the head's postings and merges, per series,
- * KV chunks (through a cache of sealed partitions), closed chunks not yet flushed, the open head
- * chunk and the out-of-order and histogram buffers.
+ * KV chunks (through the chunk-list cache of chunk_lists.ts), closed chunks not yet flushed, the
+ * open head chunk and the out-of-order and histogram buffers.
  */
 import type { Labels } from "../model/labels.ts";
 import { labelsCompare } from "../model/labels.ts";
@@ -13,6 +13,7 @@ import { decodeHistogram } from "./histogram_codec.ts";
 import { CHUNK_KIND_HIST, chunksPrefix, partitionOf } from "./keys.ts";
 import { CHUNK_CACHE_BYTES_MAX } from "./limits.ts";
 import type { Workspace } from "./workspace.ts";
+import { flushLog, Slab, tag } from "./chunk_lists.ts";
 import { type ChunkArena, createChunkArena, decodeXorChunk } from "../../wasm/mod.ts";
 
 interface Piece {
@@ -101,17 +102,32 @@ export class KvQuerier implements Querier {
     }
     // 2. KV chunks, partition by partition.
     if (sids.length > 0) await this.#readKv(sids, gathered, minT, maxT);
-    // 3. Merge.
+    // 3. Merge. One WASM call decodes every chunk of the series, clipped to the range; the
+    // views are copied (into shared slab blocks) before the next call.
     const out: SeriesData[] = [];
+    const slab = new Slab();
+    const arena = readArena();
     for (const sid of sids) {
       const g = gathered.get(sid)!;
-      // One WASM call decodes every chunk of the series, clipped to the range; the views are
-      // copied by mergePieces before the next call.
-      const chunks = g.kvChunks.concat(g.headChunks);
-      const pieces = chunks.length > 0
-        ? [readArena().decodeMany(chunks, minT, maxT) as Piece, ...g.pieces]
-        : g.pieces;
-      const { t, v } = mergePieces(pieces, minT, maxT);
+      const chunks = g.kvChunks.length === 0
+        ? g.headChunks
+        : g.headChunks.length === 0
+        ? g.kvChunks
+        : g.kvChunks.concat(g.headChunks);
+      let t: Float64Array, v: Float64Array;
+      if (chunks.length === 0 && g.pieces.length === 0) {
+        t = v = EMPTY;
+      } else {
+        const d = chunks.length > 0 ? arena.decodeMany(chunks, minT, maxT) : undefined;
+        if (d !== undefined && g.pieces.length === 0 && ascending(d.t)) {
+          t = slab.take(d.t.length);
+          t.set(d.t);
+          v = slab.take(d.v.length);
+          v.set(d.v);
+        } else {
+          ({ t, v } = mergePieces(d ? [d, ...g.pieces] : g.pieces, minT, maxT));
+        }
+      }
       let ht: Float64Array | undefined, hs: FloatHistogram[] | undefined;
       if (g.hist.length > 0) {
         const m = mergeHist(g.hist, minT, maxT);
@@ -137,8 +153,8 @@ export class KvQuerier implements Querier {
     const pMin = partitionOf(Math.max(minT, h.minT), P);
     const pMax = partitionOf(Math.min(maxT, h.maxT), P);
     if (!(pMin <= pMax)) return;
-    // Partitions that can no longer change (older than the OOO window) are cacheable.
-    const sealedBelow = partitionOf(h.maxT - h.opts.oooWindowMs, P);
+    // Every partition's lists are cached; flushes keep them exact (see chunk_lists.ts).
+    const log = flushLog(ws);
     const prefix = chunksPrefix(ws.id);
     const add = (sid: number, bytes: Uint8Array, kind: number) => {
       const g = gathered.get(sid)!;
@@ -146,29 +162,26 @@ export class KvQuerier implements Querier {
       else g.kvChunks.push(bytes);
     };
     for (let p = pMin; p <= pMax; p++) {
-      const sealed = p < sealedBelow;
       const todo: number[] = [];
       for (const sid of sids) {
-        const hit = sealed ? ws.chunkCache.get(`${p}:${sid}`) : undefined;
+        const key = `${p}:${sid}`;
+        const hit = ws.chunkCache.get(key);
         if (hit === undefined) todo.push(sid);
         else {
           // Refresh LRU position.
-          ws.chunkCache.delete(`${p}:${sid}`);
-          ws.chunkCache.set(`${p}:${sid}`, hit);
+          ws.chunkCache.delete(key);
+          ws.chunkCache.set(key, hit);
           for (const c of hit) add(sid, c.subarray(1), c[0]);
         }
       }
       if (todo.length === 0) continue;
+      const seq0 = log.seq;
       const found = new Map<number, Uint8Array[]>();
       const collect = (sid: number, kind: number, bytes: Uint8Array) => {
         add(sid, bytes, kind);
-        if (!sealed) return;
-        const tagged = new Uint8Array(bytes.length + 1);
-        tagged[0] = kind;
-        tagged.set(bytes, 1);
         let l = found.get(sid);
         if (l === undefined) found.set(sid, l = []);
-        l.push(tagged);
+        l.push(tag(kind, bytes));
       };
       if (todo.length <= 16) {
         for (const sid of todo) {
@@ -188,17 +201,20 @@ export class KvQuerier implements Querier {
           if (want.has(sid)) collect(sid, e.key[7] as number, e.value);
         }
       }
-      if (sealed) {
-        for (const sid of todo) {
-          const list = found.get(sid) ?? [];
-          ws.chunkCache.set(`${p}:${sid}`, list);
-          ws.chunkCacheBytes += list.reduce((s, c) => s + c.length, 0) + 16;
-        }
-        while (ws.chunkCacheBytes > CHUNK_CACHE_BYTES_MAX) {
-          const [k, l] = ws.chunkCache.entries().next().value!;
-          ws.chunkCache.delete(k);
-          ws.chunkCacheBytes -= l.reduce((s, c) => s + c.length, 0) + 16;
-        }
+      for (const sid of todo) {
+        // A flush of this series since the read began may be missing from what was read.
+        if ((log.lastBySid.get(sid) ?? 0) > seq0) continue;
+        const key = `${p}:${sid}`;
+        const old = ws.chunkCache.get(key);
+        if (old !== undefined) ws.chunkCacheBytes -= listBytes(old);
+        const list = found.get(sid) ?? [];
+        ws.chunkCache.set(key, list);
+        ws.chunkCacheBytes += listBytes(list);
+      }
+      while (ws.chunkCacheBytes > CHUNK_CACHE_BYTES_MAX) {
+        const [k, l] = ws.chunkCache.entries().next().value!;
+        ws.chunkCache.delete(k);
+        ws.chunkCacheBytes -= listBytes(l);
       }
     }
   }
@@ -226,6 +242,20 @@ export class KvQuerier implements Querier {
     }
     return [...values].sort();
   }
+}
+
+const EMPTY = new Float64Array(0);
+
+function listBytes(list: Uint8Array[]): number {
+  let n = 16;
+  for (const c of list) n += c.length;
+  return n;
+}
+
+/** True when the timestamps are strictly increasing. */
+function ascending(t: Float64Array): boolean {
+  for (let i = 1; i < t.length; i++) if (!(t[i] > t[i - 1])) return false;
+  return true;
 }
 
 let reader: ChunkArena | undefined;
