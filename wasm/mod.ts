@@ -25,8 +25,9 @@ export {
   XOR_SAMPLES_MAX,
 } from "./chunk_arena.ts";
 export {
+  DEFAULT_LOOKBACK_MS,
   type KernelWindows,
+  RangeKernelError,
   WASM_RANGE_KERNELS,
-  WasmKernelError,
   type WasmRangeKernel,
 } from "./range_kernels.ts";

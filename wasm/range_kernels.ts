@@ -6,9 +6,9 @@
 import { type Exports, instantiate } from "./_loader.ts";
 
 /**
- * Evaluation grid of one series, the same shape as the engine's `RangeWindows`
- * (engine/promql/functions/range_windows.ts): step k ends at firstT + k*stepMs (ms) and its window
- * is (end - rangeMs, end].
+ * Evaluation grid for one series: step k evaluates at evalT(k) = firstT + k*stepMs (ms), already
+ * shifted by offset/@. The window of step k is (evalT(k) - rangeMs, evalT(k)] (left-open).
+ * The engine's `RangeWindows` (engine/promql/functions/range_windows.ts) is this type.
  */
 export interface KernelWindows {
   firstT: number;
@@ -16,18 +16,28 @@ export interface KernelWindows {
   steps: number;
   rangeMs: number;
   mode?: "default" | "anchored" | "smoothed";
-  /** Lookback delta (ms) for anchored/smoothed windows; default 300000. */
+  /**
+   * Lookback delta (ms) bounding how far an `anchored`/`smoothed` window reaches for the sample
+   * before its start (and, smoothed, after its end). Default DEFAULT_LOOKBACK_MS (5m).
+   */
   lookbackMs?: number;
-  /** predict_linear's unshifted evaluation grid; defaults to firstT/stepMs. */
+  /**
+   * predict_linear's regression is relative to the step's *unshifted* evaluation time
+   * (Prometheus's `enh.Ts`): evalFirstT + k*evalStepMs, i.e. the query's own step times. Without
+   * offset/@ that is firstT/stepMs (the default). With `offset o` pass evalFirstT = firstT + o;
+   * with `@` (stepMs 0, a fixed window) still pass the query start and step: predict_linear is
+   * not step-invariant in Prometheus, so its intercept moves with the step.
+   */
   evalFirstT?: number;
   evalStepMs?: number;
 }
 
 /**
- * A batched range kernel, signature-compatible with the engine's `RangeKernel`: fills out[k] and
- * present[k] (1 where step k has a value) for every step, from one series' samples (ascending ms,
- * staleness markers removed). `params` are per-step scalars (a number or a Float64Array of length
- * `steps`). Throws WasmKernelError for arguments Prometheus rejects.
+ * A batched range kernel (the engine's `RangeKernel` is this type): fills out[k] and sets
+ * present[k]=1 where step k has a value, present[k]=0 otherwise. `t`,`v` are one series' float
+ * samples (ascending ms, staleness markers already removed), `params` are scalar arguments per
+ * step (Float64Array of length steps) or a number. One call per series per query, never per step.
+ * Throws RangeKernelError for arguments Prometheus rejects.
  */
 export type WasmRangeKernel = (
   t: Float64Array,
@@ -38,12 +48,16 @@ export type WasmRangeKernel = (
   present: Uint8Array,
 ) => void;
 
-/** A kernel argument Prometheus rejects at evaluation time (same text as the TS kernels). */
-export class WasmKernelError extends RangeError {
-  override name = "WasmKernelError";
+/**
+ * A kernel argument Prometheus rejects at evaluation time (e.g. a smoothing factor outside
+ * (0,1)). Thrown by the WASM kernels and by the engine's TypeScript kernels alike.
+ */
+export class RangeKernelError extends RangeError {
+  override name = "RangeKernelError";
 }
 
-const DEFAULT_LOOKBACK_MS = 300_000;
+/** Default lookback delta of anchored/smoothed windows, ms. */
+export const DEFAULT_LOOKBACK_MS = 300_000;
 
 let kernelExports: Exports | undefined;
 let kernelIoPtr = 0;
@@ -51,9 +65,12 @@ let kernelIoCap = 0;
 let kernelF64 = new Float64Array(0);
 let kernelU8 = new Uint8Array(0);
 
-/** Views of the kernel instance's memory, re-created only when memory has grown. */
+/**
+ * Views of the kernel instance's memory, re-created only when memory has grown (growing detaches
+ * the old buffer, so its views read as empty; cheaper than comparing `memory.buffer` per call).
+ */
 function kernelViews(x: Exports): Float64Array {
-  if (kernelF64.buffer !== x.memory.buffer) {
+  if (kernelF64.byteLength === 0) {
     kernelF64 = new Float64Array(x.memory.buffer as ArrayBuffer);
     kernelU8 = new Uint8Array(x.memory.buffer as ArrayBuffer);
   }
@@ -114,20 +131,24 @@ function runKernel(
     pPresent,
   );
   if (rc === -12) {
-    throw new WasmKernelError(
+    throw new RangeKernelError(
       `invalid smoothing factor. Expected: 0 < sf < 1, got: ${goFixed(x.kernel_error_value())}`,
     );
   }
   if (rc === -13) {
-    throw new WasmKernelError(
+    throw new RangeKernelError(
       `invalid trend factor. Expected: 0 < tf < 1, got: ${goFixed(x.kernel_error_value())}`,
     );
   }
   if (rc === -11) throw new RangeError(`BUG: negative step ${w.stepMs}`);
   if (rc !== 0) throw new RangeError(`BUG: range kernel ${fn} failed (${rc})`);
   f64 = kernelViews(x); // the kernel may have grown memory (sort scratch)
-  out.set(f64.subarray(pOut >> 3, (pOut >> 3) + steps));
-  present.set(kernelU8.subarray(pPresent, pPresent + steps));
+  // A plain loop rather than set(subarray()): no two new views per call.
+  const u8 = kernelU8, o = pOut >> 3;
+  for (let k = 0; k < steps; k++) {
+    out[k] = f64[o + k];
+    present[k] = u8[pPresent + k];
+  }
 }
 
 function kernel(fn: number, anchored = fn, smoothed = fn): WasmRangeKernel {

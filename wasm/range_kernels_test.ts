@@ -1,10 +1,11 @@
 /**
  * The WASM range kernels must give bit-identical results to the TypeScript kernels they port
- * (a copy of engine/promql/functions/range_*.ts from the promql branch, in testdata/range_oracle/).
+ * (engine/promql/functions/range_kernels.ts, the oracle; tests may import engine code).
+ * engine/promql/range_backend_test.ts checks the same through the evaluator.
  */
 import { assert, assertEquals, assertThrows } from "../tests/assert.ts";
-import { type KernelWindows, WASM_RANGE_KERNELS, WasmKernelError } from "./mod.ts";
-import { RANGE_KERNELS } from "./testdata/range_oracle/range_kernels.ts";
+import { type KernelWindows, RangeKernelError, WASM_RANGE_KERNELS } from "./mod.ts";
+import { RANGE_KERNELS } from "../engine/promql/functions/range_kernels.ts";
 
 function rng(seed: number): () => number {
   return () => {
@@ -118,7 +119,7 @@ Deno.test("WASM double_exponential_smoothing rejects factors outside (0, 1) like
     assert(want !== "", `TS kernel accepted ${sf}, ${tf}`);
     assertThrows(
       () => WASM_RANGE_KERNELS.double_exponential_smoothing(t, v, w, [sf, tf], out, present),
-      WasmKernelError,
+      RangeKernelError,
       want,
     );
   }

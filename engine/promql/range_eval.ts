@@ -1,8 +1,9 @@
 /**
  * Range-vector function calls (`rate(x[5m])`, `max_over_time(q[1h:1m])`, ...): series at a time,
- * one kernel call per series over all steps (kernels in functions/range_kernels.ts), plus the
- * evaluator-side parts: absent_over_time, histogram-aware last/first/count/present, name
- * dropping and the "might not be a counter" info.
+ * one kernel call per series over all steps (the WASM kernels, chosen by range_backend.ts, with
+ * the TS kernels of functions/range_kernels.ts as oracle and fallback), plus the evaluator-side
+ * parts: absent_over_time, histogram-aware last/first/count/present, name dropping and the
+ * "might not be a counter" info.
  */
 import type { FloatHistogram, Labels } from "../model/mod.ts";
 import { labelsGet, METRIC_NAME } from "../model/mod.ts";
@@ -12,12 +13,8 @@ import { execError } from "./context.ts";
 import type { Evaluator } from "./evaluator.ts";
 import { unwrapParens } from "./evaluator.ts";
 import { absentLabels } from "./functions/instant.ts";
-import {
-  RANGE_KERNELS,
-  type RangeKernel,
-  RangeKernelError,
-  type RangeWindows,
-} from "./functions/range_kernels.ts";
+import { RangeKernelError, type RangeWindows } from "./functions/range_kernels.ts";
+import { wasmOrTs } from "./range_backend.ts";
 import { histogramsWithoutStale, lastLE, withoutStale } from "./selectors.ts";
 import { type Matrix, newSeries } from "./value.ts";
 import { rangeWithHistograms } from "./range_histogram.ts";
@@ -112,23 +109,6 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
     evalFirstT: ev.start,
     evalStepMs: ev.interval,
   };
-  // With @ every window is the same, but per-step parameters may still vary: run step by step.
-  const perStepParams = at !== undefined && ev.steps > 1 &&
-    params.some((p) => typeof p !== "number");
-  const one = { out: new Float64Array(1), present: new Uint8Array(1) };
-  const runKernel = (k: RangeKernel, s: InputSeries) => {
-    if (!perStepParams) {
-      k(s.t, s.v, w, params, out, present);
-      return;
-    }
-    for (let i = 0; i < ev.steps; i++) {
-      const wi: RangeWindows = { ...w, steps: 1, evalFirstT: ev.ts(i), evalStepMs: 0 };
-      const pi = params.map((p) => typeof p === "number" ? p : p[i]);
-      k(s.t, s.v, wi, pi, one.out, one.present);
-      out[i] = one.out[0];
-      present[i] = one.present[0];
-    }
-  };
   if (name === "quantile_over_time" && inputs.length > 0) {
     const q = params[0];
     const qs = typeof q === "number" ? [q] : q;
@@ -141,7 +121,7 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
   const present = new Uint8Array(steps);
   const dropName = name !== "last_over_time" && name !== "first_over_time";
   const result: Matrix = [];
-  const kernel = RANGE_KERNELS[name];
+  const kernel = wasmOrTs(name); // WASM where ported; the TS kernels are the oracle
   const isAbsent = name === "absent_over_time";
   if (!kernel && !HISTOGRAM_AWARE.has(name)) execError(`function "${name}" is not implemented`);
   const anyAt = new Uint8Array(steps);
@@ -168,7 +148,9 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
       }
     } else {
       try {
-        runKernel(kernel!, s);
+        // One call per series over all steps (under @ too: the kernels run every step's body,
+        // so per-step parameters and predict_linear's evaluation times still apply).
+        kernel!(s.t, s.v, w, params, out, present);
       } catch (err) {
         if (err instanceof RangeKernelError) execError(err.message);
         throw err;

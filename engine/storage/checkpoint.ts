@@ -10,7 +10,7 @@ import { decodeHistogram, encodeHistogram } from "./histogram_codec.ts";
 import { decodeLabels, encodeLabels } from "./wal.ts";
 
 /** Checkpoint format version. */
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
 
 /** Serialises the head's state (synchronously: a consistent snapshot). */
 export function encodeCheckpoint(head: Head): Uint8Array {
@@ -18,6 +18,7 @@ export function encodeCheckpoint(head: Head): Uint8Array {
   w.u8(CHECKPOINT_VERSION);
   w.f64(head.minT);
   w.f64(head.maxT);
+  w.f64(head.coldMaxT);
   w.uvarint(head.nextSid);
   let n = 0;
   for (let sid = 1; sid < head.nextSid; sid++) if (head.labels[sid] !== undefined) n++;
@@ -77,6 +78,7 @@ export function decodeCheckpoint(bytes: Uint8Array, head: Head): void {
   }
   head.minT = r.f64();
   head.maxT = r.f64();
+  head.coldMaxT = r.f64();
   const nextSid = r.uvarint();
   if (nextSid > head.nextSid) head.nextSid = nextSid;
   const n = r.uvarint();
@@ -135,4 +137,30 @@ export function decodeCheckpoint(bytes: Uint8Array, head: Head): void {
     head.exemplars.push({ sid, ex: { t, value, labels: decodeLabels(r) } });
   }
   if (!r.done()) throw new CorruptValueError("trailing bytes in checkpoint");
+}
+
+/** The series ids a checkpoint holds (the hot series), without decoding the rest. */
+export function checkpointSids(bytes: Uint8Array): { sids: Set<number>; nextSid: number } {
+  const r = new ByteReader(bytes);
+  const version = r.u8();
+  if (version !== CHECKPOINT_VERSION) {
+    throw new CorruptValueError(`unknown checkpoint version ${version}`);
+  }
+  r.f64();
+  r.f64();
+  r.f64();
+  const nextSid = r.uvarint();
+  const n = r.uvarint();
+  const sids = new Set<number>();
+  for (let i = 0; i < n; i++) {
+    sids.add(r.uvarint());
+    r.f64();
+    r.f64();
+    r.f64();
+    if (r.bytes().length > 0) {
+      r.f64();
+      r.f64();
+    }
+  }
+  return { sids, nextSid };
 }

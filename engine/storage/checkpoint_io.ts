@@ -4,7 +4,7 @@
 import type { Labels } from "../model/labels.ts";
 import type { MetricMetadata } from "../model/write.ts";
 import { ByteReader, ByteWriter } from "./byte_buffer.ts";
-import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
+import { checkpointSids, decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
 import {
   checkpointHeadKey,
   checkpointKey,
@@ -56,23 +56,29 @@ export async function writeCheckpoint(ws: Workspace): Promise<void> {
   ws.log.ckptBytes = snapshot.length;
   const pendingMark = ws.head.pendingTotal();
   const sidEnd = ws.head.nextSid;
+  const unrecorded = ws.head.unrecorded.splice(0);
   const newSeries: [number, Labels][] = [];
-  for (let sid = ws.log.ckptSids; sid < sidEnd; sid++) {
+  for (const sid of unrecorded) {
     const l = ws.head.labels[sid];
     if (l !== undefined) newSeries.push([sid, l]);
   }
   ws.log.walBytes = 0;
   const gen = ws.log.ckptGen + 1;
-  // 1. Series records of series created since the last checkpoint.
-  const w = new ByteWriter(256);
-  for (let i = 0; i < newSeries.length; i += 500) {
-    const op = ws.kv.atomic();
-    for (const [sid, labels] of newSeries.slice(i, i + 500)) {
-      w.reset();
-      encodeLabels(labels, w);
-      op.set(seriesKey(ws.id, sid), w.copy());
+  try {
+    // 1. Series records of series created since the last checkpoint.
+    const w = new ByteWriter(256);
+    for (let i = 0; i < newSeries.length; i += 500) {
+      const op = ws.fencedAtomic();
+      for (const [sid, labels] of newSeries.slice(i, i + 500)) {
+        w.reset();
+        encodeLabels(labels, w);
+        op.set(seriesKey(ws.id, sid), w.copy());
+      }
+      await ws.commitFenced(op);
     }
-    await op.commit();
+  } catch (e) {
+    ws.head.unrecorded.push(...unrecorded); // the next checkpoint writes them
+    throw e;
   }
   // 2. Closed chunks up to the snapshot must be durable.
   await ws.flushChunksUntil(pendingMark);
@@ -102,21 +108,18 @@ export async function writeCheckpoint(ws: Workspace): Promise<void> {
   });
 }
 
-/** Rebuilds the head from KV: series records, metadata, the checkpoint, then WAL replay. */
+/**
+ * Rebuilds the head from KV: the checkpoint (which names the hot series), their series records,
+ * metadata, then WAL replay. Series records of other series belong to cold series (evicted to
+ * KV) or to nothing; only ids with neither a record nor a hot series are reusable.
+ */
 export async function recoverWorkspace(ws: Workspace): Promise<void> {
   const h = ws.head;
-  // Series records.
-  for await (const e of ws.kv.list<Uint8Array>({ prefix: seriesPrefix(ws.id) })) {
-    h.addSeries(e.key[4] as number, decodeLabels(new ByteReader(e.value)));
-  }
-  // Metadata.
-  for await (const e of ws.kv.list<MetricMetadata[]>({ prefix: metadataPrefix(ws.id) })) {
-    h.metadata.set(e.key[4] as string, e.value);
-  }
-  // Checkpoint.
   const ch = await ws.kv.get<{ gen: number; seq: number; sids: number }>(
     checkpointHeadKey(ws.id),
   );
+  let ckpt: Uint8Array | undefined;
+  let hot = new Set<number>();
   if (ch.value !== null) {
     const segs: Uint8Array[] = [];
     for await (
@@ -127,7 +130,30 @@ export async function recoverWorkspace(ws: Workspace): Promise<void> {
     if (segs.length === 0 || segs.length !== segmentCount(segs[0])) {
       throw new Error(`BUG: checkpoint ${ch.value.gen} of workspace ${ws.id} is incomplete`);
     }
-    const ckpt = joinSegments(segs);
+    ckpt = joinSegments(segs);
+    hot = checkpointSids(ckpt).sids;
+  }
+  // Series records: hot series into the head; the rest only mark their ids as taken.
+  let recorded = new Uint8Array(1024);
+  for await (const e of ws.kv.list<Uint8Array>({ prefix: seriesPrefix(ws.id) })) {
+    const sid = e.key[4] as number;
+    if (hot.has(sid)) h.addSeries(sid, decodeLabels(new ByteReader(e.value)));
+    else {
+      while (sid >= recorded.length) {
+        const grown = new Uint8Array(recorded.length * 2);
+        grown.set(recorded);
+        recorded = grown;
+      }
+      recorded[sid] = 1;
+      if (sid >= h.nextSid) h.nextSid = sid + 1;
+    }
+  }
+  hot.clear();
+  // Metadata.
+  for await (const e of ws.kv.list<MetricMetadata[]>({ prefix: metadataPrefix(ws.id) })) {
+    h.metadata.set(e.key[4] as string, e.value);
+  }
+  if (ch.value !== null && ckpt !== undefined) {
     decodeCheckpoint(ckpt, h);
     ws.log.ckptBytes = ckpt.length;
     ws.log.ckptGen = ch.value.gen;
@@ -138,6 +164,7 @@ export async function recoverWorkspace(ws: Workspace): Promise<void> {
   ws.log.nextSeq = ws.log.ckptSeq + 1;
   ws.log.appliedSeq = ws.log.ckptSeq;
   // WAL replay.
+  h.replaying = true;
   let seq = -1;
   let segs: Uint8Array[] = [];
   const incomplete: number[] = [];
@@ -169,5 +196,14 @@ export async function recoverWorkspace(ws: Workspace): Promise<void> {
   }
   finish();
   for (const s of incomplete) await deleteRange(ws.kv, { prefix: [...walPrefix(ws.id), s] });
+  h.replaying = false;
+  // Ids below nextSid with neither a series nor a record were freed by retention (or never
+  // committed): reusable.
+  h.freeSids = [];
+  for (let sid = h.nextSid - 1; sid >= 1; sid--) {
+    if (h.labels[sid] === undefined && !(sid < recorded.length && recorded[sid] === 1)) {
+      h.freeSids.push(sid);
+    }
+  }
   ws.recount();
 }

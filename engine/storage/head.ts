@@ -113,12 +113,23 @@ export class Head {
   #byHash = new Map<number, number | number[]>();
   /** Number of series. */
   seriesCount = 0;
-  /** Next unused series id. */
+  /** Next never-used series id. */
   nextSid = 1;
+  /**
+   * Ids of series removed by retention (their data and WAL records are gone), reused for new
+   * series so per-series arrays stay bounded by the series within retention.
+   */
+  freeSids: number[] = [];
+  /** During WAL replay: data of series removed by retention after the checkpoint is skipped. */
+  replaying = false;
+  /** Series created by batches whose series record is not written yet (the next checkpoint does). */
+  unrecorded: number[] = [];
   /** Largest float/histogram timestamp seen, ms (NaN when none). */
   maxT = NaN;
   /** Smallest timestamp seen, ms (NaN when none). */
   minT = NaN;
+  /** Newest sample of any series evicted to KV only ("cold"), ms (-Infinity when none). */
+  coldMaxT = -Infinity;
 
   // Per-series state, indexed by series id.
   lastT = new Float64Array(1024).fill(NaN);
@@ -226,6 +237,43 @@ export class Head {
     if (sid >= this.nextSid) this.nextSid = sid + 1;
   }
 
+  /** Drops exemplars of series that are gone (after removeSeries). */
+  purgeExemplars(): void {
+    const kept = this.exemplars.filter((x) => this.labels[x.sid] !== undefined);
+    if (kept.length === this.exemplars.length) return;
+    // Oldest first, so the ring continues in order.
+    const n = this.exemplars.length;
+    const ordered = [];
+    for (let i = 0; i < n; i++) {
+      const x = this.exemplars[(this.exemplarNext + i) % n];
+      if (this.labels[x.sid] !== undefined) ordered.push(x);
+    }
+    this.exemplars = ordered;
+    this.exemplarNext = ordered.length % Math.max(1, this.opts.exemplarsMax);
+  }
+
+  /**
+   * Series that can leave memory: no sample since `beforeT` and nothing open or pending. Their
+   * data stays in KV chunks ("cold" series).
+   */
+  evictable(beforeT: number): number[] {
+    const out: number[] = [];
+    for (let sid = 1; sid < this.nextSid; sid++) {
+      if (this.labels[sid] === undefined || this.chunkCount[sid] > 0) continue;
+      const last = this.lastSampleT(sid);
+      if (!(last < beforeT) || this.ooo.has(sid) || this.hist.has(sid)) continue;
+      if (this.pendingBySid.has(sid)) continue;
+      out.push(sid);
+    }
+    return out;
+  }
+
+  /** Newest float or histogram timestamp of a series (-Infinity when none). */
+  lastSampleT(sid: number): number {
+    const f = this.lastT[sid];
+    return Math.max(Number.isNaN(f) ? -Infinity : f, this.histLastT.get(sid) ?? -Infinity);
+  }
+
   /** Removes a series from memory (retention); its open chunk must already be closed. */
   removeSeries(sid: number): void {
     const labels = this.labels[sid];
@@ -259,10 +307,15 @@ export class Head {
 
   /** Applies a committed batch. Deterministic: replaying the WAL rebuilds the same head. */
   applyBatch(b: Batch): void {
-    for (const s of b.newSeries) this.addSeries(s.sid, s.labels, s.hash);
+    for (const s of b.newSeries) {
+      this.addSeries(s.sid, s.labels, s.hash);
+      this.unrecorded.push(s.sid);
+    }
     this.#applyFloats(b);
-    for (const h of b.hist) this.#applyHist(h.sid, h.points);
-    for (const x of b.exemplars) this.#addExemplar(x.sid, x.ex);
+    for (const h of b.hist) if (this.labels[h.sid] !== undefined) this.#applyHist(h.sid, h.points);
+    for (const x of b.exemplars) {
+      if (this.labels[x.sid] !== undefined) this.#addExemplar(x.sid, x.ex);
+    }
     for (const m of b.metadata) this.#addMetadata(m);
   }
 
@@ -275,7 +328,10 @@ export class Head {
     }
     for (let e = 0; e < b.entries; e++) {
       const sid = b.sids[e];
-      if (this.labels[sid] === undefined) throw new Error(`BUG: samples for unknown series ${sid}`);
+      if (this.labels[sid] === undefined) {
+        if (this.replaying) continue; // removed by retention between checkpoints
+        throw new Error(`BUG: samples for unknown series ${sid}`);
+      }
       const end = b.starts[e] + b.counts[e];
       let count = this.chunkCount[sid];
       let part = count > 0 ? partitionOf(this.chunkMinT[sid], P) : -1;

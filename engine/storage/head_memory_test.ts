@@ -51,7 +51,7 @@ Deno.test("idle series release their open chunk after their partition ends", asy
   const ws = await db.workspace("w");
   await ws.append(request(series({ __name__: "idle" }, [[T0, 1]])));
   await ws.append(request(series({ __name__: "busy" }, [[T0 + 5 * 3600_000, 1]])));
-  ws.maintain();
+  await ws.maintain();
   await ws.flush();
   const idle = ws.head.lookup([{ name: "__name__", value: "idle" }]);
   assertEquals(ws.head.slot[idle], -1);

@@ -79,6 +79,26 @@ export function checkpointHeadKey(ws: string): Deno.KvKey {
   return ["w", ws, "tsdb", "ckpthead"];
 }
 
+/** Cold-series index: `["w", ws, "tsdb", "cp", partition, seriesId]` (empty value). */
+export function coldPartitionKey(ws: string, partition: number, sid: number): Deno.KvKey {
+  return ["w", ws, "tsdb", "cp", partition, sid];
+}
+
+/** Prefix of the cold-series index. */
+export function coldPartitionPrefix(ws: string): Deno.KvKey {
+  return ["w", ws, "tsdb", "cp"];
+}
+
+/** A cold series' newest partition: `["w", ws, "tsdb", "cold", seriesId]` → number. */
+export function coldSeriesKey(ws: string, sid: number): Deno.KvKey {
+  return ["w", ws, "tsdb", "cold", sid];
+}
+
+/** Prefix of all cold-series entries. */
+export function coldSeriesPrefix(ws: string): Deno.KvKey {
+  return ["w", ws, "tsdb", "cold"];
+}
+
 /** The writer lease: which instance may append to the workspace (fencing token). */
 export function writerLeaseKey(ws: string): Deno.KvKey {
   return ["w", ws, "tsdb", "writer"];

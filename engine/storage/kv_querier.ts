@@ -4,14 +4,21 @@
  * open head chunk and the out-of-order and histogram buffers.
  */
 import type { Labels } from "../model/labels.ts";
-import { labelsCompare } from "../model/labels.ts";
+import { labelsCompare, labelsGet } from "../model/labels.ts";
 import type { Matcher } from "../model/matcher.ts";
 import type { FloatHistogram, HPoint } from "../model/histogram.ts";
 import type { Querier, SelectHints, SeriesData } from "./querier.ts";
 import { ByteReader } from "./byte_buffer.ts";
 import { decodeHistogram } from "./histogram_codec.ts";
-import { CHUNK_KIND_HIST, chunksPrefix, partitionOf } from "./keys.ts";
-import { CHUNK_CACHE_BYTES_MAX } from "./limits.ts";
+import {
+  CHUNK_KIND_HIST,
+  chunksPrefix,
+  coldPartitionPrefix,
+  partitionOf,
+  seriesKey,
+} from "./keys.ts";
+import { CHUNK_CACHE_BYTES_MAX, KV_GET_MANY_KEYS_MAX } from "./limits.ts";
+import { decodeLabels } from "./wal.ts";
 import type { Workspace } from "./workspace.ts";
 import { flushLog, Slab, tag } from "./chunk_lists.ts";
 import { type ChunkArena, createChunkArena, decodeXorChunk } from "../../wasm/mod.ts";
@@ -100,9 +107,23 @@ export class KvQuerier implements Querier {
       if (hl && hl.length > 0) g.hist.push(hl.slice());
       gathered.set(sid, g);
     }
-    // 2. KV chunks, partition by partition.
+    // 2. Cold series (evicted from memory, data only in KV).
+    for (const c of await this.#coldSeries(matchers, hints)) {
+      if (gathered.has(c.sid)) continue; // went cold while this select ran
+      sids.push(c.sid);
+      gathered.set(c.sid, {
+        sid: c.sid,
+        labels: c.labels,
+        headChunks: [],
+        kvChunks: [],
+        pieces: [],
+        hist: [],
+      });
+    }
+    sids.sort((a, b) => a - b);
+    // 3. KV chunks, partition by partition.
     if (sids.length > 0) await this.#readKv(sids, gathered, minT, maxT);
-    // 3. Merge. One WASM call decodes every chunk of the series, clipped to the range; the
+    // 4. Merge. One WASM call decodes every chunk of the series, clipped to the range; the
     // views are copied (into shared slab blocks) before the next call.
     const out: SeriesData[] = [];
     const slab = new Slab();
@@ -140,6 +161,54 @@ export class KvQuerier implements Querier {
       out.push(ht ? { labels: g.labels, t, v, ht, h: hs } : { labels: g.labels, t, v });
     }
     out.sort((a, b) => labelsCompare(a.labels, b.labels));
+    return mergeSameLabels(out, minT, maxT);
+  }
+
+  /**
+   * Cold series matching the matchers with data in the range, from the cold index (partitions
+   * in range only) and their series records (through a bounded labels cache).
+   */
+  async #coldSeries(
+    matchers: readonly Matcher[],
+    hints: SelectHints,
+  ): Promise<{ sid: number; labels: Labels }[]> {
+    const ws = this.#ws, h = ws.head, P = ws.partitionMs;
+    const lo = Math.max(hints.minT, h.minT), hi = Math.min(hints.maxT, h.coldMaxT);
+    if (!(lo <= hi)) return [];
+    const found = new Set<number>();
+    for (let p = partitionOf(lo, P); p <= partitionOf(hi, P); p++) {
+      for await (const e of ws.kv.list({ prefix: [...coldPartitionPrefix(ws.id), p] })) {
+        const sid = e.key[5] as number;
+        if (h.labels[sid] === undefined) found.add(sid);
+      }
+    }
+    const out: { sid: number; labels: Labels }[] = [];
+    const missing: number[] = [];
+    const take = (sid: number, labels: Labels) => {
+      if (matchers.every((m) => m.matches(labelsGet(labels, m.name)))) out.push({ sid, labels });
+    };
+    for (const sid of found) {
+      const labels = ws.coldLabels.get(sid);
+      if (labels === undefined) missing.push(sid);
+      else take(sid, labels);
+    }
+    for (let i = 0; i < missing.length; i += KV_GET_MANY_KEYS_MAX * 16) {
+      const groups: Promise<Deno.KvEntryMaybe<Uint8Array>[]>[] = [];
+      for (let j = i; j < Math.min(missing.length, i + KV_GET_MANY_KEYS_MAX * 16); j += 10) {
+        const ids = missing.slice(j, Math.min(j + KV_GET_MANY_KEYS_MAX, missing.length));
+        groups.push(ws.kv.getMany<Uint8Array[]>(ids.map((sid) => seriesKey(ws.id, sid))));
+      }
+      for (const entries of await Promise.all(groups)) {
+        for (const e of entries) {
+          if (e.value === null) continue; // expired by retention meanwhile
+          const sid = e.key[4] as number;
+          const labels = decodeLabels(new ByteReader(e.value));
+          ws.rememberColdLabels(sid, labels);
+          take(sid, labels);
+        }
+      }
+    }
+    out.sort((a, b) => a.sid - b.sid);
     return out;
   }
 
@@ -220,11 +289,13 @@ export class KvQuerier implements Querier {
   }
 
   async labelNames(matchers: readonly Matcher[], hints: SelectHints): Promise<string[]> {
-    await Promise.resolve();
     const h = this.#ws.head;
     const names = new Set<string>();
     for (const sid of this.#sids(matchers, hints)) {
       for (const l of h.labels[sid]!) names.add(l.name);
+    }
+    for (const c of await this.#coldSeries(matchers, hints)) {
+      for (const l of c.labels) names.add(l.name);
     }
     return [...names].sort();
   }
@@ -234,11 +305,13 @@ export class KvQuerier implements Querier {
     matchers: readonly Matcher[],
     hints: SelectHints,
   ): Promise<string[]> {
-    await Promise.resolve();
     const h = this.#ws.head;
     const values = new Set<string>();
     for (const sid of this.#sids(matchers, hints)) {
       for (const l of h.labels[sid]!) if (l.name === name) values.add(l.value);
+    }
+    for (const c of await this.#coldSeries(matchers, hints)) {
+      for (const l of c.labels) if (l.name === name) values.add(l.value);
     }
     return [...values].sort();
   }
@@ -343,6 +416,31 @@ export async function readSeriesSamples(
       if (e.key[7] === CHUNK_KIND_HIST) continue;
       decode(e.value);
     }
+  }
+  return out;
+}
+
+/**
+ * Merges adjacent entries (sorted by labels) that have the same labels: a series that went cold
+ * and came back has two ids.
+ */
+function mergeSameLabels(sorted: SeriesData[], minT: number, maxT: number): SeriesData[] {
+  const out: SeriesData[] = [];
+  for (const s of sorted) {
+    const prev = out[out.length - 1];
+    if (prev === undefined || labelsCompare(prev.labels, s.labels) !== 0) {
+      out.push(s);
+      continue;
+    }
+    const { t, v } = mergePieces([prev, s], minT, maxT);
+    const hist: HPoint[][] = [];
+    for (const x of [prev, s]) {
+      if (x.ht && x.h) hist.push(Array.from(x.ht, (t, i) => ({ t, h: x.h![i] })));
+    }
+    const m = mergeHist(hist, minT, maxT);
+    out[out.length - 1] = m.length > 0
+      ? { labels: s.labels, t, v, ht: Float64Array.from(m, (p) => p.t), h: m.map((p) => p.h) }
+      : { labels: s.labels, t, v };
   }
   return out;
 }

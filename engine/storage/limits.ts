@@ -38,6 +38,14 @@ export const CHECKPOINT_WAL_BYTES = 32 * 1024 * 1024;
 export const OOO_WINDOW_MS_DEFAULT = 600_000;
 /** A series is active when it got a sample within this window (AMP: last 2 hours). */
 export const ACTIVE_WINDOW_MS = 2 * 3600_000;
+/**
+ * A series with no sample for this long leaves memory ("cold"): its data stays in KV chunks and
+ * reads find it through the cold index. Longer than a partition plus the out-of-order window.
+ */
+export const COLD_AFTER_MS_DEFAULT = 6 * 3600_000;
+/** Cold series labels kept in memory for reads (an LRU). */
+export const COLD_LABELS_CACHE_MAX = 50_000;
+
 /** Default active series limit per workspace (AMP quota). */
 export const ACTIVE_SERIES_MAX_DEFAULT = 50_000_000;
 /** Most exemplars kept per workspace (Prometheus's max_exemplars default is 100000). */
@@ -66,3 +74,6 @@ if (FLUSH_BYTES_PER_ATOMIC + KV_VALUE_BYTES_MAX > KV_ATOMIC_BYTES_MAX) {
   throw new Error("BUG: flush commit may exceed the KV atomic size limit");
 }
 if (PARTITION_MS % 3600_000 !== 0) throw new Error("BUG: partitions must be whole hours");
+if (COLD_AFTER_MS_DEFAULT <= PARTITION_MS + OOO_WINDOW_MS_DEFAULT) {
+  throw new Error("BUG: series must not go cold while their partition can still change");
+}

@@ -22,7 +22,7 @@ Deno.test("automatic checkpoints during concurrent appends recover to identical 
       if (r % 20 === 19) await Promise.all(ps.splice(0));
     }
     await Promise.all(ps);
-    ws.maintain();
+    await ws.maintain();
     const before = await dump(ws.querier());
     let gens = 0;
     for await (const _ of kv.list({ prefix: ["w", "w", "tsdb", "ckpt"] })) gens++;

@@ -1,8 +1,14 @@
 /**
  * Retention: deletes whole time partitions of a workspace, never individual samples.
  */
-import { chunksPrefix, seriesKey } from "./keys.ts";
-import { deleteKeys } from "./kv_delete.ts";
+import {
+  chunksPrefix,
+  coldPartitionPrefix,
+  coldSeriesKey,
+  coldSeriesPrefix,
+  seriesKey,
+} from "./keys.ts";
+import { deleteKeys, deleteRange } from "./kv_delete.ts";
 import type { Workspace } from "./workspace.ts";
 
 /**
@@ -38,7 +44,7 @@ export async function applyRetentionTo(
   await deleteKeys(ws.kv, batch);
   for (const k of [...ws.chunkCache.keys()]) {
     if (Number(k.split(":")[0]) < firstKept) {
-      ws.chunkCacheBytes -= ws.chunkCache.get(k)!.reduce((s, c) => s + c.length, 0);
+      ws.chunkCacheBytes -= ws.chunkCache.get(k)!.reduce((s, c) => s + c.length, 0) + 16;
       ws.chunkCache.delete(k);
     }
   }
@@ -54,15 +60,44 @@ export async function applyRetentionTo(
     );
     if (last < firstKept * P && h.chunkCount[sid] === 0) gone.push(sid);
   }
+  // Cold series whose newest partition is deleted: their records and index entries go too.
+  await deleteRange(ws.kv, {
+    start: [...coldPartitionPrefix(ws.id), -Number.MAX_SAFE_INTEGER],
+    end: [...coldPartitionPrefix(ws.id), firstKept],
+  });
+  const goneCold: number[] = [];
+  for await (const e of ws.kv.list<number>({ prefix: coldSeriesPrefix(ws.id) })) {
+    const sid = e.key[4] as number;
+    // A hot series with a stale entry (it was recovered from an older checkpoint) stays.
+    if (e.value < firstKept && h.labels[sid] === undefined) goneCold.push(sid);
+  }
   // Series records only by the lease holder: a fenced instance's view of activity is stale.
-  for (let i = 0; i < gone.length; i += 1000) {
+  const all = gone.concat(goneCold);
+  for (let i = 0; i < all.length; i += 500) {
     const op = ws.fencedAtomic();
-    for (const sid of gone.slice(i, i + 1000)) op.delete(seriesKey(ws.id, sid));
+    for (const sid of all.slice(i, i + 500)) {
+      op.delete(seriesKey(ws.id, sid));
+      op.delete(coldSeriesKey(ws.id, sid));
+    }
     await ws.commitFenced(op);
   }
   for (const sid of gone) h.removeSeries(sid);
+  for (const sid of goneCold) ws.coldLabels.delete(sid);
+  if (all.length > 0) {
+    h.purgeExemplars();
+    const goneSet = new Set(all);
+    for (const [k, l] of [...ws.chunkCache]) {
+      if (!goneSet.has(Number(k.split(":")[1]))) continue;
+      ws.chunkCache.delete(k);
+      ws.chunkCacheBytes -= l.reduce((n, c) => n + c.length, 0) + 16;
+    }
+  }
   if (!(h.minT >= firstKept * P)) h.minT = firstKept * P; // reads skip deleted partitions
-  if (gone.length > 0) await ws.checkpoint();
+  if (all.length > 0) {
+    await ws.checkpoint();
+    // Only now no durable state (WAL, checkpoint, record) names them: their ids can be reused.
+    h.freeSids.push(...all);
+  }
   ws.recount();
   return { partitions: parts.size };
 }

@@ -47,6 +47,8 @@ export class Stage {
   #t = new Float64Array(1024);
   #v = new Float64Array(1024);
   #undo: number[] = [];
+  #reused: number[] = [];
+  #free: number[] | undefined;
 
   /** Starts a new batch whose series ids begin at `nextSid`. */
   begin(nextSid: number, buckets: number): void {
@@ -108,20 +110,33 @@ export class Stage {
     return 0;
   }
 
-  /** Creates a series in this batch. */
-  addNew(hash: number, labels: Labels): number {
-    const sid = this.nextSid++;
+  /**
+   * Creates a series in this batch, reusing an id from `free` (ids of series retention removed)
+   * when there is one. Rollback gives reused ids back.
+   */
+  addNew(hash: number, labels: Labels, free: number[]): number {
+    let sid: number;
+    if (free.length > 0) {
+      sid = free.pop()!;
+      this.#reused.push(sid);
+      this.#free = free;
+    } else sid = this.nextSid++;
     this.newCount++;
     this.batch.newSeries.push({ sid, labels, hash });
+    this.#remember(hash, sid, labels);
+    return sid;
+  }
+
+  #remember(hash: number, sid: number, labels: Labels): void {
     const list = this.#newByHash.get(hash);
     if (list === undefined) this.#newByHash.set(hash, [{ sid, labels }]);
     else list.push({ sid, labels });
-    return sid;
   }
 
   /** A mark before staging a request. */
   mark(): StageMark {
     this.#undo.length = 0;
+    this.#reused.length = 0;
     return {
       batch: this.batch.mark(),
       nextSid: this.nextSid,
@@ -142,11 +157,9 @@ export class Stage {
       this.#v[sid] = this.#undo[i + 3];
     }
     this.#undo.length = 0;
-    for (const [h, list] of this.#newByHash) {
-      const keep = list.filter((x) => x.sid < m.nextSid);
-      if (keep.length === 0) this.#newByHash.delete(h);
-      else this.#newByHash.set(h, keep);
-    }
+    while (this.#reused.length > 0) this.#free!.push(this.#reused.pop()!);
+    this.#newByHash.clear();
+    for (const x of this.batch.newSeries) this.#remember(x.hash!, x.sid, x.labels);
     this.nextSid = m.nextSid;
     this.newCount = m.newCount;
     this.buckets = m.buckets as Int32Array<ArrayBuffer>;

@@ -119,9 +119,15 @@ export class Tsdb {
     return await ws.applyRetention(days, nowMs);
   }
 
-  /** Runs maintenance (idle chunk close, active series recount) on every open workspace. */
+  /**
+   * Runs maintenance on every open workspace: closes idle chunks, recounts active series and
+   * moves long-idle series out of memory. Call every minute or so.
+   */
   async maintain(): Promise<void> {
-    for (const p of this.#open.values()) (await p).maintain();
+    for (const p of this.#open.values()) {
+      const ws = await p.catch(() => undefined);
+      if (ws && !ws.closed) await ws.maintain();
+    }
   }
 
   /** Drains and checkpoints every open workspace; the KV handle stays open (caller owns it). */

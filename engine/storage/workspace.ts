@@ -21,13 +21,24 @@ import {
   WriterLeaseLostError,
 } from "./errors.ts";
 import { hashLabels, Head } from "./head.ts";
-import { chunkKey, metadataKey, walKey, writerLeaseKey } from "./keys.ts";
+import {
+  chunkKey,
+  coldPartitionKey,
+  coldSeriesKey,
+  metadataKey,
+  partitionOf,
+  seriesKey,
+  walKey,
+  writerLeaseKey,
+} from "./keys.ts";
 import {
   ACTIVE_SERIES_MAX_DEFAULT,
   ACTIVE_WINDOW_MS,
   BATCH_REQUESTS_MAX,
   BATCH_SAMPLES_MAX,
   CHECKPOINT_WAL_BYTES,
+  COLD_AFTER_MS_DEFAULT,
+  COLD_LABELS_CACHE_MAX,
   EXEMPLARS_MAX_DEFAULT,
   FLUSH_BYTES_PER_ATOMIC,
   FLUSH_CHUNKS_PER_ATOMIC,
@@ -37,7 +48,7 @@ import {
   PENDING_CHUNKS_MAX,
   WAL_SEGMENTS_PER_ATOMIC_MAX,
 } from "./limits.ts";
-import { type Batch, encodeBatch, segmentRecord } from "./wal.ts";
+import { type Batch, encodeBatch, encodeLabels, segmentRecord } from "./wal.ts";
 import { KvQuerier, readSeriesSamples } from "./kv_querier.ts";
 import { LogState, recoverWorkspace, writeCheckpoint } from "./checkpoint_io.ts";
 import { applyRetentionTo } from "./retention.ts";
@@ -63,6 +74,8 @@ export interface WorkspaceOptions {
   exemplarsMax?: number;
   /** Checkpoint after this many WAL bytes. */
   checkpointWalBytes?: number;
+  /** Series without a sample for this long leave memory at maintenance (data stays in KV). */
+  coldAfterMs?: number;
   /** Time partition length, ms (fixed per store; default 2 h). */
   partitionMs?: number;
 }
@@ -111,6 +124,7 @@ export class Workspace {
   #stages = [new Stage(), new Stage()];
   #inflight: { stage: Stage; commit: Promise<number> } | undefined;
   #prevFailed = false;
+  #pauseRequested = false;
   #bucketTmp: number[] = [];
   #writer = new ByteWriter(1 << 16);
   /** Versionstamp of this instance's writer lease; every WAL and checkpoint commit checks it. */
@@ -129,6 +143,17 @@ export class Workspace {
   readonly chunkCache: Map<string, Uint8Array[]> = new Map();
   /** Bytes held by chunkCache (bounded by CHUNK_CACHE_BYTES_MAX). */
   chunkCacheBytes = 0;
+  /** Labels of cold series read recently (LRU, at most COLD_LABELS_CACHE_MAX). */
+  readonly coldLabels: Map<number, Labels> = new Map();
+
+  /** Caches a cold series' labels. */
+  rememberColdLabels(sid: number, labels: Labels): void {
+    this.coldLabels.delete(sid);
+    this.coldLabels.set(sid, labels);
+    if (this.coldLabels.size > COLD_LABELS_CACHE_MAX) {
+      this.coldLabels.delete(this.coldLabels.keys().next().value!);
+    }
+  }
 
   private constructor(
     kv: Deno.Kv,
@@ -364,6 +389,10 @@ export class Workspace {
     this.#running = true;
     try {
       for (;;) {
+        if (this.#pauseRequested) {
+          await this.#settleInflight();
+          break;
+        }
         if (this.#queue.length === 0 || this.#closed) {
           await this.#settleInflight();
           if (this.#closed) {
@@ -486,7 +515,7 @@ export class Workspace {
       }
     }
     for (const i of buckets) st.buckets[i]++;
-    return st.addNew(hash, labels);
+    return st.addNew(hash, labels, this.head.freeSids);
   }
 
   async #stage(req: WriteRequest, st: Stage): Promise<AppendResult> {
@@ -689,6 +718,7 @@ export class Workspace {
           bytes += c.bytes.length + 64;
         }
         await this.commitFenced(op);
+        // Cached chunk lists take the flushed chunks through Head.onFlushed (chunk_lists.ts).
         this.head.dropPending(n);
       }
     } catch (e) {
@@ -729,13 +759,84 @@ export class Workspace {
     await this.#ckptRunning;
   }
 
-  /** Closes idle open chunks and recounts active series; call periodically. */
-  maintain(): void {
-    if (!Number.isNaN(this.head.maxT)) this.head.closeIdleChunks(this.head.maxT);
+  /**
+   * Maintenance (call every minute or so): closes idle open chunks, recounts active series and
+   * moves series idle for `coldAfterMs` out of memory.
+   */
+  async maintain(): Promise<{ evicted: number }> {
+    const h = this.head;
+    if (this.#closed || Number.isNaN(h.maxT)) return { evicted: 0 };
+    h.closeIdleChunks(h.maxT);
     this.recount();
-    if (this.head.pending.length > 0 && this.#flushing === undefined) {
-      this.#flushing = this.#flushLoop();
+    const evicted = await this.#exclusive(() => this.#evictCold(h.maxT - this.#opts.coldAfterMs));
+    return { evicted };
+  }
+
+  /**
+   * Runs `fn` with the append loop paused (after the batch in flight settles), so nothing is
+   * staged against series that `fn` changes; queued appends resume afterwards.
+   */
+  async #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    this.#pauseRequested = true;
+    while (this.#running) await new Promise((r) => setTimeout(r, 1));
+    this.#pauseRequested = false;
+    this.#running = true;
+    try {
+      return await fn();
+    } finally {
+      this.#running = false;
+      if (this.#queue.length > 0) this.#pump().catch((e) => this.#fail(e));
     }
+  }
+
+  /**
+   * Moves series without a sample since `beforeT` out of memory: writes the cold index (one key
+   * per partition they have data in, and their newest partition), then drops them from the
+   * head. Their chunks and series records stay in KV; reads find them through the index.
+   */
+  async #evictCold(beforeT: number): Promise<number> {
+    const h = this.head, P = this.partitionMs;
+    await this.#flush(); // every closed chunk durable, so nothing of theirs is pending
+    const sids = h.evictable(beforeT);
+    if (sids.length === 0) return 0;
+    const empty = new Uint8Array(0);
+    let op = this.fencedAtomic(), n = 0;
+    const put = async (key: Deno.KvKey, value: unknown) => {
+      op.set(key, value);
+      if (++n >= FLUSH_CHUNKS_PER_ATOMIC) {
+        await this.commitFenced(op);
+        op = this.fencedAtomic();
+        n = 0;
+      }
+    };
+    // Their series records must exist (normally written by the next checkpoint).
+    const evicting = new Set(sids);
+    const w = new ByteWriter(256);
+    for (const sid of h.unrecorded) {
+      if (!evicting.has(sid)) continue;
+      w.reset();
+      encodeLabels(h.labels[sid]!, w);
+      await put(seriesKey(this.id, sid), w.copy());
+    }
+    for (const sid of sids) {
+      const last = h.lastSampleT(sid);
+      if (Number.isFinite(h.firstT[sid]) && Number.isFinite(last)) {
+        for (let p = partitionOf(h.firstT[sid], P); p <= partitionOf(last, P); p++) {
+          await put(coldPartitionKey(this.id, p, sid), empty);
+        }
+      }
+      await put(coldSeriesKey(this.id, sid), Number.isFinite(last) ? partitionOf(last, P) : 0);
+    }
+    if (n > 0) await this.commitFenced(op);
+    h.unrecorded = h.unrecorded.filter((sid) => !evicting.has(sid));
+    for (const sid of sids) {
+      const last = h.lastSampleT(sid);
+      if (last > h.coldMaxT) h.coldMaxT = last;
+      h.removeSeries(sid);
+    }
+    h.purgeExemplars();
+    this.recount();
+    return sids.length;
   }
 
   /**
@@ -798,8 +899,12 @@ function normalise(
     user: o.user ?? id,
     exemplarsMax: o.exemplarsMax ?? EXEMPLARS_MAX_DEFAULT,
     checkpointWalBytes: o.checkpointWalBytes ?? CHECKPOINT_WAL_BYTES,
+    coldAfterMs: o.coldAfterMs ?? COLD_AFTER_MS_DEFAULT,
   };
   if (!(r.oooWindowMs >= 0)) throw new RangeError(`invalid out-of-order window ${r.oooWindowMs}`);
+  if (!(r.coldAfterMs > r.oooWindowMs)) {
+    throw new RangeError(`coldAfterMs ${r.coldAfterMs} must exceed the out-of-order window`);
+  }
   return r;
 }
 

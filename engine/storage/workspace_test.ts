@@ -537,3 +537,59 @@ Deno.test("the writer lease fences a previous writer; reopening takes it back wi
   ]);
   await reopened.close();
 });
+
+Deno.test("ids of series removed by retention are reused, and restarts agree", async () => {
+  const { path, dir } = await tempKvPath();
+  try {
+    let kv = await Deno.openKv(path);
+    let db = await Tsdb.open(kv);
+    let ws = await db.workspace("w");
+    const day = 86_400_000;
+    await ws.append(request(
+      series({ __name__: "old", i: "1" }, [[T0 - 10 * day, 1]]),
+      series({ __name__: "old", i: "2" }, [[T0 - 10 * day, 2]]),
+      series({ __name__: "new", i: "1" }, [[T0, 3]]),
+    ));
+    const ex = series({ __name__: "old", i: "1" }, []);
+    ex.exemplars.push({ labels: [{ name: "trace_id", value: "x" }], value: 1, t: T0 - 10 * day });
+    await ws.append(request(ex));
+    const oldIds = [
+      ws.head.lookup(labelsFromRecord({ __name__: "old", i: "1" })),
+      ws.head.lookup(labelsFromRecord({ __name__: "old", i: "2" })),
+    ];
+    const nextSid = ws.head.nextSid;
+    await db.applyRetention("w", 5, T0);
+    assertEquals(ws.exemplars([[new Matcher("=", "__name__", "old")]], 0, 2 * T0), []);
+    await ws.append(request(
+      series({ __name__: "new", i: "2" }, [[T0 + 1000, 4]]),
+      series({ __name__: "new", i: "3" }, [[T0 + 1000, 5]]),
+    ));
+    const reused = [
+      ws.head.lookup(labelsFromRecord({ __name__: "new", i: "2" })),
+      ws.head.lookup(labelsFromRecord({ __name__: "new", i: "3" })),
+    ];
+    assertEquals(reused.slice().sort(), oldIds.slice().sort());
+    assertEquals(ws.head.nextSid, nextSid);
+    const want = [
+      `{__name__="new", i="1"} ${T0}=3`,
+      `{__name__="new", i="2"} ${T0 + 1000}=4`,
+      `{__name__="new", i="3"} ${T0 + 1000}=5`,
+    ];
+    assertEquals(await dump(ws.querier()), want);
+    kv.close(); // crash before any further checkpoint: the reuse is only in the WAL
+    kv = await Deno.openKv(path);
+    db = await Tsdb.open(kv);
+    ws = await db.workspace("w");
+    assertEquals(await dump(ws.querier()), want);
+    await db.close(); // checkpoint writes the reused ids' series records
+    kv.close();
+    kv = await Deno.openKv(path);
+    db = await Tsdb.open(kv);
+    ws = await db.workspace("w");
+    assertEquals(await dump(ws.querier()), want);
+    await db.close();
+    kv.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

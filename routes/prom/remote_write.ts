@@ -56,6 +56,10 @@ export function remoteWriteRoutes(service: Service): Hono {
         return c.text(e.message + "\n", e.status as 400, headers);
       }
       if (e instanceof WorkspaceNotFoundError) return c.text(e.message + "\n", 404, zero);
+      // Shutting down, or another instance took the workspace's writer lease: retryable.
+      if (e instanceof StorageClosedError) {
+        return c.text(e.message + "\n", 503, { ...zero, "retry-after": "1" });
+      }
       // The workspace's storage closed under the request (shutdown, or the workspace is being
       // deleted): nothing was acknowledged, the client may retry.
       if (e instanceof StorageClosedError) {

@@ -234,7 +234,12 @@ function extrapolated(isCounter: bool, isRate: bool, lo: i32, hi: i32, k: i32, e
   const lastT = tt(hi - 1);
   let result = vv(hi - 1) - vv(lo);
   if (isCounter) {
-    for (let i = lo + 1; i < hi; i++) if (vv(i) < vv(i - 1)) result += vv(i - 1);
+    let prev = vv(lo);
+    for (let i = lo + 1; i < hi; i++) {
+      const x = vv(i);
+      if (x < prev) result += prev;
+      prev = x;
+    }
   }
   const rangeStart = evalT - rangeMs;
   let toStart = (firstT - rangeStart) / 1000;

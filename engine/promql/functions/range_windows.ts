@@ -4,54 +4,25 @@
  * no allocation).
  */
 
+import type { KernelWindows, WasmRangeKernel } from "../../../wasm/mod.ts";
+
 /**
- * Evaluation grid for one series: step k evaluates at evalT(k) = firstT + k*stepMs (ms), already
- * shifted by offset/@. The window of step k is (evalT(k) - rangeMs, evalT(k)] (left-open).
+ * Evaluation grid for one series (defined once, beside the WASM port that shares it): step k
+ * evaluates at evalT(k) = firstT + k*stepMs (ms), already shifted by offset/@; the window of step k
+ * is (evalT(k) - rangeMs, evalT(k)] (left-open). Fields are documented on `KernelWindows`.
  */
-export interface RangeWindows {
-  firstT: number;
-  stepMs: number;
-  steps: number;
-  rangeMs: number;
-  mode?: "default" | "anchored" | "smoothed";
-  /**
-   * Lookback delta (ms) bounding how far an `anchored`/`smoothed` window reaches for the sample
-   * before its start (and, smoothed, after its end). Default 300_000 (5m).
-   */
-  lookbackMs?: number;
-  /**
-   * predict_linear's regression is relative to the step's *unshifted* evaluation time
-   * (Prometheus's `enh.Ts`): evalFirstT + k*evalStepMs, i.e. the query's own step times. Without
-   * offset/@ that is firstT/stepMs (the default). With `offset o` pass evalFirstT = firstT + o;
-   * with `@` (stepMs 0, a fixed window) still pass the query start and step: predict_linear is
-   * not step-invariant in Prometheus, so its intercept moves with the step.
-   */
-  evalFirstT?: number;
-  evalStepMs?: number;
-}
+export type RangeWindows = KernelWindows;
 
 /**
  * Fills out[k] and sets present[k]=1 where step k has a value; present[k]=0 otherwise.
  * `t`,`v` are one series' float samples (ascending ms, staleness markers already removed),
  * `params` are scalar arguments per step (Float64Array of length steps) or a number.
- * One call per series per query, never per step.
+ * One call per series per query, never per step. Same type as the WASM kernels'.
  */
-export type RangeKernel = (
-  t: Float64Array,
-  v: Float64Array,
-  w: RangeWindows,
-  params: readonly (number | Float64Array)[],
-  out: Float64Array,
-  present: Uint8Array,
-) => void;
+export type RangeKernel = WasmRangeKernel;
 
-/** A kernel argument Prometheus rejects at evaluation time (e.g. a smoothing factor outside (0,1)). */
-export class RangeKernelError extends RangeError {
-  override name = "RangeKernelError";
-}
-
-/** Default lookback delta, ms. */
-export const DEFAULT_LOOKBACK_MS = 300_000;
+/** A kernel argument Prometheus rejects at evaluation time; default lookback delta, ms. */
+export { DEFAULT_LOOKBACK_MS, RangeKernelError } from "../../../wasm/mod.ts";
 
 /** The window mode, defaulting to "default". */
 export function windowMode(w: RangeWindows): "default" | "anchored" | "smoothed" {
