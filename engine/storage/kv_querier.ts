@@ -135,16 +135,18 @@ export class KvQuerier implements Querier {
         : g.headChunks.length === 0
         ? g.kvChunks
         : g.kvChunks.concat(g.headChunks);
-      let t: Float64Array, v: Float64Array;
+      let t: Float64Array, v: Float64Array, noNaN = false;
       if (chunks.length === 0 && g.pieces.length === 0) {
         t = v = EMPTY;
       } else {
         const d = chunks.length > 0 ? arena.decodeMany(chunks, minT, maxT) : undefined;
-        if (d !== undefined && g.pieces.length === 0 && ascending(d.t)) {
-          t = slab.take(d.t.length);
-          t.set(d.t);
-          v = slab.take(d.v.length);
-          v.set(d.v);
+        const shape = d !== undefined && g.pieces.length === 0 ? columnsShape(d.t, d.v) : 0;
+        if (shape !== 0) {
+          noNaN = shape === 2;
+          t = slab.take(d!.t.length);
+          t.set(d!.t);
+          v = slab.take(d!.v.length);
+          v.set(d!.v);
         } else {
           ({ t, v } = mergePieces(d ? [d, ...g.pieces] : g.pieces, minT, maxT));
         }
@@ -158,10 +160,9 @@ export class KvQuerier implements Querier {
         }
       }
       if (t.length === 0 && ht === undefined) continue;
-      out.push(ht ? { labels: g.labels, t, v, ht, h: hs } : { labels: g.labels, t, v });
+      out.push(ht ? { labels: g.labels, t, v, ht, h: hs } : { labels: g.labels, t, v, noNaN });
     }
-    out.sort((a, b) => labelsCompare(a.labels, b.labels));
-    return mergeSameLabels(out, minT, maxT);
+    return mergeSameLabels(sortByLabels(out), minT, maxT);
   }
 
   /**
@@ -233,15 +234,11 @@ export class KvQuerier implements Querier {
     for (let p = pMin; p <= pMax; p++) {
       const todo: number[] = [];
       for (const sid of sids) {
-        const key = `${p}:${sid}`;
-        const hit = ws.chunkCache.get(key);
+        // Evicted first in, first out: refreshing an LRU position per series per query costs
+        // more than the occasional refetch.
+        const hit = ws.chunkCache.get(`${p}:${sid}`);
         if (hit === undefined) todo.push(sid);
-        else {
-          // Refresh LRU position.
-          ws.chunkCache.delete(key);
-          ws.chunkCache.set(key, hit);
-          for (const c of hit) add(sid, c.subarray(1), c[0]);
-        }
+        else for (const c of hit) add(sid, c.subarray(1), c[0]);
       }
       if (todo.length === 0) continue;
       const seq0 = log.seq;
@@ -319,16 +316,53 @@ export class KvQuerier implements Querier {
 
 const EMPTY = new Float64Array(0);
 
+/**
+ * Each label set's sort key: names and values joined with NUL, whose string order is
+ * labelsCompare's order (NUL sorts below every other character); undefined when a name or value
+ * contains NUL itself. Keyed by the head's (stable) label objects.
+ */
+const sortKeys = new WeakMap<Labels, string | null>();
+
+function sortKey(labels: Labels): string | null {
+  let k = sortKeys.get(labels);
+  if (k !== undefined) return k;
+  k = "";
+  for (const l of labels) {
+    if (l.name.includes("\0") || l.value.includes("\0")) {
+      k = null;
+      break;
+    }
+    k += l.name + "\0" + l.value + "\0";
+  }
+  sortKeys.set(labels, k);
+  return k;
+}
+
+/** Sorts series by labels (labelsCompare order) through cached string keys. */
+export function sortByLabels(series: SeriesData[]): SeriesData[] {
+  const keyed = series.map((s) => ({ s, k: sortKey(s.labels) }));
+  keyed.sort((a, b) => {
+    if (a.k !== null && b.k !== null) return a.k < b.k ? -1 : a.k > b.k ? 1 : 0;
+    return labelsCompare(a.s.labels, b.s.labels);
+  });
+  return keyed.map((x) => x.s);
+}
+
 function listBytes(list: Uint8Array[]): number {
   let n = 16;
   for (const c of list) n += c.length;
   return n;
 }
 
-/** True when the timestamps are strictly increasing. */
-function ascending(t: Float64Array): boolean {
-  for (let i = 1; i < t.length; i++) if (!(t[i] > t[i - 1])) return false;
-  return true;
+/** 0 when the timestamps are not strictly increasing, else 1, or 2 when no value is NaN. */
+function columnsShape(t: Float64Array, v: Float64Array): number {
+  let nan = false;
+  for (let i = 0; i < t.length; i++) {
+    if (i > 0 && !(t[i] > t[i - 1])) return 0;
+    const x = v[i];
+    if (x !== x) nan = true;
+  }
+  return nan ? 1 : 2;
 }
 
 let reader: ChunkArena | undefined;
