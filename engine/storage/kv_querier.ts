@@ -17,7 +17,7 @@ import {
   partitionOf,
   seriesKey,
 } from "./keys.ts";
-import { CHUNK_CACHE_BYTES_MAX, KV_GET_MANY_KEYS_MAX } from "./limits.ts";
+import { CHUNK_CACHE_BYTES_MAX, DECODED_CACHE_BYTES_MAX, KV_GET_MANY_KEYS_MAX } from "./limits.ts";
 import { decodeLabels } from "./wal.ts";
 import type { Workspace } from "./workspace.ts";
 import { flushLog, Slab, tag } from "./chunk_lists.ts";
@@ -44,10 +44,17 @@ export function decodeHistChunk(bytes: Uint8Array): HPoint[] {
 interface Gathered {
   sid: number;
   labels: Labels;
-  /** XOR chunk bytes from the head: pending closed chunks, then the open chunk. */
+  /** XOR chunk bytes of the open head chunk (a copy), if it overlaps the range. */
   headChunks: Uint8Array[];
-  /** XOR chunk bytes from KV, in key order. */
+  /**
+   * Immutable XOR chunks: KV chunks in key order (tagged bytes, see chunk_lists.ts), then
+   * pending closed chunks (untagged); decoded through the decoded-chunk cache.
+   */
   kvChunks: Uint8Array[];
+  /** How many of `kvChunks` are tagged (the rest are pending chunks' plain bytes). */
+  taggedCount: number;
+  /** Pending closed chunks' bytes (appended to kvChunks after the KV read). */
+  pendingChunks: Uint8Array[];
   /** Decoded extra pieces (the out-of-order buffer). */
   pieces: Piece[];
   hist: HPoint[][];
@@ -90,13 +97,15 @@ export class KvQuerier implements Querier {
         labels: h.labels[sid]!,
         headChunks: [],
         kvChunks: [],
+        taggedCount: 0,
+        pendingChunks: [],
         pieces: [],
         hist: [],
       };
       for (const c of h.pendingBySid.get(sid) ?? []) {
         if (c.maxT < minT || c.minT > maxT) continue;
         if (c.kind === CHUNK_KIND_HIST) g.hist.push(decodeHistChunk(c.bytes));
-        else g.headChunks.push(c.bytes);
+        else g.pendingChunks.push(c.bytes);
       }
       if (h.chunkCount[sid] > 0 && h.chunkMaxT[sid] >= minT && h.chunkMinT[sid] <= maxT) {
         g.headChunks.push(h.arena.bytes(h.slot[sid]));
@@ -116,6 +125,8 @@ export class KvQuerier implements Querier {
         labels: c.labels,
         headChunks: [],
         kvChunks: [],
+        taggedCount: 0,
+        pendingChunks: [],
         pieces: [],
         hist: [],
       });
@@ -123,34 +134,16 @@ export class KvQuerier implements Querier {
     sids.sort((a, b) => a - b);
     // 3. KV chunks, partition by partition.
     if (sids.length > 0) await this.#readKv(sids, gathered, minT, maxT);
-    // 4. Merge. One WASM call decodes every chunk of the series, clipped to the range; the
-    // views are copied (into shared slab blocks) before the next call.
+    // 4. Merge (mergeSeries): immutable chunks through the decoded-chunk cache, the open chunk
+    // decoded, the columns copied into shared slab blocks.
     const out: SeriesData[] = [];
     const slab = new Slab();
     const arena = readArena();
     for (const sid of sids) {
       const g = gathered.get(sid)!;
-      const chunks = g.kvChunks.length === 0
-        ? g.headChunks
-        : g.headChunks.length === 0
-        ? g.kvChunks
-        : g.kvChunks.concat(g.headChunks);
-      let t: Float64Array, v: Float64Array, noNaN = false;
-      if (chunks.length === 0 && g.pieces.length === 0) {
-        t = v = EMPTY;
-      } else {
-        const d = chunks.length > 0 ? arena.decodeMany(chunks, minT, maxT) : undefined;
-        const shape = d !== undefined && g.pieces.length === 0 ? columnsShape(d.t, d.v) : 0;
-        if (shape !== 0) {
-          noNaN = shape === 2;
-          t = slab.take(d!.t.length);
-          t.set(d!.t);
-          v = slab.take(d!.v.length);
-          v.set(d!.v);
-        } else {
-          ({ t, v } = mergePieces(d ? [d, ...g.pieces] : g.pieces, minT, maxT));
-        }
-      }
+      g.taggedCount = g.kvChunks.length;
+      for (const c of g.pendingChunks) g.kvChunks.push(c);
+      const { t, v, noNaN } = mergeSeries(g, arena, slab, minT, maxT);
       let ht: Float64Array | undefined, hs: FloatHistogram[] | undefined;
       if (g.hist.length > 0) {
         const m = mergeHist(g.hist, minT, maxT);
@@ -162,7 +155,8 @@ export class KvQuerier implements Querier {
       if (t.length === 0 && ht === undefined) continue;
       out.push(ht ? { labels: g.labels, t, v, ht, h: hs } : { labels: g.labels, t, v, noNaN });
     }
-    return mergeSameLabels(sortByLabels(out), minT, maxT);
+    const sorted = sortByLabels(out, { owner: ws, key: matchers.map(String).join(",") });
+    return mergeSameLabels(sorted, minT, maxT);
   }
 
   /**
@@ -228,7 +222,7 @@ export class KvQuerier implements Querier {
     const prefix = chunksPrefix(ws.id);
     const add = (sid: number, bytes: Uint8Array, kind: number) => {
       const g = gathered.get(sid)!;
-      if (kind === CHUNK_KIND_HIST) g.hist.push(decodeHistChunk(bytes));
+      if (kind === CHUNK_KIND_HIST) g.hist.push(decodeHistChunk(bytes.subarray(1)));
       else g.kvChunks.push(bytes);
     };
     for (let p = pMin; p <= pMax; p++) {
@@ -238,16 +232,17 @@ export class KvQuerier implements Querier {
         // more than the occasional refetch.
         const hit = ws.chunkCache.get(`${p}:${sid}`);
         if (hit === undefined) todo.push(sid);
-        else for (const c of hit) add(sid, c.subarray(1), c[0]);
+        else for (const c of hit) add(sid, c, c[0]);
       }
       if (todo.length === 0) continue;
       const seq0 = log.seq;
       const found = new Map<number, Uint8Array[]>();
       const collect = (sid: number, kind: number, bytes: Uint8Array) => {
-        add(sid, bytes, kind);
+        const tagged = tag(kind, bytes);
+        add(sid, tagged, kind);
         let l = found.get(sid);
         if (l === undefined) found.set(sid, l = []);
-        l.push(tag(kind, bytes));
+        l.push(tagged);
       };
       if (todo.length <= 16) {
         for (const sid of todo) {
@@ -316,6 +311,101 @@ export class KvQuerier implements Querier {
 
 const EMPTY = new Float64Array(0);
 
+/** Decoded columns of one immutable chunk (owned by the decoded-chunk cache: never mutate). */
+interface DecodedChunk {
+  t: Float64Array;
+  v: Float64Array;
+  ascending: boolean;
+  noNaN: boolean;
+}
+
+/**
+ * Decoded KV and pending chunks by the identity of their (immutable) bytes, first in first out
+ * within DECODED_CACHE_BYTES_MAX: repeated queries copy columns instead of decoding again.
+ */
+const decoded = new Map<Uint8Array, DecodedChunk>();
+let decodedBytes = 0;
+
+function decodedChunk(arena: ChunkArena, key: Uint8Array, bytes: Uint8Array): DecodedChunk {
+  let d = decoded.get(key);
+  if (d !== undefined) return d;
+  const x = arena.decodeBytes(bytes);
+  const t = x.t.slice(), v = x.v.slice();
+  const shape = columnsShape(t, v);
+  d = { t, v, ascending: shape !== 0, noNaN: shape === 2 };
+  decoded.set(key, d);
+  decodedBytes += t.length * 16 + 64;
+  while (decodedBytes > DECODED_CACHE_BYTES_MAX) {
+    const [k, old] = decoded.entries().next().value!;
+    decoded.delete(k);
+    decodedBytes -= old.t.length * 16 + 64;
+  }
+  return d;
+}
+
+/** First index with t[i] >= x. */
+function lowerBound(t: Float64Array, x: number): number {
+  let lo = 0, hi = t.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (t[m] < x) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
+/**
+ * One series' float samples in [minT, maxT]: immutable chunks from the decoded-chunk cache and
+ * the open head chunk decoded in one call, concatenated into slab views when they follow each
+ * other in time (the usual case), else merged by mergePieces with the out-of-order buffer.
+ */
+function mergeSeries(
+  g: Gathered,
+  arena: ChunkArena,
+  slab: Slab,
+  minT: number,
+  maxT: number,
+): { t: Float64Array; v: Float64Array; noNaN: boolean } {
+  const parts: { t: Float64Array; v: Float64Array }[] = [];
+  let ordered = g.pieces.length === 0, noNaN = true, n = 0, lastT = -Infinity;
+  for (let i = 0; i < g.kvChunks.length; i++) {
+    const c = g.kvChunks[i];
+    const d = decodedChunk(arena, c, i < g.taggedCount ? c.subarray(1) : c);
+    const lo = lowerBound(d.t, minT), hi = lowerBound(d.t, maxT + 1);
+    if (hi <= lo) continue;
+    const t = d.t.subarray(lo, hi), v = d.v.subarray(lo, hi);
+    if (!d.ascending || !(t[0] > lastT)) ordered = false;
+    lastT = t[t.length - 1];
+    if (!d.noNaN) noNaN = false;
+    n += t.length;
+    parts.push({ t, v });
+  }
+  // Decoded last: its columns are views into the arena, valid until its next call.
+  if (g.headChunks.length > 0) {
+    const d = arena.decodeMany(g.headChunks, minT, maxT);
+    if (d.t.length > 0) {
+      const shape = columnsShape(d.t, d.v);
+      if (shape === 0 || !(d.t[0] > lastT)) ordered = false;
+      if (shape !== 2) noNaN = false;
+      n += d.t.length;
+      parts.push({ t: d.t, v: d.v });
+    }
+  }
+  if (!ordered) {
+    const { t, v } = mergePieces([...parts, ...g.pieces], minT, maxT);
+    return { t, v, noNaN: false };
+  }
+  if (n === 0) return { t: EMPTY, v: EMPTY, noNaN: true };
+  const t = slab.take(n), v = slab.take(n);
+  let o = 0;
+  for (const p of parts) {
+    t.set(p.t, o);
+    v.set(p.v, o);
+    o += p.t.length;
+  }
+  return { t, v, noNaN };
+}
+
 /**
  * Each label set's sort key: names and values joined with NUL, whose string order is
  * labelsCompare's order (NUL sorts below every other character); undefined when a name or value
@@ -338,15 +428,56 @@ function sortKey(labels: Labels): string | null {
   return k;
 }
 
-/** Sorts series by labels (labelsCompare order) through cached string keys. */
-export function sortByLabels(series: SeriesData[]): SeriesData[] {
-  const keyed = series.map((s) => ({ s, k: sortKey(s.labels) }));
-  keyed.sort((a, b) => {
-    if (a.k !== null && b.k !== null) return a.k < b.k ? -1 : a.k > b.k ? 1 : 0;
-    return labelsCompare(a.s.labels, b.s.labels);
-  });
-  return keyed.map((x) => x.s);
+function sameLabels(a: Labels, b: Labels): boolean {
+  if (a === b) return true;
+  const ka = sortKey(a), kb = sortKey(b);
+  if (ka !== null && kb !== null) return ka === kb;
+  return labelsCompare(a, b) === 0;
 }
+
+/**
+ * The last order computed per workspace and matchers: the label objects in input order and
+ * their sorted permutation. A repeated select over unchanged series reuses it.
+ */
+const lastOrder = new WeakMap<object, Map<string, { labels: Labels[]; perm: Int32Array }>>();
+
+/**
+ * Sorts series by labels (labelsCompare order) through cached string keys; with `memo` (an
+ * owner and a key), reuses the previous permutation when the same label objects come in again.
+ */
+export function sortByLabels(
+  series: SeriesData[],
+  memo?: { owner: object; key: string },
+): SeriesData[] {
+  let byKey = memo ? lastOrder.get(memo.owner) : undefined;
+  const hit = memo ? byKey?.get(memo.key) : undefined;
+  if (hit !== undefined && hit.labels.length === series.length) {
+    let same = true;
+    for (let i = 0; i < series.length; i++) {
+      if (hit.labels[i] !== series[i].labels) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return Array.from(hit.perm, (i) => series[i]);
+  }
+  const keys = series.map((s) => sortKey(s.labels));
+  const idx = Array.from(series, (_, i) => i);
+  idx.sort((i, j) => {
+    const a = keys[i], b = keys[j];
+    if (a !== null && b !== null) return a < b ? -1 : a > b ? 1 : 0;
+    return labelsCompare(series[i].labels, series[j].labels);
+  });
+  if (memo) {
+    if (byKey === undefined) lastOrder.set(memo.owner, byKey = new Map());
+    if (byKey.size >= SORT_MEMO_KEYS_MAX) byKey.delete(byKey.keys().next().value!);
+    byKey.set(memo.key, { labels: series.map((s) => s.labels), perm: Int32Array.from(idx) });
+  }
+  return idx.map((i) => series[i]);
+}
+
+/** Selector shapes whose last order is remembered per workspace. */
+const SORT_MEMO_KEYS_MAX = 64;
 
 function listBytes(list: Uint8Array[]): number {
   let n = 16;
@@ -462,7 +593,7 @@ function mergeSameLabels(sorted: SeriesData[], minT: number, maxT: number): Seri
   const out: SeriesData[] = [];
   for (const s of sorted) {
     const prev = out[out.length - 1];
-    if (prev === undefined || labelsCompare(prev.labels, s.labels) !== 0) {
+    if (prev === undefined || !sameLabels(prev.labels, s.labels)) {
       out.push(s);
       continue;
     }

@@ -31,3 +31,19 @@ Deno.test("sortByLabels() orders series exactly as labelsCompare, prefixes and N
     assertEquals(sortByLabels(shuffled).map((s) => s.labels), want.map((s) => s.labels));
   }
 });
+
+Deno.test("sortByLabels() reuses a remembered order only for the same label objects", () => {
+  const mk = (job: string): SeriesData => ({
+    labels: [{ name: "job", value: job }],
+    t: new Float64Array(0),
+    v: new Float64Array(0),
+  });
+  const owner = {};
+  const [a, b, c] = [mk("a"), mk("b"), mk("c")];
+  const jobs = (xs: SeriesData[]) => xs.map((s) => s.labels[0].value);
+  assertEquals(jobs(sortByLabels([c, a, b], { owner, key: "k" })), ["a", "b", "c"]);
+  assertEquals(jobs(sortByLabels([c, a, b], { owner, key: "k" })), ["a", "b", "c"]);
+  // Same length, other objects: sorted afresh.
+  assertEquals(jobs(sortByLabels([b, c, a], { owner, key: "k" })), ["a", "b", "c"]);
+  assertEquals(jobs(sortByLabels([mk("z"), mk("y"), a], { owner, key: "k" })), ["a", "y", "z"]);
+});
