@@ -46,14 +46,9 @@ interface Gathered {
   labels: Labels;
   /** XOR chunk bytes of the open head chunk (a copy), if it overlaps the range. */
   headChunks: Uint8Array[];
-  /**
-   * Immutable XOR chunks: KV chunks in key order (tagged bytes, see chunk_lists.ts), then
-   * pending closed chunks (untagged); decoded through the decoded-chunk cache.
-   */
-  kvChunks: Uint8Array[];
-  /** How many of `kvChunks` are tagged (the rest are pending chunks' plain bytes). */
-  taggedCount: number;
-  /** Pending closed chunks' bytes (appended to kvChunks after the KV read). */
+  /** KV chunk lists by partition, ascending (tagged bytes, see chunk_lists.ts). */
+  kvLists: Uint8Array[][];
+  /** Pending closed chunks' bytes, oldest first. */
   pendingChunks: Uint8Array[];
   /** Decoded extra pieces (the out-of-order buffer). */
   pieces: Piece[];
@@ -96,8 +91,7 @@ export class KvQuerier implements Querier {
         sid,
         labels: h.labels[sid]!,
         headChunks: [],
-        kvChunks: [],
-        taggedCount: 0,
+        kvLists: [],
         pendingChunks: [],
         pieces: [],
         hist: [],
@@ -124,8 +118,7 @@ export class KvQuerier implements Querier {
         sid: c.sid,
         labels: c.labels,
         headChunks: [],
-        kvChunks: [],
-        taggedCount: 0,
+        kvLists: [],
         pendingChunks: [],
         pieces: [],
         hist: [],
@@ -141,8 +134,6 @@ export class KvQuerier implements Querier {
     const arena = readArena();
     for (const sid of sids) {
       const g = gathered.get(sid)!;
-      g.taggedCount = g.kvChunks.length;
-      for (const c of g.pendingChunks) g.kvChunks.push(c);
       const { t, v, noNaN } = mergeSeries(g, arena, slab, minT, maxT);
       let ht: Float64Array | undefined, hs: FloatHistogram[] | undefined;
       if (g.hist.length > 0) {
@@ -220,10 +211,12 @@ export class KvQuerier implements Querier {
     // Every partition's lists are cached; flushes keep them exact (see chunk_lists.ts).
     const log = flushLog(ws);
     const prefix = chunksPrefix(ws.id);
-    const add = (sid: number, bytes: Uint8Array, kind: number) => {
+    const add = (sid: number, list: Uint8Array[]) => {
       const g = gathered.get(sid)!;
-      if (kind === CHUNK_KIND_HIST) g.hist.push(decodeHistChunk(bytes.subarray(1)));
-      else g.kvChunks.push(bytes);
+      g.kvLists.push(list);
+      for (const c of list) {
+        if (c[0] === CHUNK_KIND_HIST) g.hist.push(decodeHistChunk(c.subarray(1)));
+      }
     };
     for (let p = pMin; p <= pMax; p++) {
       const todo: number[] = [];
@@ -232,17 +225,15 @@ export class KvQuerier implements Querier {
         // more than the occasional refetch.
         const hit = ws.chunkCache.get(`${p}:${sid}`);
         if (hit === undefined) todo.push(sid);
-        else for (const c of hit) add(sid, c, c[0]);
+        else add(sid, hit);
       }
       if (todo.length === 0) continue;
       const seq0 = log.seq;
       const found = new Map<number, Uint8Array[]>();
       const collect = (sid: number, kind: number, bytes: Uint8Array) => {
-        const tagged = tag(kind, bytes);
-        add(sid, tagged, kind);
         let l = found.get(sid);
         if (l === undefined) found.set(sid, l = []);
-        l.push(tagged);
+        l.push(tag(kind, bytes));
       };
       if (todo.length <= 16) {
         for (const sid of todo) {
@@ -263,12 +254,13 @@ export class KvQuerier implements Querier {
         }
       }
       for (const sid of todo) {
+        const list = found.get(sid) ?? [];
+        add(sid, list);
         // A flush of this series since the read began may be missing from what was read.
         if ((log.lastBySid.get(sid) ?? 0) > seq0) continue;
         const key = `${p}:${sid}`;
         const old = ws.chunkCache.get(key);
         if (old !== undefined) ws.chunkCacheBytes -= listBytes(old);
-        const list = found.get(sid) ?? [];
         ws.chunkCache.set(key, list);
         ws.chunkCacheBytes += listBytes(list);
       }
@@ -320,19 +312,30 @@ interface DecodedChunk {
 }
 
 /**
- * Decoded KV and pending chunks by the identity of their (immutable) bytes, first in first out
- * within DECODED_CACHE_BYTES_MAX: repeated queries copy columns instead of decoding again.
+ * Decoded columns of immutable chunks, first in first out within DECODED_CACHE_BYTES_MAX, so
+ * repeated queries do not decode again: a KV chunk list (by identity; the flush hook only
+ * appends, so a longer list is decoded again) or a pending chunk's bytes.
  */
-const decoded = new Map<Uint8Array, DecodedChunk>();
+const decoded = new Map<object, DecodedChunk & { count: number }>();
 let decodedBytes = 0;
 
-function decodedChunk(arena: ChunkArena, key: Uint8Array, bytes: Uint8Array): DecodedChunk {
+function decodedChunks(arena: ChunkArena, key: Uint8Array[] | Uint8Array): DecodedChunk {
+  const count = Array.isArray(key) ? key.length : 1;
   let d = decoded.get(key);
-  if (d !== undefined) return d;
-  const x = arena.decodeBytes(bytes);
+  if (d !== undefined && d.count === count) return d;
+  if (d !== undefined) {
+    decoded.delete(key);
+    decodedBytes -= d.t.length * 16 + 64;
+  }
+  let x: { t: Float64Array; v: Float64Array };
+  if (Array.isArray(key)) {
+    const xor: Uint8Array[] = [];
+    for (const c of key) if (c[0] !== CHUNK_KIND_HIST) xor.push(c.subarray(1));
+    x = xor.length > 0 ? arena.decodeMany(xor) : { t: EMPTY, v: EMPTY };
+  } else x = arena.decodeBytes(key);
   const t = x.t.slice(), v = x.v.slice();
   const shape = columnsShape(t, v);
-  d = { t, v, ascending: shape !== 0, noNaN: shape === 2 };
+  d = { t, v, ascending: shape !== 0, noNaN: shape === 2, count };
   decoded.set(key, d);
   decodedBytes += t.length * 16 + 64;
   while (decodedBytes > DECODED_CACHE_BYTES_MAX) {
@@ -368,17 +371,25 @@ function mergeSeries(
 ): { t: Float64Array; v: Float64Array; noNaN: boolean } {
   const parts: { t: Float64Array; v: Float64Array }[] = [];
   let ordered = g.pieces.length === 0, noNaN = true, n = 0, lastT = -Infinity;
-  for (let i = 0; i < g.kvChunks.length; i++) {
-    const c = g.kvChunks[i];
-    const d = decodedChunk(arena, c, i < g.taggedCount ? c.subarray(1) : c);
-    const lo = lowerBound(d.t, minT), hi = lowerBound(d.t, maxT + 1);
-    if (hi <= lo) continue;
-    const t = d.t.subarray(lo, hi), v = d.v.subarray(lo, hi);
+  const take = (d: DecodedChunk) => {
+    const lo = lowerBound(d.t, minT);
+    const hi = d.t.length > 0 && d.t[d.t.length - 1] <= maxT
+      ? d.t.length
+      : lowerBound(d.t, maxT + 1);
+    if (hi <= lo) return;
+    const t = lo === 0 && hi === d.t.length ? d.t : d.t.subarray(lo, hi);
+    const v = lo === 0 && hi === d.t.length ? d.v : d.v.subarray(lo, hi);
     if (!d.ascending || !(t[0] > lastT)) ordered = false;
     lastT = t[t.length - 1];
     if (!d.noNaN) noNaN = false;
     n += t.length;
     parts.push({ t, v });
+  };
+  for (const list of g.kvLists) if (list.length > 0) take(decodedChunks(arena, list));
+  for (const c of g.pendingChunks) take(decodedChunks(arena, c));
+  // Only cached columns so far: one part is returned as it is (readers never write columns).
+  if (g.headChunks.length === 0 && ordered && parts.length === 1) {
+    return { t: parts[0].t, v: parts[0].v, noNaN };
   }
   // Decoded last: its columns are views into the arena, valid until its next call.
   if (g.headChunks.length > 0) {
