@@ -8,6 +8,7 @@ import type { Matcher } from "../model/matcher.ts";
 import { type HeadStats, headStats } from "./stats.ts";
 import { isStaleNaN } from "../model/value.ts";
 import type { Exemplar, MetricMetadata, WriteRequest } from "../model/write.ts";
+import { ColumnSeries, sampleCount } from "../model/write.ts";
 import type { Querier } from "./querier.ts";
 import { ByteWriter } from "./byte_buffer.ts";
 import type { ChunkArena } from "./chunk_arena.ts";
@@ -532,7 +533,19 @@ export class Workspace {
         if (sid === 0) sid = this.#inflight?.stage.lookupNew(hash, s.labels) ?? 0;
         if (sid === 0) sid = this.#newSeries(s.labels, hash, st);
       }
-      const n = s.t.length;
+      // Decoded requests keep samples in request-wide columns: read them without views.
+      let T: Float64Array, V: Float64Array, off: number, n: number;
+      if (s instanceof ColumnSeries) {
+        T = s.T;
+        V = s.V;
+        off = s.start;
+        n = s.end - s.start;
+      } else {
+        T = s.t;
+        V = s.v;
+        off = 0;
+        n = T.length;
+      }
       if (n > 0) {
         let lastT: number, lastV: number;
         const prev = this.#inflight?.stage;
@@ -550,8 +563,8 @@ export class Workspace {
           lastV = 0;
         }
         const e = b.beginEntry(sid);
-        for (let i = 0; i < n; i++) {
-          const t = s.t[i], v = s.v[i];
+        for (let i = off; i < off + n; i++) {
+          const t = T[i], v = V[i];
           if (!(t <= lastT)) {
             b.push(t, v);
             lastT = t;
@@ -918,6 +931,6 @@ function normalise(
 
 function requestSamples(req: WriteRequest): number {
   let n = 0;
-  for (const s of req.series) n += s.t.length + s.histograms.length;
+  for (const s of req.series) n += sampleCount(s) + s.histograms.length;
   return n;
 }
