@@ -1,7 +1,6 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { labelsFromRecord } from "./labels.ts";
 import { ColumnSeries, sampleCount, type WriteSeries } from "./write.ts";
-import { HaTracker } from "../ingest/ha_tracker.ts";
 import { STALE_NAN } from "./value.ts";
 
 function columnSeries(labels: Record<string, string>, start: number, end: number): ColumnSeries {
@@ -30,17 +29,4 @@ Deno.test("ColumnSeries exposes its range of the shared columns as t and v", () 
     createdT: 0,
   };
   assertEquals(sampleCount(plain), 1);
-});
-
-Deno.test("HA replica stripping keeps the samples of column series", () => {
-  const ha = new HaTracker({ clock: () => 0 });
-  const s = columnSeries({ __name__: "up", cluster: "c", __replica__: "r1" }, 2, 4);
-  const out = ha.check({ series: [s], metadata: [] });
-  assertEquals(out.kind, "accept");
-  if (out.kind !== "accept") return;
-  const got = out.request.series[0];
-  assertEquals(got.labels, labelsFromRecord({ __name__: "up", cluster: "c" }));
-  assertEquals(Array.from(got.t), [30, 40]);
-  assertEquals(Array.from(got.v), [3, 4]);
-  assertEquals(sampleCount(got), 2);
 });
