@@ -101,6 +101,15 @@ console.log(
     ((rssKiB() - rss0) * 1024 / SERIES).toFixed(0)
   } B growth per series`,
 );
+const mu = Deno.memoryUsage();
+const arena = ws.head.arena as { linearMemoryBytes?: () => number };
+console.log(
+  `V8 heap used ${(mu.heapUsed / 1048576).toFixed(0)} MiB of ${
+    (mu.heapTotal / 1048576).toFixed(0)
+  } MiB, external ${(mu.external / 1048576).toFixed(0)} MiB, WASM chunk arena ${
+    ((arena.linearMemoryBytes?.() ?? 0) / 1048576).toFixed(0)
+  } MiB, label cache ${ingest.decoder.cache.size} entries`,
+);
 await tsdb.close();
 kv.close();
 if (!args.kv) await Deno.remove(dir, { recursive: true });
