@@ -16,10 +16,8 @@
  * head accepts them; bodies are sent in time order.
  */
 import { parseArgs } from "node:util";
-import { create, toBinary } from "@bufbuild/protobuf";
 import { benchLabelSets } from "../engine/ingest/payloads.ts";
-import { snappyEncode } from "../engine/ingest/snappy.ts";
-import { WriteRequestSchema } from "../engine/ingest/gen/prometheus/remote_pb.ts";
+import { POINTS, QUERIES, queryPath, RW_HEADERS, STEP_MS, writeBodies } from "./query_workload.ts";
 import { startServer } from "../tests/server.ts";
 import { freePort } from "../tests/harness.ts";
 
@@ -38,32 +36,6 @@ const { values: args } = parseArgs({
 const SERIES = Number(args.series);
 const RUNS = Number(args.runs);
 const BATCH = Number(args.batch);
-const STEP_MS = 15_000;
-const POINTS = 240; // one hour
-const LES = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "+Inf"];
-
-/** The query set: [name, expr, kind]; range queries cover the loaded hour at a 60 s step. */
-const QUERIES: [string, string, "instant" | "range"][] = [];
-for (
-  const [name, expr] of [
-    ["rate", "rate(node_cpu_seconds_total[5m])"],
-    ["sum by", "sum by (mode) (rate(node_cpu_seconds_total[5m]))"],
-    [
-      "histogram_quantile",
-      "histogram_quantile(0.9, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))",
-    ],
-    ["topk", "topk(10, rate(http_request_duration_seconds_bucket[5m]))"],
-    ["avg by over 1h", "avg by (job) (avg_over_time(node_memory_MemAvailable_bytes[1h]))"],
-  ] as const
-) {
-  QUERIES.push([name, expr, "instant"], [name, expr, "range"]);
-}
-
-const RW_HEADERS = {
-  "content-type": "application/x-protobuf",
-  "content-encoding": "snappy",
-  "x-prometheus-remote-write-version": "0.1.0",
-};
 
 interface Target {
   name: string;
@@ -124,40 +96,10 @@ async function startPrometheus(): Promise<Target> {
   throw new Error("prometheus did not become ready");
 }
 
-/** Sample value of series `i` at step `k`: counters grow, gauges wander, buckets grow with `le`. */
-function value(name: string, le: string | undefined, i: number, k: number): number {
-  if (le !== undefined) return k * (LES.indexOf(le) + 1) * (1 + (i % 5));
-  if (name.endsWith("_total")) return k * (1 + (i % 7)) * 1.5;
-  return 1e9 + ((i * 7919 + k * 104729) % 1000) * 1e5;
-}
-
-/** Remote-write bodies in time order: for each timestamp, the series in chunks of BATCH. */
-function* bodies(sets: [string, string][][], startMs: number): Generator<Uint8Array[]> {
-  const labels = sets.map((ls) =>
-    ls.map(([name, value]) => ({ name, value })).sort((a, b) => (a.name < b.name ? -1 : 1))
-  );
-  const names = sets.map((ls) => ls.find(([n]) => n === "__name__")![1]);
-  const les = sets.map((ls) => ls.find(([n]) => n === "le")?.[1]);
-  for (let k = 0; k < POINTS; k++) {
-    const t = BigInt(startMs + k * STEP_MS);
-    const out: Uint8Array[] = [];
-    for (let i = 0; i < sets.length; i += BATCH) {
-      const req = create(WriteRequestSchema, {
-        timeseries: labels.slice(i, i + BATCH).map((l, j) => ({
-          labels: l,
-          samples: [{ value: value(names[i + j], les[i + j], i + j, k), timestamp: t }],
-        })),
-      });
-      out.push(snappyEncode(toBinary(WriteRequestSchema, req)));
-    }
-    yield out;
-  }
-}
-
 async function load(targets: Target[], startMs: number): Promise<void> {
   const sets = benchLabelSets(SERIES);
   const began = performance.now();
-  for (const round of bodies(sets, startMs)) {
+  for (const round of writeBodies(sets, startMs, BATCH)) {
     for (const target of targets) {
       await Promise.all(round.map(async (body) => {
         const r = await fetch(`${target.url}/api/v1/write`, {
@@ -201,14 +143,7 @@ try {
   const evalMs = endMs + 7_500;
   const medians = new Map<string, number[]>();
   for (const [name, expr, kind] of QUERIES) {
-    const p = new URLSearchParams({ query: expr });
-    if (kind === "instant") p.set("time", String(evalMs / 1000));
-    else {
-      p.set("start", String((evalMs - 3600_000) / 1000));
-      p.set("end", String(evalMs / 1000));
-      p.set("step", "60");
-    }
-    const path = `/api/v1/${kind === "instant" ? "query" : "query_range"}?${p}`;
+    const path = queryPath(expr, kind, evalMs);
     const row: number[] = [];
     for (const target of targets) {
       await timeQuery(target.url, path); // warm-up

@@ -99,6 +99,11 @@ export interface QueryRequestOptions {
   /** AMP's `max_samples_processed_error_threshold`: reject above this many samples (0 = none). */
   samplesErrorThreshold?: number;
   signal?: AbortSignal;
+  /**
+   * Whether the result's sample statistics are wanted (default true); they are counted anyway
+   * when a samples threshold is set.
+   */
+  stats?: boolean;
 }
 
 /** Instant/range query result with timing for `stats=all`. */
@@ -389,7 +394,14 @@ async function selectSeries(
 
 /** Per-query engine options; a request's timeout can only shorten the service's. */
 function engineOptions(o: QueryRequestOptions, serviceTimeoutMs: number) {
-  const out: { timeoutMs?: number; lookbackDeltaMs?: number; signal?: AbortSignal } = {};
+  const out: {
+    timeoutMs?: number;
+    lookbackDeltaMs?: number;
+    signal?: AbortSignal;
+    countSamples?: boolean;
+  } = {};
+  out.countSamples = o.stats !== false || (o.samplesWarningThreshold ?? 0) > 0 ||
+    (o.samplesErrorThreshold ?? 0) > 0;
   if (o.timeoutMs !== undefined) out.timeoutMs = Math.min(o.timeoutMs, serviceTimeoutMs);
   // As Prometheus, a zero or negative lookback delta means the default.
   if (o.lookbackDeltaMs !== undefined && o.lookbackDeltaMs > 0) {

@@ -335,7 +335,10 @@ function nameOf(l: Labels): string {
   return "";
 }
 
-/** topk/bottomk/limitk/limit_ratio at one step; outputs keep their input labels. */
+/**
+ * topk/bottomk/limitk/limit_ratio at one step; outputs keep their input labels. `keys` caches
+ * each label set's group key across the steps of one query.
+ */
 export function aggregateK(
   op: AggregateOp,
   vec: Vector,
@@ -344,6 +347,7 @@ export function aggregateK(
   without: boolean,
   annos: Annotations,
   pos: PosRange,
+  keys?: Map<Labels, string>,
 ): Vector {
   const groups = new Map<string, Sample[]>();
   const order: Sample[][] = [];
@@ -356,7 +360,11 @@ export function aggregateK(
     if (k < 1) return [];
   }
   for (const s of vec) {
-    const key = labelsKey(groupingLabels(s.metric, grouping, without));
+    let key = keys?.get(s.metric);
+    if (key === undefined) {
+      key = labelsKey(groupingLabels(s.metric, grouping, without));
+      keys?.set(s.metric, key);
+    }
     let g = groups.get(key);
     if (!g) {
       groups.set(key, g = []);

@@ -25,6 +25,8 @@ export class QueryContext {
   currentSamples = 0;
   /** Total queryable samples per top-level step. */
   readonly perStep: Float64Array;
+  /** Whether `perStep` is filled (off when nobody asked for the statistics). */
+  countSamples = true;
   #checks = 0;
 
   constructor(

@@ -33,6 +33,8 @@ export interface QueryOptions {
   timeoutMs?: number;
   samplesMax?: number;
   signal?: AbortSignal;
+  /** Count the queryable samples per step for `stats` (default true). */
+  countSamples?: boolean;
 }
 
 /** A query's value in API shape. */
@@ -123,6 +125,7 @@ export class Engine {
       Date.now() + (opts.timeoutMs ?? this.opts.timeoutMs),
       opts.signal,
     );
+    ctx.countSamples = opts.countSamples ?? true;
     ctx.checkDoneNow();
     resolveDurations(ctx, root);
     await prefetch(ctx, q, root);

@@ -39,7 +39,14 @@ import { matrixSelectorValue, vectorSelector } from "./selector_eval.ts";
 import { isValidLabelName, labelJoin, labelReplace, mergeSameLabelset } from "./label_functions.ts";
 import { formatFloatF, formatFloatG } from "./format_float.ts";
 import { histogramMul, histogramString } from "./histogram_ops.ts";
-import { type Matrix, newSeries, type Series, type StringValue, type Vector } from "./value.ts";
+import {
+  type Matrix,
+  newSeries,
+  type Sample,
+  type Series,
+  type StringValue,
+  type Vector,
+} from "./value.ts";
 
 /** Unwraps parentheses. */
 export function unwrapParens(e: Expr): Expr {
@@ -150,8 +157,23 @@ export class Evaluator {
   rangeEval(
     inputs: (Matrix | undefined)[],
     fn: (vecs: Vector[], ts: number, k: number) => Vector,
+    reuseSamples = false,
   ): Matrix {
-    const cursors = inputs.map((m) => m ? m.map(() => ({ f: 0, h: 0 })) : []);
+    // With `reuseSamples`, each input series has one Sample object updated in place at every
+    // step: `fn` must not keep the input samples past its call (nor return them).
+    const curF = inputs.map((m) => new Int32Array(m ? m.length : 0));
+    const curH = inputs.map((m) => new Int32Array(m ? m.length : 0));
+    const reused = inputs.map((m) =>
+      reuseSamples && m
+        ? m.map((s): Sample => ({
+          metric: s.metric,
+          t: 0,
+          f: 0,
+          h: undefined,
+          dropName: s.dropName,
+        }))
+        : []
+    );
     const vecs: Vector[] = inputs.map(() => []);
     const instant = this.steps === 1;
     const out = new Map<string, { s: Series; lastT: number }>();
@@ -164,21 +186,44 @@ export class Evaluator {
         const m = inputs[i];
         if (!m) continue;
         const v: Vector = [];
-        const cur = cursors[i];
+        const cf = curF[i], ch = curH[i], re = reused[i];
         for (let j = 0; j < m.length; j++) {
           const s = m[j];
-          const c = cur[j];
-          while (c.f < s.fT.length && s.fT[c.f] < ts) c.f++;
-          if (c.f < s.fT.length && s.fT[c.f] === ts) {
-            v.push({ metric: s.metric, t: ts, f: s.fV[c.f], h: undefined, dropName: s.dropName });
-            c.f++;
+          const fT = s.fT;
+          let c = cf[j];
+          while (c < fT.length && fT[c] < ts) c++;
+          if (c < fT.length && fT[c] === ts) {
+            cf[j] = c + 1;
+            if (reuseSamples) {
+              const r = re[j];
+              r.t = ts;
+              r.f = s.fV[c];
+              r.h = undefined;
+              v.push(r);
+            } else {
+              v.push({ metric: s.metric, t: ts, f: s.fV[c], h: undefined, dropName: s.dropName });
+            }
             continue;
           }
-          while (c.h < s.hT.length && s.hT[c.h] < ts) c.h++;
-          if (c.h < s.hT.length && s.hT[c.h] === ts) {
-            v.push({ metric: s.metric, t: ts, f: 0, h: s.hV[c.h], dropName: s.dropName });
-            c.h++;
+          cf[j] = c;
+          const hT = s.hT;
+          if (hT.length === 0) continue;
+          let d = ch[j];
+          while (d < hT.length && hT[d] < ts) d++;
+          if (d < hT.length && hT[d] === ts) {
+            ch[j] = d + 1;
+            if (reuseSamples) {
+              const r = re[j];
+              r.t = ts;
+              r.f = 0;
+              r.h = s.hV[d];
+              v.push(r);
+            } else {
+              v.push({ metric: s.metric, t: ts, f: 0, h: s.hV[d], dropName: s.dropName });
+            }
+            continue;
           }
+          ch[j] = d;
         }
         vecs[i] = v;
       }
@@ -383,10 +428,11 @@ export class Evaluator {
           execError(`Scalar value ${formatFloatG(max)} overflows int64`);
         }
       }
+      const keys = new Map<Labels, string>();
       const res = this.rangeEval([m], (v, ts, k) => {
-        const out = aggregateK(op, v[0], ps[k], grouping, e.without, this.ctx.annos, e.pos);
+        const out = aggregateK(op, v[0], ps[k], grouping, e.without, this.ctx.annos, e.pos, keys);
         return out.map((s) => ({ ...s, t: ts }));
-      });
+      }, true);
       return res;
     }
     if (op === "quantile" && params) {

@@ -129,7 +129,7 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
     ctx.checkDone();
     present.fill(0);
     const series = newSeries(s.labels, dropName || s.dropName);
-    if (ev.topLevel) countWindowStats(ev, s, w);
+    if (ev.topLevel && ctx.countSamples) countWindowStats(ev, s, w);
     if (s.h.length > 0 && HISTOGRAM_AWARE.has(name)) {
       histogramAware(ev, name, s, w, series);
     } else if (s.h.length > 0 && !isAbsent) {

@@ -22,7 +22,7 @@ export function vectorSelector(ev: Evaluator, vs: VectorSelector, recordT: boole
   const lb = ev.ctx.lookbackMs;
   const out: Matrix = [];
   let total = 0;
-  const perStep = ev.topLevel ? ev.ctx.perStep : undefined;
+  const perStep = ev.topLevel && ev.ctx.countSamples ? ev.ctx.perStep : undefined;
   for (const sd of ev.seriesOf(vs)) {
     ev.ctx.checkDone();
     let fT: number[] | undefined, fV: number[] | undefined;

@@ -75,6 +75,7 @@ export interface FloatColumns {
 
 /** The series' float samples with staleness markers removed (shares arrays when there are none). */
 export function withoutStale(s: SeriesData): FloatColumns {
+  if (s.noNaN === true) return { t: s.t, v: s.v };
   let stale = 0;
   for (let i = 0; i < s.v.length; i++) if (isStaleNaN(s.v[i])) stale++;
   if (stale === 0) return { t: s.t, v: s.v };

@@ -151,6 +151,8 @@ export class Head {
   pending: ClosedChunk[] = [];
   pendingBase = 0;
   readonly pendingBySid = new Map<number, ClosedChunk[]>();
+  /** Called for each closed chunk once it is durable in KV (the read side's chunk-list cache). */
+  onFlushed: ((c: ClosedChunk) => void) | undefined;
   /** Exemplar ring buffer. */
   exemplars: { sid: number; ex: Exemplar }[] = [];
   exemplarNext = 0;
@@ -573,6 +575,7 @@ export class Head {
   dropPending(n: number): void {
     for (let i = 0; i < n; i++) {
       const c = this.pending[i];
+      this.onFlushed?.(c);
       const l = this.pendingBySid.get(c.sid);
       if (l !== undefined) {
         const k = l.indexOf(c);

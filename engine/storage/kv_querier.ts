@@ -1,7 +1,7 @@
 /**
  * The KV-backed Querier: selects series through the head's postings and merges, per series,
- * KV chunks (through a cache of sealed partitions), closed chunks not yet flushed, the open head
- * chunk and the out-of-order and histogram buffers.
+ * KV chunks (through the chunk-list cache of chunk_lists.ts), closed chunks not yet flushed, the
+ * open head chunk and the out-of-order and histogram buffers.
  */
 import type { Labels } from "../model/labels.ts";
 import { labelsCompare, labelsGet } from "../model/labels.ts";
@@ -17,9 +17,10 @@ import {
   partitionOf,
   seriesKey,
 } from "./keys.ts";
-import { CHUNK_CACHE_BYTES_MAX, KV_GET_MANY_KEYS_MAX } from "./limits.ts";
+import { CHUNK_CACHE_BYTES_MAX, DECODED_CACHE_BYTES_MAX, KV_GET_MANY_KEYS_MAX } from "./limits.ts";
 import { decodeLabels } from "./wal.ts";
 import type { Workspace } from "./workspace.ts";
+import { flushLog, Slab, tag } from "./chunk_lists.ts";
 import { type ChunkArena, createChunkArena, decodeXorChunk } from "../../wasm/mod.ts";
 
 interface Piece {
@@ -43,10 +44,12 @@ export function decodeHistChunk(bytes: Uint8Array): HPoint[] {
 interface Gathered {
   sid: number;
   labels: Labels;
-  /** XOR chunk bytes from the head: pending closed chunks, then the open chunk. */
+  /** XOR chunk bytes of the open head chunk (a copy), if it overlaps the range. */
   headChunks: Uint8Array[];
-  /** XOR chunk bytes from KV, in key order. */
-  kvChunks: Uint8Array[];
+  /** KV chunk lists by partition, ascending (tagged bytes, see chunk_lists.ts). */
+  kvLists: Uint8Array[][];
+  /** Pending closed chunks' bytes, oldest first. */
+  pendingChunks: Uint8Array[];
   /** Decoded extra pieces (the out-of-order buffer). */
   pieces: Piece[];
   hist: HPoint[][];
@@ -88,14 +91,15 @@ export class KvQuerier implements Querier {
         sid,
         labels: h.labels[sid]!,
         headChunks: [],
-        kvChunks: [],
+        kvLists: [],
+        pendingChunks: [],
         pieces: [],
         hist: [],
       };
       for (const c of h.pendingBySid.get(sid) ?? []) {
         if (c.maxT < minT || c.minT > maxT) continue;
         if (c.kind === CHUNK_KIND_HIST) g.hist.push(decodeHistChunk(c.bytes));
-        else g.headChunks.push(c.bytes);
+        else g.pendingChunks.push(c.bytes);
       }
       if (h.chunkCount[sid] > 0 && h.chunkMaxT[sid] >= minT && h.chunkMinT[sid] <= maxT) {
         g.headChunks.push(h.arena.bytes(h.slot[sid]));
@@ -114,7 +118,8 @@ export class KvQuerier implements Querier {
         sid: c.sid,
         labels: c.labels,
         headChunks: [],
-        kvChunks: [],
+        kvLists: [],
+        pendingChunks: [],
         pieces: [],
         hist: [],
       });
@@ -122,17 +127,14 @@ export class KvQuerier implements Querier {
     sids.sort((a, b) => a - b);
     // 3. KV chunks, partition by partition.
     if (sids.length > 0) await this.#readKv(sids, gathered, minT, maxT);
-    // 4. Merge.
+    // 4. Merge (mergeSeries): immutable chunks through the decoded-chunk cache, the open chunk
+    // decoded, the columns copied into shared slab blocks.
     const out: SeriesData[] = [];
+    const slab = new Slab();
+    const arena = readArena();
     for (const sid of sids) {
       const g = gathered.get(sid)!;
-      // One WASM call decodes every chunk of the series, clipped to the range; the views are
-      // copied by mergePieces before the next call.
-      const chunks = g.kvChunks.concat(g.headChunks);
-      const pieces = chunks.length > 0
-        ? [readArena().decodeMany(chunks, minT, maxT) as Piece, ...g.pieces]
-        : g.pieces;
-      const { t, v } = mergePieces(pieces, minT, maxT);
+      const { t, v, noNaN } = mergeSeries(g, arena, slab, minT, maxT);
       let ht: Float64Array | undefined, hs: FloatHistogram[] | undefined;
       if (g.hist.length > 0) {
         const m = mergeHist(g.hist, minT, maxT);
@@ -142,10 +144,10 @@ export class KvQuerier implements Querier {
         }
       }
       if (t.length === 0 && ht === undefined) continue;
-      out.push(ht ? { labels: g.labels, t, v, ht, h: hs } : { labels: g.labels, t, v });
+      out.push(ht ? { labels: g.labels, t, v, ht, h: hs } : { labels: g.labels, t, v, noNaN });
     }
-    out.sort((a, b) => labelsCompare(a.labels, b.labels));
-    return mergeSameLabels(out, minT, maxT);
+    const sorted = sortByLabels(out, { owner: ws, key: matchers.map(String).join(",") });
+    return mergeSameLabels(sorted, minT, maxT);
   }
 
   /**
@@ -206,38 +208,32 @@ export class KvQuerier implements Querier {
     const pMin = partitionOf(Math.max(minT, h.minT), P);
     const pMax = partitionOf(Math.min(maxT, h.maxT), P);
     if (!(pMin <= pMax)) return;
-    // Partitions that can no longer change (older than the OOO window) are cacheable.
-    const sealedBelow = partitionOf(h.maxT - h.opts.oooWindowMs, P);
+    // Every partition's lists are cached; flushes keep them exact (see chunk_lists.ts).
+    const log = flushLog(ws);
     const prefix = chunksPrefix(ws.id);
-    const add = (sid: number, bytes: Uint8Array, kind: number) => {
+    const add = (sid: number, list: Uint8Array[]) => {
       const g = gathered.get(sid)!;
-      if (kind === CHUNK_KIND_HIST) g.hist.push(decodeHistChunk(bytes));
-      else g.kvChunks.push(bytes);
+      g.kvLists.push(list);
+      for (const c of list) {
+        if (c[0] === CHUNK_KIND_HIST) g.hist.push(decodeHistChunk(c.subarray(1)));
+      }
     };
     for (let p = pMin; p <= pMax; p++) {
-      const sealed = p < sealedBelow;
       const todo: number[] = [];
       for (const sid of sids) {
-        const hit = sealed ? ws.chunkCache.get(`${p}:${sid}`) : undefined;
+        // Evicted first in, first out: refreshing an LRU position per series per query costs
+        // more than the occasional refetch.
+        const hit = ws.chunkCache.get(`${p}:${sid}`);
         if (hit === undefined) todo.push(sid);
-        else {
-          // Refresh LRU position.
-          ws.chunkCache.delete(`${p}:${sid}`);
-          ws.chunkCache.set(`${p}:${sid}`, hit);
-          for (const c of hit) add(sid, c.subarray(1), c[0]);
-        }
+        else add(sid, hit);
       }
       if (todo.length === 0) continue;
+      const seq0 = log.seq;
       const found = new Map<number, Uint8Array[]>();
       const collect = (sid: number, kind: number, bytes: Uint8Array) => {
-        add(sid, bytes, kind);
-        if (!sealed) return;
-        const tagged = new Uint8Array(bytes.length + 1);
-        tagged[0] = kind;
-        tagged.set(bytes, 1);
         let l = found.get(sid);
         if (l === undefined) found.set(sid, l = []);
-        l.push(tagged);
+        l.push(tag(kind, bytes));
       };
       if (todo.length <= 16) {
         for (const sid of todo) {
@@ -257,17 +253,21 @@ export class KvQuerier implements Querier {
           if (want.has(sid)) collect(sid, e.key[7] as number, e.value);
         }
       }
-      if (sealed) {
-        for (const sid of todo) {
-          const list = found.get(sid) ?? [];
-          ws.chunkCache.set(`${p}:${sid}`, list);
-          ws.chunkCacheBytes += list.reduce((s, c) => s + c.length, 0) + 16;
-        }
-        while (ws.chunkCacheBytes > CHUNK_CACHE_BYTES_MAX) {
-          const [k, l] = ws.chunkCache.entries().next().value!;
-          ws.chunkCache.delete(k);
-          ws.chunkCacheBytes -= l.reduce((s, c) => s + c.length, 0) + 16;
-        }
+      for (const sid of todo) {
+        const list = found.get(sid) ?? [];
+        add(sid, list);
+        // A flush of this series since the read began may be missing from what was read.
+        if ((log.lastBySid.get(sid) ?? 0) > seq0) continue;
+        const key = `${p}:${sid}`;
+        const old = ws.chunkCache.get(key);
+        if (old !== undefined) ws.chunkCacheBytes -= listBytes(old);
+        ws.chunkCache.set(key, list);
+        ws.chunkCacheBytes += listBytes(list);
+      }
+      while (ws.chunkCacheBytes > CHUNK_CACHE_BYTES_MAX) {
+        const [k, l] = ws.chunkCache.entries().next().value!;
+        ws.chunkCache.delete(k);
+        ws.chunkCacheBytes -= listBytes(l);
       }
     }
   }
@@ -299,6 +299,212 @@ export class KvQuerier implements Querier {
     }
     return [...values].sort();
   }
+}
+
+const EMPTY = new Float64Array(0);
+
+/** Decoded columns of one immutable chunk (owned by the decoded-chunk cache: never mutate). */
+interface DecodedChunk {
+  t: Float64Array;
+  v: Float64Array;
+  ascending: boolean;
+  noNaN: boolean;
+}
+
+/**
+ * Decoded columns of immutable chunks, first in first out within DECODED_CACHE_BYTES_MAX, so
+ * repeated queries do not decode again: a KV chunk list (by identity; the flush hook only
+ * appends, so a longer list is decoded again) or a pending chunk's bytes.
+ */
+const decoded = new Map<object, DecodedChunk & { count: number }>();
+let decodedBytes = 0;
+
+function decodedChunks(arena: ChunkArena, key: Uint8Array[] | Uint8Array): DecodedChunk {
+  const count = Array.isArray(key) ? key.length : 1;
+  let d = decoded.get(key);
+  if (d !== undefined && d.count === count) return d;
+  if (d !== undefined) {
+    decoded.delete(key);
+    decodedBytes -= d.t.length * 16 + 64;
+  }
+  let x: { t: Float64Array; v: Float64Array };
+  if (Array.isArray(key)) {
+    const xor: Uint8Array[] = [];
+    for (const c of key) if (c[0] !== CHUNK_KIND_HIST) xor.push(c.subarray(1));
+    x = xor.length > 0 ? arena.decodeMany(xor) : { t: EMPTY, v: EMPTY };
+  } else x = arena.decodeBytes(key);
+  const t = x.t.slice(), v = x.v.slice();
+  const shape = columnsShape(t, v);
+  d = { t, v, ascending: shape !== 0, noNaN: shape === 2, count };
+  decoded.set(key, d);
+  decodedBytes += t.length * 16 + 64;
+  while (decodedBytes > DECODED_CACHE_BYTES_MAX) {
+    const [k, old] = decoded.entries().next().value!;
+    decoded.delete(k);
+    decodedBytes -= old.t.length * 16 + 64;
+  }
+  return d;
+}
+
+/** First index with t[i] >= x. */
+function lowerBound(t: Float64Array, x: number): number {
+  let lo = 0, hi = t.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (t[m] < x) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
+/**
+ * One series' float samples in [minT, maxT]: immutable chunks from the decoded-chunk cache and
+ * the open head chunk decoded in one call, concatenated into slab views when they follow each
+ * other in time (the usual case), else merged by mergePieces with the out-of-order buffer.
+ */
+function mergeSeries(
+  g: Gathered,
+  arena: ChunkArena,
+  slab: Slab,
+  minT: number,
+  maxT: number,
+): { t: Float64Array; v: Float64Array; noNaN: boolean } {
+  const parts: { t: Float64Array; v: Float64Array }[] = [];
+  let ordered = g.pieces.length === 0, noNaN = true, n = 0, lastT = -Infinity;
+  const take = (d: DecodedChunk) => {
+    const lo = lowerBound(d.t, minT);
+    const hi = d.t.length > 0 && d.t[d.t.length - 1] <= maxT
+      ? d.t.length
+      : lowerBound(d.t, maxT + 1);
+    if (hi <= lo) return;
+    const t = lo === 0 && hi === d.t.length ? d.t : d.t.subarray(lo, hi);
+    const v = lo === 0 && hi === d.t.length ? d.v : d.v.subarray(lo, hi);
+    if (!d.ascending || !(t[0] > lastT)) ordered = false;
+    lastT = t[t.length - 1];
+    if (!d.noNaN) noNaN = false;
+    n += t.length;
+    parts.push({ t, v });
+  };
+  for (const list of g.kvLists) if (list.length > 0) take(decodedChunks(arena, list));
+  for (const c of g.pendingChunks) take(decodedChunks(arena, c));
+  // Only cached columns so far: one part is returned as it is (readers never write columns).
+  if (g.headChunks.length === 0 && ordered && parts.length === 1) {
+    return { t: parts[0].t, v: parts[0].v, noNaN };
+  }
+  // Decoded last: its columns are views into the arena, valid until its next call.
+  if (g.headChunks.length > 0) {
+    const d = arena.decodeMany(g.headChunks, minT, maxT);
+    if (d.t.length > 0) {
+      const shape = columnsShape(d.t, d.v);
+      if (shape === 0 || !(d.t[0] > lastT)) ordered = false;
+      if (shape !== 2) noNaN = false;
+      n += d.t.length;
+      parts.push({ t: d.t, v: d.v });
+    }
+  }
+  if (!ordered) {
+    const { t, v } = mergePieces([...parts, ...g.pieces], minT, maxT);
+    return { t, v, noNaN: false };
+  }
+  if (n === 0) return { t: EMPTY, v: EMPTY, noNaN: true };
+  const t = slab.take(n), v = slab.take(n);
+  let o = 0;
+  for (const p of parts) {
+    t.set(p.t, o);
+    v.set(p.v, o);
+    o += p.t.length;
+  }
+  return { t, v, noNaN };
+}
+
+/**
+ * Each label set's sort key: names and values joined with NUL, whose string order is
+ * labelsCompare's order (NUL sorts below every other character); undefined when a name or value
+ * contains NUL itself. Keyed by the head's (stable) label objects.
+ */
+const sortKeys = new WeakMap<Labels, string | null>();
+
+function sortKey(labels: Labels): string | null {
+  let k = sortKeys.get(labels);
+  if (k !== undefined) return k;
+  k = "";
+  for (const l of labels) {
+    if (l.name.includes("\0") || l.value.includes("\0")) {
+      k = null;
+      break;
+    }
+    k += l.name + "\0" + l.value + "\0";
+  }
+  sortKeys.set(labels, k);
+  return k;
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  if (a === b) return true;
+  const ka = sortKey(a), kb = sortKey(b);
+  if (ka !== null && kb !== null) return ka === kb;
+  return labelsCompare(a, b) === 0;
+}
+
+/**
+ * The last order computed per workspace and matchers: the label objects in input order and
+ * their sorted permutation. A repeated select over unchanged series reuses it.
+ */
+const lastOrder = new WeakMap<object, Map<string, { labels: Labels[]; perm: Int32Array }>>();
+
+/**
+ * Sorts series by labels (labelsCompare order) through cached string keys; with `memo` (an
+ * owner and a key), reuses the previous permutation when the same label objects come in again.
+ */
+export function sortByLabels(
+  series: SeriesData[],
+  memo?: { owner: object; key: string },
+): SeriesData[] {
+  let byKey = memo ? lastOrder.get(memo.owner) : undefined;
+  const hit = memo ? byKey?.get(memo.key) : undefined;
+  if (hit !== undefined && hit.labels.length === series.length) {
+    let same = true;
+    for (let i = 0; i < series.length; i++) {
+      if (hit.labels[i] !== series[i].labels) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return Array.from(hit.perm, (i) => series[i]);
+  }
+  const keys = series.map((s) => sortKey(s.labels));
+  const idx = Array.from(series, (_, i) => i);
+  idx.sort((i, j) => {
+    const a = keys[i], b = keys[j];
+    if (a !== null && b !== null) return a < b ? -1 : a > b ? 1 : 0;
+    return labelsCompare(series[i].labels, series[j].labels);
+  });
+  if (memo) {
+    if (byKey === undefined) lastOrder.set(memo.owner, byKey = new Map());
+    if (byKey.size >= SORT_MEMO_KEYS_MAX) byKey.delete(byKey.keys().next().value!);
+    byKey.set(memo.key, { labels: series.map((s) => s.labels), perm: Int32Array.from(idx) });
+  }
+  return idx.map((i) => series[i]);
+}
+
+/** Selector shapes whose last order is remembered per workspace. */
+const SORT_MEMO_KEYS_MAX = 64;
+
+function listBytes(list: Uint8Array[]): number {
+  let n = 16;
+  for (const c of list) n += c.length;
+  return n;
+}
+
+/** 0 when the timestamps are not strictly increasing, else 1, or 2 when no value is NaN. */
+function columnsShape(t: Float64Array, v: Float64Array): number {
+  let nan = false;
+  for (let i = 0; i < t.length; i++) {
+    if (i > 0 && !(t[i] > t[i - 1])) return 0;
+    const x = v[i];
+    if (x !== x) nan = true;
+  }
+  return nan ? 1 : 2;
 }
 
 let reader: ChunkArena | undefined;
@@ -398,7 +604,7 @@ function mergeSameLabels(sorted: SeriesData[], minT: number, maxT: number): Seri
   const out: SeriesData[] = [];
   for (const s of sorted) {
     const prev = out[out.length - 1];
-    if (prev === undefined || labelsCompare(prev.labels, s.labels) !== 0) {
+    if (prev === undefined || !sameLabels(prev.labels, s.labels)) {
       out.push(s);
       continue;
     }

@@ -54,6 +54,11 @@ export const EXEMPLARS_MAX_DEFAULT = 10_000;
 export const METADATA_PER_METRIC_MAX = 10;
 /** Bytes of KV chunk values kept in the read cache. */
 export const CHUNK_CACHE_BYTES_MAX = 32 * 1024 * 1024;
+/**
+ * Bytes of decoded chunk columns (16 per sample) kept by the querier, shared by all workspaces:
+ * recent data of ~40k series at 15 s scrapes, so repeated dashboard queries skip decoding.
+ */
+export const DECODED_CACHE_BYTES_MAX = 128 * 1024 * 1024;
 /** Default retention (AMP default). */
 export const RETENTION_DAYS_DEFAULT = 150;
 /** Allowed retention range (AMP). */

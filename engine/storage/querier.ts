@@ -21,6 +21,8 @@ export interface SeriesData {
   readonly labels: Labels;
   readonly t: Float64Array;
   readonly v: Float64Array;
+  /** True when the reader knows no float value is NaN (so none is a staleness marker). */
+  readonly noNaN?: boolean;
   readonly ht?: Float64Array;
   readonly h?: readonly FloatHistogram[];
 }

@@ -737,15 +737,7 @@ export class Workspace {
           bytes += c.bytes.length + 64;
         }
         await this.commitFenced(op);
-        // A cached list of a sealed partition no longer holds everything: drop it.
-        for (let i = 0; i < n; i++) {
-          const c = this.head.pending[i];
-          const key = `${c.partition}:${c.sid}`;
-          const cached = this.chunkCache.get(key);
-          if (cached === undefined) continue;
-          this.chunkCache.delete(key);
-          this.chunkCacheBytes -= cached.reduce((s, x) => s + x.length, 0) + 16;
-        }
+        // Cached chunk lists take the flushed chunks through Head.onFlushed (chunk_lists.ts).
         this.head.dropPending(n);
       }
     } catch (e) {

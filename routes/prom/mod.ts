@@ -117,6 +117,8 @@ function apiV1(deps: PromApiDeps, wsOf: (c: Context) => string): Hono {
       samplesWarningThreshold: thresholdParam(form, "max_samples_processed_warning_threshold"),
       samplesErrorThreshold: thresholdParam(form, "max_samples_processed_error_threshold"),
       signal: c.req.raw.signal,
+      // Per-step sample counts cost a pass over every window: only when `stats` asks.
+      stats: form.get("stats") !== "",
     };
   };
 

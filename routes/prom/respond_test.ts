@@ -1,7 +1,7 @@
 /** Prometheus's JSON value formats: timestamps, native histogram bucket bounds and order. */
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { Hono } from "hono";
-import { exponentialBound, failure, histogramJson, ts } from "./respond.ts";
+import { acceptedEncoding, exponentialBound, failure, histogramJson, ts } from "./respond.ts";
 import {
   BadDataError,
   QueryThrottledError,
@@ -101,4 +101,14 @@ Deno.test("failure() maps each error class to Prometheus's errorType and HTTP st
   assertEquals(res.status, 429);
   assertEquals(res.headers.get("retry-after"), "3");
   await res.body?.cancel();
+});
+
+Deno.test("acceptedEncoding() picks gzip or deflate by q value, with * standing for both", () => {
+  assertEquals(acceptedEncoding(undefined), undefined);
+  assertEquals(acceptedEncoding("gzip, br"), "gzip");
+  assertEquals(acceptedEncoding("br, deflate"), "deflate");
+  assertEquals(acceptedEncoding("gzip;q=0.5, deflate;q=0.8"), "deflate");
+  assertEquals(acceptedEncoding("gzip;q=0, *"), "deflate");
+  assertEquals(acceptedEncoding("identity"), undefined);
+  assertEquals(acceptedEncoding("*;q=0.1"), "gzip");
 });

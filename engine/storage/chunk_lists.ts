@@ -1,0 +1,74 @@
+/**
+ * The read side's cache of KV chunk lists, per (partition, series), kept exact for every
+ * partition (not only sealed ones) so repeated queries over recent data read no KV: when the
+ * head flushes a closed chunk (Head.onFlushed, after the KV commit), the chunk is appended to
+ * its cached list. A list read from KV is cached only if no chunk of its series was flushed
+ * since the read began (the flush log's sequence numbers), so a read that raced a flush never
+ * leaves an incomplete list behind. Lists live in `Workspace.chunkCache` (tagged bytes: kind
+ * byte, then chunk bytes), whose size is bounded by CHUNK_CACHE_BYTES_MAX.
+ */
+import type { ClosedChunk } from "./head.ts";
+import type { Workspace } from "./workspace.ts";
+
+/** Flush sequence numbers of one workspace. */
+export interface FlushLog {
+  /** Chunks flushed since the log was installed. */
+  seq: number;
+  /** Sequence number of each series' latest flushed chunk. */
+  readonly lastBySid: Map<number, number>;
+}
+
+const logs = new WeakMap<Workspace, FlushLog>();
+
+/** The workspace's flush log, installing the head's flush hook on first use. */
+export function flushLog(ws: Workspace): FlushLog {
+  let log = logs.get(ws);
+  if (log !== undefined) return log;
+  const l: FlushLog = { seq: 0, lastBySid: new Map() };
+  ws.head.onFlushed = (c: ClosedChunk) => {
+    l.seq++;
+    l.lastBySid.set(c.sid, l.seq);
+    const key = `${c.partition}:${c.sid}`;
+    const list = ws.chunkCache.get(key);
+    if (list === undefined) return;
+    for (const x of list) if (sameTagged(x, c.kind, c.bytes)) return; // read after the commit
+    list.push(tag(c.kind, c.bytes));
+    ws.chunkCacheBytes += c.bytes.length + 1;
+  };
+  logs.set(ws, log = l);
+  return log;
+}
+
+/** The chunk bytes with their kind in front (the cache's format). */
+export function tag(kind: number, bytes: Uint8Array): Uint8Array {
+  const tagged = new Uint8Array(bytes.length + 1);
+  tagged[0] = kind;
+  tagged.set(bytes, 1);
+  return tagged;
+}
+
+function sameTagged(x: Uint8Array, kind: number, bytes: Uint8Array): boolean {
+  if (x.length !== bytes.length + 1 || x[0] !== kind) return false;
+  for (let i = 0; i < bytes.length; i++) if (x[i + 1] !== bytes[i]) return false;
+  return true;
+}
+
+/** Float64Array views carved out of large shared blocks: one allocation per many series. */
+export class Slab {
+  #buf = new Float64Array(0);
+  #used = 0;
+
+  /** A fresh zeroed view of `n` elements (owned by the caller; shares its block). */
+  take(n: number): Float64Array {
+    if (this.#used + n > this.#buf.length) {
+      this.#buf = new Float64Array(Math.max(SLAB_ELEMENTS, n));
+      this.#used = 0;
+    }
+    const out = this.#buf.subarray(this.#used, this.#used + n);
+    this.#used += n;
+    return out;
+  }
+}
+
+/** Elements per slab block (512 KiB): large enough to amortise, small enough to waste little. */
+const SLAB_ELEMENTS = 1 << 16;
