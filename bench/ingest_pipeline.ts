@@ -93,6 +93,7 @@ async function phase(name: string, bodies: Uint8Array[]): Promise<void> {
 }
 
 const rss0 = rssKiB();
+const mu0 = Deno.memoryUsage();
 await phase("round 1 (new series)", rounds[0]);
 await phase(`rounds 2-${ROUNDS} (existing series)`, rounds.slice(1).flat());
 await ws.flush();
@@ -100,6 +101,16 @@ console.log(
   `RSS ${(rssKiB() / 1024).toFixed(0)} MiB (${(rss0 / 1024).toFixed(0)} MiB before rounds): ${
     ((rssKiB() - rss0) * 1024 / SERIES).toFixed(0)
   } B growth per series`,
+);
+const mu = Deno.memoryUsage();
+const arena = ws.head.arena as { linearMemoryBytes?: () => number };
+const perSeries = (a: number, b: number) => `${((a - b) / SERIES).toFixed(0)} B/series`;
+console.log(
+  `growth: V8 heap used ${perSeries(mu.heapUsed, mu0.heapUsed)} (heap total ${
+    perSeries(mu.heapTotal, mu0.heapTotal)
+  }), external ${perSeries(mu.external, mu0.external)}; WASM chunk arena ${
+    ((arena.linearMemoryBytes?.() ?? 0) / SERIES).toFixed(0)
+  } B/series`,
 );
 await tsdb.close();
 kv.close();

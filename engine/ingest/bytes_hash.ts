@@ -10,6 +10,7 @@
 
 const MUL = 0x9e3779b1;
 const FNV = 0x01000193;
+const LANE = 0x5bd1e995;
 
 /** The aligned word view of `buf`, or undefined when `buf` does not start 4-aligned. */
 export function alignedWords(buf: Uint8Array): Uint32Array | undefined {
@@ -17,7 +18,11 @@ export function alignedWords(buf: Uint8Array): Uint32Array | undefined {
   return new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2);
 }
 
-/** Mixes `buf[s, e)` into hash state `h`. */
+/**
+ * Mixes `buf[s, e)` into hash state `h`. Words go alternately to two independent lanes (even and
+ * odd word index), combined at the end: the multiply chains of the lanes overlap in the CPU, which
+ * roughly halves the latency of hashing a ~220-byte label region (what every decoded series costs).
+ */
 export function mixBytes(
   h: number,
   buf: Uint8Array,
@@ -26,31 +31,53 @@ export function mixBytes(
   e: number,
 ): number {
   const words = (e - s) >>> 2;
+  let g = h ^ LANE;
   if (words > 0) {
     const o = s & 3;
     const k = s >>> 2;
     if (o === 0) {
-      for (let i = 0; i < words; i++) {
+      let i = 0;
+      for (; i + 1 < words; i += 2) {
+        h = Math.imul(h ^ u32[k + i], MUL);
+        g = Math.imul(g ^ u32[k + i + 1], MUL);
+        h ^= h >>> 15;
+        g ^= g >>> 15;
+      }
+      if (i < words) {
         h = Math.imul(h ^ u32[k + i], MUL);
         h ^= h >>> 15;
       }
     } else if (k + words < u32.length) {
       const a = o * 8, b = 32 - a;
       let cur = u32[k];
-      for (let i = 1; i <= words; i++) {
-        const nx = u32[k + i];
-        h = Math.imul(h ^ ((cur >>> a) | (nx << b)), MUL);
+      let i = 1;
+      for (; i + 1 <= words; i += 2) {
+        const n1 = u32[k + i], n2 = u32[k + i + 1];
+        h = Math.imul(h ^ ((cur >>> a) | (n1 << b)), MUL);
+        g = Math.imul(g ^ ((n1 >>> a) | (n2 << b)), MUL);
         h ^= h >>> 15;
-        cur = nx;
+        g ^= g >>> 15;
+        cur = n2;
+      }
+      if (i <= words) {
+        h = Math.imul(h ^ ((cur >>> a) | (u32[k + i] << b)), MUL);
+        h ^= h >>> 15;
       }
     } else {
       for (let i = 0, p = s; i < words; i++, p += 4) {
         const w = buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16) | (buf[p + 3] << 24);
-        h = Math.imul(h ^ w, MUL);
-        h ^= h >>> 15;
+        if ((i & 1) === 0) {
+          h = Math.imul(h ^ w, MUL);
+          h ^= h >>> 15;
+        } else {
+          g = Math.imul(g ^ w, MUL);
+          g ^= g >>> 15;
+        }
       }
     }
   }
+  h = Math.imul(h ^ g, MUL);
+  h ^= h >>> 15;
   for (let p = s + 4 * words; p < e; p++) h = Math.imul(h ^ buf[p], FNV);
   return h;
 }

@@ -23,6 +23,7 @@ export function encodeCheckpoint(head: Head): Uint8Array {
   let n = 0;
   for (let sid = 1; sid < head.nextSid; sid++) if (head.labels[sid] !== undefined) n++;
   w.uvarint(n);
+  const arena = head.arena;
   for (let sid = 1; sid < head.nextSid; sid++) {
     if (head.labels[sid] === undefined) continue;
     w.uvarint(sid);
@@ -30,7 +31,8 @@ export function encodeCheckpoint(head: Head): Uint8Array {
     w.f64(head.lastV[sid]);
     w.f64(head.firstT[sid]);
     if (head.chunkCount[sid] > 0) {
-      w.bytes(head.arena.bytes(head.slot[sid]));
+      // A view is enough: w.bytes() copies it before the next arena call.
+      w.bytes(arena.bytesView ? arena.bytesView(head.slot[sid]) : arena.bytes(head.slot[sid]));
       w.f64(head.chunkMinT[sid]);
       w.f64(head.chunkMaxT[sid]);
     } else w.uvarint(0);

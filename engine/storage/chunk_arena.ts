@@ -24,6 +24,11 @@ export interface ChunkArena {
   ): void;
   /** A copy of the chunk's bytes (Prometheus XOR format). */
   bytes(slot: number): Uint8Array;
+  /**
+   * The chunk's bytes without a copy, valid only until the next call on the arena (for callers
+   * that copy them at once, e.g. the checkpoint writer). Optional: callers fall back to bytes().
+   */
+  bytesView?(slot: number): Uint8Array;
   /** Samples in the chunk. */
   count(slot: number): number;
   /** Bytes held by live chunks (and scratch), for memory accounting. */
@@ -72,6 +77,10 @@ export class WasmChunkArena implements ChunkArena {
 
   bytes(slot: number): Uint8Array {
     return this.#a.copyBytes(slot);
+  }
+
+  bytesView(slot: number): Uint8Array {
+    return this.#a.bytes(slot);
   }
 
   /** Size of the WASM linear memory (an upper bound of the arena's RSS). */

@@ -46,7 +46,16 @@ export class Stage {
   #genOf = new Uint32Array(1024);
   #t = new Float64Array(1024);
   #v = new Float64Array(1024);
-  #undo: number[] = [];
+  /**
+   * Undo log of set() since the last mark(): series id, previous generation, last t and v. Typed
+   * arrays kept between requests (a JS array emptied per request regrew, by doubling, to 4
+   * numbers per series of every request), bit-exact for NaN payloads such as the staleness marker.
+   */
+  #undoSid = new Int32Array(1024);
+  #undoGen = new Uint32Array(1024);
+  #undoT = new Float64Array(1024);
+  #undoV = new Float64Array(1024);
+  #undoN = 0;
   #reused: number[] = [];
   #free: number[] | undefined;
 
@@ -61,7 +70,7 @@ export class Stage {
     this.hist.clear();
     this.meta.clear();
     this.#newByHash.clear();
-    this.#undo.length = 0;
+    this.#undoN = 0;
     if (++this.#gen === 0xffffffff) {
       this.#genOf.fill(0);
       this.#gen = 1;
@@ -96,7 +105,13 @@ export class Stage {
       this.#t = tt;
       this.#v = vv;
     }
-    this.#undo.push(sid, this.#genOf[sid], this.#t[sid], this.#v[sid]);
+    let u = this.#undoN;
+    if (u === this.#undoSid.length) this.#growUndo();
+    this.#undoSid[u] = sid;
+    this.#undoGen[u] = this.#genOf[sid];
+    this.#undoT[u] = this.#t[sid];
+    this.#undoV[u] = this.#v[sid];
+    this.#undoN = ++u;
     this.#genOf[sid] = this.#gen;
     this.#t[sid] = t;
     this.#v[sid] = v;
@@ -133,9 +148,23 @@ export class Stage {
     else list.push({ sid, labels });
   }
 
+  #growUndo(): void {
+    const n = this.#undoSid.length * 2;
+    const sid = new Int32Array(n), gen = new Uint32Array(n);
+    const t = new Float64Array(n), v = new Float64Array(n);
+    sid.set(this.#undoSid);
+    gen.set(this.#undoGen);
+    t.set(this.#undoT);
+    v.set(this.#undoV);
+    this.#undoSid = sid;
+    this.#undoGen = gen;
+    this.#undoT = t;
+    this.#undoV = v;
+  }
+
   /** A mark before staging a request. */
   mark(): StageMark {
-    this.#undo.length = 0;
+    this.#undoN = 0;
     this.#reused.length = 0;
     return {
       batch: this.batch.mark(),
@@ -150,13 +179,13 @@ export class Stage {
   /** Undoes everything staged since `m`. */
   rollback(m: StageMark): void {
     this.batch.truncate(m.batch);
-    for (let i = this.#undo.length - 4; i >= 0; i -= 4) {
-      const sid = this.#undo[i];
-      this.#genOf[sid] = this.#undo[i + 1];
-      this.#t[sid] = this.#undo[i + 2];
-      this.#v[sid] = this.#undo[i + 3];
+    for (let i = this.#undoN - 1; i >= 0; i--) {
+      const sid = this.#undoSid[i];
+      this.#genOf[sid] = this.#undoGen[i];
+      this.#t[sid] = this.#undoT[i];
+      this.#v[sid] = this.#undoV[i];
     }
-    this.#undo.length = 0;
+    this.#undoN = 0;
     while (this.#reused.length > 0) this.#free!.push(this.#reused.pop()!);
     this.#newByHash.clear();
     for (const x of this.batch.newSeries) this.#remember(x.hash!, x.sid, x.labels);

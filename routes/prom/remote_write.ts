@@ -105,6 +105,12 @@ async function readBody(c: Context, max: number): Promise<Uint8Array> {
   if (declared > max) throw new BodyTooLargeError(declared, max);
   const stream = c.req.raw.body;
   if (!stream) return new Uint8Array(0);
+  // With a Content-Length (what remote-write clients send) the server holds the body to exactly
+  // that many bytes, so one arrayBuffer() read is bounded; it skips the stream machinery, which
+  // showed as ~0.05-0.1 us per sample in profiles at 2000 samples per request.
+  if (declared >= 0 && Number.isSafeInteger(declared)) {
+    return new Uint8Array(await c.req.raw.arrayBuffer());
+  }
   const parts: Uint8Array[] = [];
   let n = 0;
   for await (const part of stream) {
