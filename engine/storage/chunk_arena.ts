@@ -24,6 +24,8 @@ export interface ChunkArena {
   ): void;
   /** A copy of the chunk's bytes (Prometheus XOR format). */
   bytes(slot: number): Uint8Array;
+  /** Copies of many chunks' bytes in one call: chunk i is `data[offsets[i], offsets[i + 1])`. */
+  bytesMany?(slots: Uint32Array): { data: Uint8Array; offsets: Uint32Array };
   /** Samples in the chunk. */
   count(slot: number): number;
   /** Bytes held by live chunks (and scratch), for memory accounting. */
@@ -72,6 +74,11 @@ export class WasmChunkArena implements ChunkArena {
 
   bytes(slot: number): Uint8Array {
     return this.#a.copyBytes(slot);
+  }
+
+  bytesMany(slots: Uint32Array): { data: Uint8Array; offsets: Uint32Array } {
+    const { data, offsets } = this.#a.bytesMany(slots);
+    return { data: data.slice(), offsets: offsets.slice() };
   }
 
   /** Size of the WASM linear memory (an upper bound of the arena's RSS). */
