@@ -7,7 +7,7 @@ import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
 import type { WorkspaceConfigRecord, WorkspaceStore } from "./control/mod.ts";
 import { Tsdb, type Workspace, type WorkspaceOptions } from "./storage/mod.ts";
-import { ingestLimits, RateLimiter, WorkspaceIngest } from "./ingest/mod.ts";
+import { ingestLimits, RateLimiter, REMOTE_WRITE_TPS_MAX, WorkspaceIngest } from "./ingest/mod.ts";
 import {
   QueryApi,
   type QueryTarget,
@@ -20,7 +20,7 @@ import { RETENTION_DAYS_DEFAULT } from "./limits.ts";
 export const DEFAULT_WORKSPACE = "default";
 
 /** Per-workspace request classes with their own rate limits. */
-export type ApiClass = "query" | "metadata";
+export type ApiClass = "query" | "metadata" | "remote_write";
 
 /** Everything a remote-write request needs for one workspace. */
 export interface IngestTarget {
@@ -82,14 +82,18 @@ export class DataPlane {
     return { ingest, storage };
   }
 
-  /** Applies the workspace's per-second request limit for `cls` (AMP: 300 query, 10 metadata TPS). */
+  /**
+   * Applies the workspace's per-second request limit for `cls` (AMP: 300 query, 10 metadata and
+   * 3,000 remote write TPS).
+   */
   throttle(id: string, cls: ApiClass, nowMs = Date.now()): void {
     let t = this.#throttles.get(id);
     if (!t) {
-      const q = this.#config.queryTps, m = this.#config.metadataTps;
+      const q = this.#config.queryTps, m = this.#config.metadataTps, w = REMOTE_WRITE_TPS_MAX;
       t = {
         query: new RateLimiter({ rate: q, burst: q }, nowMs),
         metadata: new RateLimiter({ rate: m, burst: m }, nowMs),
+        remote_write: new RateLimiter({ rate: w, burst: w }, nowMs),
       };
       this.#throttles.set(id, t);
     }
@@ -114,10 +118,21 @@ export class DataPlane {
     );
   }
 
-  /** Drops a deleted workspace's in-memory state and its TSDB keys. */
+  /**
+   * Drops a deleted workspace's in-memory state and its TSDB keys. Appends already in flight
+   * (admitted before the workspace became DELETING) are refused or finish before any key is
+   * deleted, so none of their keys can outlive the deletion.
+   */
   async deleteData(id: string): Promise<void> {
     this.#ingest.delete(id);
     this.#throttles.delete(id);
+    if (this.tsdb.openWorkspaces().includes(id)) {
+      const ws = await this.tsdb.workspace(id).catch(() => undefined);
+      if (ws) {
+        ws.abandon(); // queued appends are refused from here on
+        await ws.flush().catch(() => {}); // the batch being committed and its chunks land first
+      }
+    }
     await this.tsdb.deleteTsdbData(id);
   }
 

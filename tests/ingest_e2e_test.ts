@@ -3,9 +3,11 @@
  * own workspace. Debian's `prometheus` scrapes itself plus a test target (OpenMetrics with
  * exemplars, a gauge that disappears so staleness markers are written, a native histogram in the
  * protobuf format); every series, sample, histogram, exemplar and metadata entry it holds is
- * compared with what our store answers. `vmagent` scrapes a deterministic test target; the stored
- * samples are compared with what the target served and when. Configurations are generated per run
- * (free ports). Each test is skipped when its client binary is not installed.
+ * compared with what our store answers, also after our server is killed with SIGKILL and restarted
+ * while Prometheus writes (its retries must fill the gap). An HA pair of Prometheus servers is
+ * stored once. `vmagent` scrapes a deterministic test target; the stored samples are compared with
+ * what the target served and when. All clients sign with SigV4 as for AMP. Configurations are
+ * generated per run (free ports). Each test is skipped when its client binary is not installed.
  */
 import { assert, assertEquals } from "./assert.ts";
 import { freePort } from "./harness.ts";
@@ -310,6 +312,11 @@ Deno.test({
           `      - targets: ["${targetAddr}"]`,
           "remote_write:",
           `  - url: ${server.url}/workspaces/${ws}/api/v1/remote_write`,
+          // As AMP users configure it: requests are SigV4-signed (accepted, not verified yet).
+          "    sigv4:",
+          "      region: us-east-1",
+          "      access_key: AKIDEXAMPLE",
+          "      secret_key: secret",
           "    send_exemplars: true",
           "    send_native_histograms: true",
           "    queue_config:",
@@ -461,6 +468,13 @@ Deno.test({
       const afterSec = Math.floor(Date.now() / 1000) - 1;
       const window = afterSec - Math.floor(killedAt / 1000) + 3;
       const outage = await compareAll(afterSec, `${window}s`);
+      // Exemplars and metadata written before the kill survived it.
+      assertEquals((await getJson(`${ourBase}/query_exemplars?${exq}`)).data, theirEx.data);
+      for (const metric of ["prometheus_http_requests_total", "e2e_req", "e2e_hist"]) {
+        const theirMeta = await getJson(`${promUrl}/api/v1/metadata?metric=${metric}`);
+        const ourMeta = await getJson(`${ourBase}/metadata?metric=${metric}`);
+        assertEquals(ourMeta.data[metric], theirMeta.data[metric], `${metric} after the restart`);
+      }
       console.log(
         `prometheus: ${want.size} series, ${samples} float and ${histograms} histogram samples, ` +
           `${ourEx.data[0].exemplars.length} exemplars compared; ${
@@ -504,6 +518,7 @@ function startTarget(): {
         'e2e_gauge{k="b"} -0.125',
         'e2e_gauge{k="big"} 1.5e+300',
         'e2e_gauge{k="inf"} +Inf',
+        ...(n <= 2 ? ["# TYPE e2e_vanish gauge", `e2e_vanish ${n}`] : []),
         "",
       ].join("\n");
       return new Response(body, { headers: { "content-type": "text/plain; version=0.0.4" } });
@@ -553,6 +568,11 @@ Deno.test({
         `-promscrape.config=${tmp}/scrape.yml`,
         `-remoteWrite.url=${server.url}/workspaces/${ws}/api/v1/remote_write`,
         "-remoteWrite.flushInterval=1s",
+        // SigV4-signed as for AMP (accepted, not verified yet).
+        "-remoteWrite.aws.useSigv4",
+        "-remoteWrite.aws.region=us-east-1",
+        "-remoteWrite.aws.accessKey=AKIDEXAMPLE",
+        "-remoteWrite.aws.secretKey=secret",
         `-remoteWrite.tmpDataPath=${tmp}/vmagent-data`,
         `-httpListenAddr=127.0.0.1:${vmPort}`,
         "-loggerLevel=WARN",
@@ -603,6 +623,14 @@ Deno.test({
         for (const [, v] of g.values) assertEquals(canon(v), canon(want[g.metric.k]));
       }
 
+      // The gauge that vanished after the second scrape: vmagent sends a staleness marker, so
+      // an instant query no longer finds it although it is within the lookback window.
+      const vanished = await rangeSelect(ourBase, "e2e_vanish[5m]", lastT);
+      assertEquals(vanished.length, 1);
+      assertEquals(vanished[0].values.map(([, v]) => v), ["1", "2"]);
+      const gone = await getJson(`${ourBase}/query?query=e2e_vanish&time=${lastT}`);
+      assertEquals(gone.data.result, [], "e2e_vanish is not stale after it vanished");
+
       // vmagent's own per-target series arrive too, with the target's labels.
       const up = await rangeSelect(ourBase, "up[5m]", lastT);
       assertEquals(up.length, 1);
@@ -623,6 +651,130 @@ Deno.test({
       throw e;
     } finally {
       await vm?.kill();
+      await server?.kill();
+      await target.shutdown();
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "an HA pair of Prometheus servers (cluster, __replica__ external labels) is stored once: only the elected replica's samples, without __replica__",
+  ignore: !PROMETHEUS,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "promenade-e2e-ha-" });
+    let server: ServerProcess | undefined;
+    const proms: Child[] = [];
+    const target = startTarget();
+    try {
+      server = await startServer(`${tmp}/kv.sqlite`, { env: SERVER_ENV });
+      const ws = await createWorkspace(server, "e2e-ha");
+      const instance = `127.0.0.1:${target.port}`;
+      const urls: Record<string, string> = {};
+      for (const replica of ["r1", "r2"]) {
+        const port = freePort();
+        urls[replica] = `http://127.0.0.1:${port}`;
+        await Deno.writeTextFile(
+          `${tmp}/${replica}.yml`,
+          [
+            "global:",
+            "  scrape_interval: 1s",
+            "  external_labels:",
+            "    cluster: prod",
+            `    __replica__: ${replica}`,
+            "scrape_configs:",
+            "  - job_name: e2e",
+            "    static_configs:",
+            `      - targets: ["${instance}"]`,
+            "remote_write:",
+            `  - url: ${server.url}/workspaces/${ws}/api/v1/remote_write`,
+            "    sigv4:",
+            "      region: us-east-1",
+            "      access_key: AKIDEXAMPLE",
+            "      secret_key: secret",
+            "    queue_config:",
+            "      batch_send_deadline: 1s",
+            "",
+          ].join("\n"),
+        );
+        proms.push(
+          new Child(`prometheus ${replica}`, PROMETHEUS!, [
+            `--config.file=${tmp}/${replica}.yml`,
+            `--storage.tsdb.path=${tmp}/${replica}-data`,
+            `--web.listen-address=127.0.0.1:${port}`,
+            "--log.level=warn",
+          ]),
+        );
+      }
+      for (const [i, replica] of ["r1", "r2"].entries()) {
+        await waitReady(`${urls[replica]}/-/ready`, proms[i], 20_000);
+      }
+      // Both replicas scrape the target (at different moments); wait for several scrapes each.
+      const until = Date.now() + 25_000;
+      while (target.served.length < 10) {
+        if (Date.now() > until) throw new Error("the replicas did not scrape the target");
+        await sleep(200);
+      }
+      await sleep(1_500);
+      const evalSec = Math.floor(Date.now() / 1000) - 1;
+      const ourBase = `${server.url}/workspaces/${ws}/api/v1`;
+      const selector = '{job="e2e"}[1m]';
+      const theirs: Record<string, ReturnType<typeof byKey>> = {};
+      for (const replica of ["r1", "r2"]) {
+        theirs[replica] = byKey(await rangeSelect(`${urls[replica]}/api/v1`, selector, evalSec));
+        assert(theirs[replica].size >= 5, `${replica} holds too few series`);
+      }
+      // Ours, with the cluster label (kept) removed to compare with what each replica holds.
+      const ours = async () => {
+        const m = await rangeSelect(ourBase, selector, evalSec);
+        for (const s of m) {
+          assertEquals(s.metric.cluster, "prod");
+          assert(!("__replica__" in s.metric), "__replica__ was stored");
+          delete s.metric.cluster;
+        }
+        return byKey(m);
+      };
+      const scrapeKey = seriesKey({ __name__: "e2e_scrapes_total", instance, job: "e2e" });
+      let got = await ours();
+      let leader = "";
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const first = got.get(scrapeKey)?.values[0]?.[0];
+        leader = ["r1", "r2"].find((r) =>
+          theirs[r].get(scrapeKey)?.values.some(([t]) => t === first)
+        ) ??
+          "";
+        const want = theirs[leader];
+        let complete = leader !== "" && got.size === want.size;
+        if (complete) {
+          for (const [k, v] of want) if (points(got.get(k)) < points(v)) complete = false;
+        }
+        if (complete || Date.now() > deadline) break;
+        await sleep(500);
+        got = await ours();
+      }
+      assert(leader !== "", "no replica's samples stored");
+      assertEquals([...got.keys()].sort(), [...theirs[leader].keys()].sort());
+      for (const [k, v] of theirs[leader]) assertEquals(got.get(k), v, `samples of ${k}`);
+      // The other replica's samples (other timestamps) are nowhere.
+      const other = leader === "r1" ? "r2" : "r1";
+      const otherTs = new Set(theirs[other].get(scrapeKey)!.values.map(([t]) => t));
+      for (const [t] of got.get(scrapeKey)!.values) {
+        assert(!otherTs.has(t), `a sample of the non-elected replica ${other} at ${t}`);
+      }
+      console.log(
+        `HA pair: ${leader} elected; ${got.size} series, ${
+          got.get(scrapeKey)!.values.length
+        } scrapes stored once; ${other}'s ${otherTs.size} scrapes dropped`,
+      );
+    } catch (e) {
+      for (const p of proms) console.error(`${p.name} log:\n${p.log}`);
+      throw e;
+    } finally {
+      for (const p of proms) await p.kill();
       await server?.kill();
       await target.shutdown();
       await Deno.remove(tmp, { recursive: true });

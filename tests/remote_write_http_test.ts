@@ -169,6 +169,13 @@ Deno.test("undecodable and unacceptable bodies are rejected with Prometheus's st
     // Wire type 7 does not exist.
     await rejects(s, ws, snappyEncode(Uint8Array.of(0x0f, 0x00)), 400, /^proto: /);
 
+    // An empty body is not a snappy block; an empty request is fine and stores nothing.
+    await rejects(s, ws, new Uint8Array(0), 400, "snappy: corrupt input\n");
+    const before = await snapshot(s, ws);
+    const empty = await post(s, rwPath(ws), snappyEncode(new Uint8Array(0)));
+    assertEquals([empty.status, empty.text], [200, ""]);
+    assertEquals(await snapshot(s, ws), before);
+
     // No Content-Type and no Content-Encoding: a 1.0 client from before negotiation.
     const bare = await post(s, rwPath(ws), encodeWrite([GOOD]), {});
     assertEquals([bare.status, bare.text], [200, ""]);
@@ -374,14 +381,27 @@ Deno.test("too old, out-of-order and conflicting duplicate samples are refused a
         iso(now)
       }, series={__name__="ord", job="j"}\n`,
     );
+    // The same conflict inside one request.
+    const t2 = now + 2000;
+    await rej(
+      encodeWrite([m([[t2, 5], [t2, 6]])]),
+      400,
+      `user=123456789012_${ws}: err: duplicate sample for timestamp. timestamp=${
+        iso(t2)
+      }, series={__name__="ord", job="j"}\n`,
+    );
     // Same timestamp and value again: accepted, stored once.
     assertEquals((await post(s, rwPath(ws), encodeWrite([m([[now, 1]])]))).status, 200);
+    // And twice inside one request.
+    const t3 = now + 3000;
+    assertEquals((await post(s, rwPath(ws), encodeWrite([m([[t3, 7], [t3, 7]])]))).status, 200);
     const r = await get(s, `${apiPath(ws)}/query?query=ord[1h]&time=${evalSec}`);
     assertEquals(r.result.length, 1);
     assertEquals(r.result[0].values, [
       [inWindow / 1000, "4"],
       [now / 1000, "1"],
       [(now + 1000) / 1000, "2"],
+      [t3 / 1000, "7"],
     ]);
   } finally {
     await s.close();
@@ -663,4 +683,74 @@ Deno.test({
       await s.close();
     }
   },
+});
+
+Deno.test("limitsPerLabelSet from the workspace configuration applies to writes, also once the workspace is open", async () => {
+  const s = await testService({ env: { PROMENADE_SAMPLE_AGE_MAX: "0", ...QUIET } });
+  try {
+    const ws = await workspace(s, "label-set-limits");
+    const series = (job: string, n: number, t: number): TestSeries[] =>
+      Array.from({ length: n }, (_, i) => ({
+        labels: { __name__: "lsl", job, i: String(i) },
+        samples: [[t, i]],
+      }));
+    // The workspace's storage is open (and its options set) before the configuration changes.
+    assertEquals((await post(s, rwPath(ws), encodeWrite(series("free", 5, T0)))).status, 200);
+    const patch = await s.call("PATCH", `/workspaces/${ws}/configuration`, {
+      limitsPerLabelSet: [{ labelSet: { job: "limited" }, limits: { maxSeries: 2 } }],
+    });
+    assertEquals(patch.status, 202, JSON.stringify(patch.json));
+    await s.service.workspaces.idle();
+    assertEquals((await post(s, rwPath(ws), encodeWrite(series("limited", 2, T0)))).status, 200);
+    const before = await snapshot(s, ws);
+    const over = await post(s, rwPath(ws), encodeWrite(series("limited", 3, T0 + 1000)));
+    assertEquals(over.status, 400);
+    assert(
+      over.text.startsWith(`user=123456789012_${ws}: per-labelset series limit of 2 exceeded`),
+      over.text,
+    );
+    assertEquals(await snapshot(s, ws), before);
+    // Existing series of the label set and other label sets are not limited.
+    assertEquals(
+      (await post(s, rwPath(ws), encodeWrite(series("limited", 2, T0 + 2000)))).status,
+      200,
+    );
+    assertEquals(
+      (await post(s, rwPath(ws), encodeWrite(series("free", 50, T0 + 2000)))).status,
+      200,
+    );
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("more than 3,000 remote write requests a second to a workspace get AMP's 429 Rate exceeded", async () => {
+  const s = await testService({ env: { PROMENADE_SAMPLE_AGE_MAX: "0", ...QUIET } });
+  try {
+    const ws = await workspace(s, "tps");
+    const other = await workspace(s, "tps-other");
+    // Requests refused for their content type are still requests: the gateway counts them first.
+    const send = (id: string) =>
+      post(s, rwPath(id), new Uint8Array(0), { "content-type": "text/plain" });
+    const started = performance.now();
+    const answers = await Promise.all(Array.from({ length: 4500 }, () => send(ws)));
+    const ms = performance.now() - started;
+    const throttled = answers.filter((a) => a.status === 429);
+    assert(
+      throttled.length >= 4500 - 3000 - Math.ceil(ms * 3),
+      `${throttled.length} throttled of 4500 in ${ms.toFixed(0)} ms`,
+    );
+    const t = throttled[0];
+    assertEquals(t.text, '{"message":"Rate exceeded"}');
+    assertEquals(t.headers.get("content-type"), "application/json");
+    assertEquals(t.headers.get("retry-after"), "1");
+    assert(answers.every((a) => a.status === 429 || a.status === 415));
+    // Another workspace has its own budget.
+    assertEquals((await send(other)).status, 415);
+    // A second later the budget is back.
+    await new Promise((r) => setTimeout(r, 1000));
+    assertEquals((await post(s, rwPath(ws), encodeWrite([GOOD]))).status, 200);
+  } finally {
+    await s.close();
+  }
 });

@@ -8,7 +8,8 @@
  * views into them); they belong to the caller and are never reused by the decoder.
  * Values are copied as raw 64-bit patterns, so NaN payloads (the staleness marker) survive exactly.
  */
-import type { Exemplar, MetricMetadata, WriteRequest, WriteSeries } from "../model/write.ts";
+import type { Exemplar, MetricMetadata, WriteRequest } from "../model/write.ts";
+import { ColumnSeries } from "../model/write.ts";
 import type { HPoint } from "../model/histogram.ts";
 import type { Labels } from "../model/labels.ts";
 import { LabelCache, labelsFromRanges } from "./label_cache.ts";
@@ -37,7 +38,6 @@ export interface DecodedWrite extends WriteCounts {
 /** Shared empty arrays for series without histograms or exemplars (never mutated). */
 const NO_HISTOGRAMS: HPoint[] = Object.freeze([]) as unknown as HPoint[];
 const NO_EXEMPLARS: Exemplar[] = Object.freeze([]) as unknown as Exemplar[];
-const NO_SAMPLES = new Float64Array(0);
 /** Sample scratch kept between requests (16 B per sample); more is released after use. */
 const SCRATCH_SAMPLES_KEEP = 1 << 17;
 
@@ -76,9 +76,7 @@ export class RemoteWriteDecoder {
   private seriesStart = 0;
   private lastT = -Infinity;
   private unsorted = false;
-  private pending: WriteSeries[] = [];
-  /** Sample offsets of pending series: [start, end] × pending.length. */
-  private bounds = new Int32Array(2 * 1024);
+  private pending: ColumnSeries[] = [];
   private hist: HPoint[] = NO_HISTOGRAMS;
   private ex: Exemplar[] = NO_EXEMPLARS;
 
@@ -392,22 +390,17 @@ export class RemoteWriteDecoder {
     if (this.hist.length > 1) this.hist.sort((a, b) => a.t - b.t);
     this.nHist += this.hist.length;
     this.nEx += this.ex.length;
-    let b = this.bounds;
-    if (2 * i + 2 > b.length) {
-      const g = new Int32Array(b.length * 2);
-      g.set(b);
-      this.bounds = b = g;
-    }
-    b[2 * i] = start;
-    b[2 * i + 1] = end;
-    this.pending.push({
-      labels,
-      t: NO_SAMPLES,
-      v: NO_SAMPLES,
-      histograms: this.hist,
-      exemplars: this.ex,
-      createdT: createdT !== 0 ? createdT : this.startT,
-    });
+    // The columns are attached by finish(); no per-series typed-array views are made.
+    this.pending.push(
+      new ColumnSeries(
+        labels,
+        start,
+        end,
+        this.hist,
+        this.ex,
+        createdT !== 0 ? createdT : this.startT,
+      ),
+    );
   }
 
   private metadataV1(end: number): void {
@@ -467,14 +460,10 @@ export class RemoteWriteDecoder {
     }
     if (this.ranges.length > 4 * 4096) this.ranges = new Int32Array(4 * 64);
     const series = this.pending;
-    const b = this.bounds;
     for (let i = 0; i < series.length; i++) {
       const s = series[i];
-      const start = b[2 * i], end = b[2 * i + 1];
-      if (end > start) {
-        s.t = T.subarray(start, end);
-        s.v = V.subarray(start, end);
-      }
+      s.T = T;
+      s.V = V;
     }
     const out: DecodedWrite = {
       version,

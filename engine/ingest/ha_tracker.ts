@@ -8,6 +8,7 @@
  */
 import type { Labels } from "../model/labels.ts";
 import type { WriteRequest } from "../model/write.ts";
+import { ColumnSeries } from "../model/write.ts";
 import { TooManyHaClustersError } from "./errors.ts";
 import { HA_CLUSTERS_MAX, HA_FAILOVER_TIMEOUT_MS } from "./limits.ts";
 
@@ -122,7 +123,17 @@ export class HaTracker {
         if (ls.length === s.labels.length) ls = s.labels;
         this.stripped.set(s.labels, ls);
       }
-      return ls === s.labels ? s : { ...s, labels: ls };
+      if (ls === s.labels) return s;
+      // A spread would drop ColumnSeries' accessors (t, v): copy explicitly.
+      if (s instanceof ColumnSeries) return s.withLabels(ls);
+      return {
+        labels: ls,
+        t: s.t,
+        v: s.v,
+        histograms: s.histograms,
+        exemplars: s.exemplars,
+        createdT: s.createdT,
+      };
     });
     return { series, metadata: req.metadata };
   }

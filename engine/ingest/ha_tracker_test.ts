@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
-import type { WriteRequest } from "../model/write.ts";
+import { ColumnSeries, sampleCount, type WriteRequest } from "../model/write.ts";
 import { labelsFromRecord } from "../model/labels.ts";
 import { TooManyHaClustersError } from "./errors.ts";
 import { HaTracker } from "./ha_tracker.ts";
@@ -80,4 +80,26 @@ Deno.test("HaTracker tracks at most clustersMax clusters and forgets idle ones",
   assertEquals(ha.check(req("c1", "r1")).kind, "accept", "known clusters still work");
   now = 3_600_001;
   assertEquals(ha.check(req("c500", "r1")).kind, "accept");
+});
+
+Deno.test("HA replica stripping keeps the samples of column series", () => {
+  const ha = new HaTracker({ clock: () => 0 });
+  const s = new ColumnSeries(
+    labelsFromRecord({ __name__: "up", cluster: "c", __replica__: "r1" }),
+    2,
+    4,
+    [],
+    [],
+    0,
+  );
+  s.T = new Float64Array([10, 20, 30, 40]);
+  s.V = new Float64Array([1, 2, 3, 4]);
+  const out = ha.check({ series: [s], metadata: [] });
+  assertEquals(out.kind, "accept");
+  if (out.kind !== "accept") return;
+  const got = out.request.series[0];
+  assertEquals(got.labels, labelsFromRecord({ __name__: "up", cluster: "c" }));
+  assertEquals(Array.from(got.t), [30, 40]);
+  assertEquals(Array.from(got.v), [3, 4]);
+  assertEquals(sampleCount(got), 2);
 });

@@ -48,6 +48,12 @@ export const HA_CLUSTERS_MAX = 500;
 /** AMP HA dedup failover: a leader silent for 30 s loses the election. */
 export const HA_FAILOVER_TIMEOUT_MS = 30_000;
 
+/**
+ * AMP "RemoteWrite TPS per workspace": 3,000 requests/s, not adjustable. Over it AMP's gateway
+ * answers 429 `{"message":"Rate exceeded"}` before looking at the body.
+ */
+export const REMOTE_WRITE_TPS_MAX = 3000;
+
 /** AMP "Ingestion rate per workspace": 1,666,666 samples/s (adjustable). */
 export const INGESTION_RATE_DEFAULT = 1_666_666;
 

@@ -42,6 +42,7 @@ export {
   ingestLimits,
   METADATA_PER_METRIC_MAX,
   METRICS_WITH_METADATA_MAX,
+  REMOTE_WRITE_TPS_MAX,
 } from "./limits.ts";
 export { snappyDecode, snappyDecodedLength, snappyEncode } from "./snappy.ts";
 export {

@@ -228,20 +228,33 @@ export function benchLabelSets(n: number): [string, string][][] {
   return out;
 }
 
-/** A 1.0 request with one sample per listed series at time `t` (sorted labels as on the wire). */
-export function benchRequestV1(sets: [string, string][][], t: number, seed: number): WriteRequest {
+/**
+ * A 1.0 request with one sample per listed series at time `t` (sorted labels as on the wire):
+ * `values[i]` for series i when given, else seeded random values.
+ */
+export function benchRequestV1(
+  sets: [string, string][][],
+  t: number,
+  seed: number,
+  values?: ArrayLike<number>,
+): WriteRequest {
   const r = rng(seed);
   return create(WriteRequestSchema, {
-    timeseries: sets.map((ls) => ({
+    timeseries: sets.map((ls, i) => ({
       labels: ls.map(([name, value]) => ({ name, value }))
         .sort((a, b) => (a.name < b.name ? -1 : 1)),
-      samples: [{ value: Math.floor(r() * 1e6) / 8, timestamp: BigInt(t) }],
+      samples: [{ value: values ? values[i] : Math.floor(r() * 1e6) / 8, timestamp: BigInt(t) }],
     })),
   });
 }
 
 /** The same request in 2.0 form. */
-export function benchRequestV2(sets: [string, string][][], t: number, seed: number): RequestV2 {
+export function benchRequestV2(
+  sets: [string, string][][],
+  t: number,
+  seed: number,
+  values?: ArrayLike<number>,
+): RequestV2 {
   const r = rng(seed);
   const symbols = [""];
   const index = new Map<string, number>([["", 0]]);
@@ -254,11 +267,54 @@ export function benchRequestV2(sets: [string, string][][], t: number, seed: numb
     }
     return i;
   };
-  const timeseries = sets.map((ls) => ({
+  const timeseries = sets.map((ls, i) => ({
     labelsRefs: [...ls].sort((a, b) => (a[0] < b[0] ? -1 : 1)).flatMap((
       [n, v],
     ) => [ref(n), ref(v)]),
-    samples: [{ value: Math.floor(r() * 1e6) / 8, timestamp: BigInt(t) }],
+    samples: [{ value: values ? values[i] : Math.floor(r() * 1e6) / 8, timestamp: BigInt(t) }],
   }));
   return create(RequestSchema, { symbols, timeseries });
+}
+
+/**
+ * Advances realistic values of `benchLabelSets` series by one scrape of `intervalS` seconds
+ * (`state` holds the current values and is updated in place; zeros start the series): histogram
+ * buckets are integer counters, node_cpu_seconds_total counts in 1/100 s (USER_HZ), network bytes
+ * are large integer counters, disk io time counts milliseconds, memory and filesystem gauges move
+ * in 4 KiB pages. Deterministic for a given `seed`.
+ */
+export function benchAdvanceValues(
+  sets: [string, string][][],
+  state: Float64Array,
+  intervalS: number,
+  seed: number,
+): void {
+  const r = rng(seed);
+  for (let i = 0; i < sets.length; i++) {
+    const name = sets[i][0][1];
+    const x = state[i];
+    const u = r();
+    switch (name) {
+      case "http_request_duration_seconds_bucket": {
+        // Requests per bucket per scrape: small, many buckets idle.
+        const rate = (i * 2654435761 % 97) / 20; // 0..4.8 per s
+        state[i] = x + Math.floor(u * rate * intervalS * (u < 0.3 ? 0 : 1));
+        break;
+      }
+      case "node_cpu_seconds_total":
+        state[i] = Math.round((x + intervalS * (0.05 + 0.4 * u)) * 100) / 100;
+        break;
+      case "node_network_receive_bytes_total":
+        state[i] = x + Math.floor(u * 2e5) * intervalS;
+        break;
+      case "node_disk_io_time_seconds_total":
+        state[i] = Math.round((x + intervalS * 0.02 * u) * 1000) / 1000;
+        break;
+      case "node_memory_MemAvailable_bytes":
+        state[i] = x === 0 ? 8 * 2 ** 30 : u < 0.5 ? x : x + Math.round((u - 0.75) * 2000) * 4096;
+        break;
+      default: // node_filesystem_avail_bytes and anything else: a slow gauge
+        state[i] = x === 0 ? 400 * 2 ** 30 : u < 0.9 ? x : x - Math.floor(u * 100) * 4096;
+    }
+  }
 }

@@ -10,6 +10,7 @@
  */
 import type { Label, Labels } from "../model/labels.ts";
 import type { Exemplar, MetricMetadata, WriteRequest, WriteSeries } from "../model/write.ts";
+import { ColumnSeries } from "../model/write.ts";
 import { formatLabelSet, goQuote, ValidationError } from "./errors.ts";
 import { EXEMPLAR_LABELS_LENGTH_MAX, type IngestLimits } from "./limits.ts";
 
@@ -60,7 +61,9 @@ function seriesError(
     if (!Object.isFrozen(ls)) ls[VALIDATED] = limits;
   }
   // Columns are ascending, so the first sample is the oldest.
-  if (s.t.length > 0 && s.t[0] < minT) return tooOld(ls, s.t[0]);
+  if (s instanceof ColumnSeries) {
+    if (s.end > s.start && s.T[s.start] < minT) return tooOld(ls, s.T[s.start]);
+  } else if (s.t.length > 0 && s.t[0] < minT) return tooOld(ls, s.t[0]);
   for (const e of s.exemplars) {
     const err = exemplarError(ls, e);
     if (err) return err;

@@ -38,3 +38,74 @@ export interface WriteRequest {
   series: WriteSeries[];
   metadata: MetricMetadata[];
 }
+
+const NO_COLUMN = new Float64Array(0);
+
+/**
+ * A series whose float samples are the range `[start, end)` of columns shared by a whole request
+ * (what the remote-write decoder produces). `t` and `v` are views made on first access; hot paths
+ * read `T`, `V`, `start` and `end` directly (see `sampleCount`), which saves two typed-array views
+ * per series (about 0.1-0.4 us each on the ingest path, measured in docs/performance.md).
+ */
+export class ColumnSeries implements WriteSeries {
+  labels: Labels;
+  /** The request's timestamp column (shared; this series owns only `[start, end)`). */
+  T: Float64Array = NO_COLUMN;
+  /** The request's value column (shared). */
+  V: Float64Array = NO_COLUMN;
+  /** First sample of this series in `T`/`V`. */
+  start: number;
+  /** One past the last sample of this series in `T`/`V`. */
+  end: number;
+  histograms: HPoint[];
+  exemplars: Exemplar[];
+  createdT: number;
+  #t: Float64Array | undefined = undefined;
+  #v: Float64Array | undefined = undefined;
+
+  constructor(
+    labels: Labels,
+    start: number,
+    end: number,
+    histograms: HPoint[],
+    exemplars: Exemplar[],
+    createdT: number,
+  ) {
+    this.labels = labels;
+    this.start = start;
+    this.end = end;
+    this.histograms = histograms;
+    this.exemplars = exemplars;
+    this.createdT = createdT;
+  }
+
+  /** Float sample timestamps (a view of `T`). */
+  get t(): Float64Array {
+    return this.#t ??= this.T.subarray(this.start, this.end);
+  }
+
+  /** Float sample values (a view of `V`). */
+  get v(): Float64Array {
+    return this.#v ??= this.V.subarray(this.start, this.end);
+  }
+
+  /** The same samples under other labels (no copy). */
+  withLabels(labels: Labels): ColumnSeries {
+    const s = new ColumnSeries(
+      labels,
+      this.start,
+      this.end,
+      this.histograms,
+      this.exemplars,
+      this.createdT,
+    );
+    s.T = this.T;
+    s.V = this.V;
+    return s;
+  }
+}
+
+/** Float samples in a series, without creating column views. */
+export function sampleCount(s: WriteSeries): number {
+  return s instanceof ColumnSeries ? s.end - s.start : s.t.length;
+}

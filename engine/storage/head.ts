@@ -17,6 +17,9 @@ import { encodeXorChunk } from "../../wasm/mod.ts";
 import { ByteWriter } from "./byte_buffer.ts";
 import { encodeHistogram } from "./histogram_codec.ts";
 
+/** Labels carrying series ids of heads (see Head.lookup). */
+type Tagged = Labels & { [k: symbol]: number | undefined };
+
 /** A closed chunk waiting to be written to KV. */
 export interface ClosedChunk {
   sid: number;
@@ -172,18 +175,36 @@ export class Head {
   }
 
   /**
-   * Series ids by Labels object identity: ingest's label cache hands out the same object for a
-   * recurring series, so most lookups skip hashing. Weak: entries die with ingest's objects.
+   * Ingest's label cache hands out the same Labels object for a recurring series, so the head
+   * remembers a series' id on that object under this head's own symbol: a hit is one property
+   * load plus an identity check against `labels[sid]`. (A WeakMap from object to id cost most of
+   * the append loop's time at 100k series: a random probe per series and ephemeron work in GC.)
    */
-  #byObject = new WeakMap<Labels, number>();
+  readonly #sidKey: symbol = Symbol("promenade.head.sid");
 
   /** The id of a series with exactly these labels, or 0. */
   lookup(labels: Labels, hash?: number): number {
-    const known = this.#byObject.get(labels);
-    if (known !== undefined && this.labels[known] !== undefined) return known;
+    const known = (labels as Tagged)[this.#sidKey];
+    if (known !== undefined) {
+      const have = this.labels[known];
+      if (have === labels) return known;
+      // The tag may be stale (the id was freed and reused) or the head holds an equal copy
+      // (e.g. read back from KV at recovery): verify, then hold the caller's object.
+      if (have !== undefined && labelsEqual(have, labels)) {
+        this.labels[known] = labels;
+        return known;
+      }
+    }
     const sid = this.#lookupHash(labels, hash ?? hashLabels(labels));
-    if (sid !== 0) this.#byObject.set(labels, sid);
+    if (sid !== 0) {
+      this.labels[sid] = labels;
+      this.#tag(labels, sid);
+    }
     return sid;
+  }
+
+  #tag(labels: Labels, sid: number): void {
+    if (Object.isExtensible(labels)) (labels as Tagged)[this.#sidKey] = sid;
   }
 
   #lookupHash(labels: Labels, hash: number): number {
@@ -226,7 +247,7 @@ export class Head {
     }
     this.#ensure(sid);
     this.labels[sid] = labels;
-    this.#byObject.set(labels, sid);
+    this.#tag(labels, sid);
     const h = hash ?? hashLabels(labels);
     const hit = this.#byHash.get(h);
     if (hit === undefined) this.#byHash.set(h, sid);

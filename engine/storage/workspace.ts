@@ -5,9 +5,11 @@
 import type { Labels } from "../model/labels.ts";
 import { labelsCompare } from "../model/labels.ts";
 import type { Matcher } from "../model/matcher.ts";
+import type { HPoint } from "../model/histogram.ts";
 import { type HeadStats, headStats } from "./stats.ts";
 import { isStaleNaN } from "../model/value.ts";
 import type { Exemplar, MetricMetadata, WriteRequest } from "../model/write.ts";
+import { ColumnSeries, sampleCount } from "../model/write.ts";
 import type { Querier } from "./querier.ts";
 import { ByteWriter } from "./byte_buffer.ts";
 import type { ChunkArena } from "./chunk_arena.ts";
@@ -518,6 +520,16 @@ export class Workspace {
     return st.addNew(hash, labels, this.head.freeSids);
   }
 
+  /**
+   * Newest histogram timestamp of `sid` staged or applied so far. A method, not a closure in
+   * #stage's loop: a closure capturing the loop's `sid` makes V8 allocate a context per series
+   * and keep `sid` in it (measured: most of #stage's time at 2000 series per request).
+   */
+  #histLast(sid: number, st: Stage): number {
+    return st.hist.get(sid) ?? this.#inflight?.stage.hist.get(sid) ??
+      this.head.histLastT.get(sid) ?? -Infinity;
+  }
+
   async #stage(req: WriteRequest, st: Stage): Promise<AppendResult> {
     const head = this.head, user = this.#opts.user, win = this.#opts.oooWindowMs;
     const b = st.batch;
@@ -532,7 +544,19 @@ export class Workspace {
         if (sid === 0) sid = this.#inflight?.stage.lookupNew(hash, s.labels) ?? 0;
         if (sid === 0) sid = this.#newSeries(s.labels, hash, st);
       }
-      const n = s.t.length;
+      // Decoded requests keep samples in request-wide columns: read them without views.
+      let T: Float64Array, V: Float64Array, off: number, n: number;
+      if (s instanceof ColumnSeries) {
+        T = s.T;
+        V = s.V;
+        off = s.start;
+        n = s.end - s.start;
+      } else {
+        T = s.t;
+        V = s.v;
+        off = 0;
+        n = T.length;
+      }
       if (n > 0) {
         let lastT: number, lastV: number;
         const prev = this.#inflight?.stage;
@@ -550,8 +574,8 @@ export class Workspace {
           lastV = 0;
         }
         const e = b.beginEntry(sid);
-        for (let i = 0; i < n; i++) {
-          const t = s.t[i], v = s.v[i];
+        for (let i = off; i < off + n; i++) {
+          const t = T[i], v = V[i];
           if (!(t <= lastT)) {
             b.push(t, v);
             lastT = t;
@@ -570,21 +594,16 @@ export class Workspace {
         samples += n;
       }
       if (s.histograms.length > 0) {
-        const prevLast = () =>
-          st.hist.get(sid) ?? this.#inflight?.stage.hist.get(sid) ?? head.histLastT.get(sid) ??
-            -Infinity;
         // A point that is not newer must be checked against the head: settle the batch in flight.
-        if (s.histograms[0].t <= prevLast()) await this.#settleInflight();
-        let last = prevLast();
+        if (s.histograms[0].t <= this.#histLast(sid, st)) await this.#settleInflight();
+        let last = this.#histLast(sid, st);
         const list = head.hist.get(sid);
         const points = [];
         for (const p of s.histograms) {
           if (p.t > last) last = p.t;
           else if (p.t < last - win) throw new OutOfOrderSampleError(user, p.t, s.labels);
           else {
-            const have = list?.find((x) => x.t === p.t) ??
-              points.find((x) => x.t === p.t) ??
-              b.hist.find((x) => x.sid === sid)?.points.find((x) => x.t === p.t);
+            const have = pointAt(list, p.t) ?? pointAt(points, p.t) ?? stagedPoint(b, sid, p.t);
             if (have !== undefined) {
               if (JSON.stringify(have.h) !== JSON.stringify(p.h)) {
                 throw new DuplicateSampleError(user, p.t, s.labels);
@@ -908,8 +927,21 @@ function normalise(
   return r;
 }
 
+/** The point at time `t` in `list`, if any. (No closures in #stage's loop: see #histLast.) */
+function pointAt(list: readonly HPoint[] | undefined, t: number): HPoint | undefined {
+  if (list === undefined) return undefined;
+  for (const p of list) if (p.t === t) return p;
+  return undefined;
+}
+
+/** The point at time `t` staged for series `sid` in `b`, if any. */
+function stagedPoint(b: Batch, sid: number, t: number): HPoint | undefined {
+  for (const h of b.hist) if (h.sid === sid) return pointAt(h.points, t);
+  return undefined;
+}
+
 function requestSamples(req: WriteRequest): number {
   let n = 0;
-  for (const s of req.series) n += s.t.length + s.histograms.length;
+  for (const s of req.series) n += sampleCount(s) + s.histograms.length;
   return n;
 }

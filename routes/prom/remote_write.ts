@@ -5,6 +5,7 @@
  */
 import { type Context, Hono } from "hono";
 import { DEFAULT_WORKSPACE, type Service, WorkspaceNotFoundError } from "../../engine/mod.ts";
+import { QueryThrottledError } from "../../engine/prom_api.ts";
 import {
   BodyTooLargeError,
   DEFAULT_INGEST_LIMITS,
@@ -26,6 +27,8 @@ export function remoteWriteRoutes(service: Service): Hono {
     let v2 = false;
     try {
       const target = await service.data.ingestTarget(workspaceId);
+      // AMP's per-workspace request rate (3,000 TPS), checked before the body is read.
+      service.data.throttle(workspaceId, "remote_write");
       const body = await readBody(c, limit);
       const prepared = target.ingest.prepare(body, c.req.raw.headers);
       v2 = prepared.version === "2.0";
@@ -56,9 +59,13 @@ export function remoteWriteRoutes(service: Service): Hono {
         return c.text(e.message + "\n", e.status as 400, headers);
       }
       if (e instanceof WorkspaceNotFoundError) return c.text(e.message + "\n", 404, zero);
-      // Shutting down, or another instance took the workspace's writer lease: retryable.
-      if (e instanceof StorageClosedError) {
-        return c.text(e.message + "\n", 503, { ...zero, "retry-after": "1" });
+      if (e instanceof QueryThrottledError) {
+        // AMP's API gateway: a JSON body, as in `{"message":"Rate exceeded"}`.
+        service.metrics.rejectedWrites.inc(["throttled"]);
+        return c.body(JSON.stringify({ message: e.message }), 429, {
+          "content-type": "application/json",
+          "retry-after": String(e.retryAfterSeconds),
+        });
       }
       // The workspace's storage closed under the request (shutdown, or the workspace is being
       // deleted): nothing was acknowledged, the client may retry.

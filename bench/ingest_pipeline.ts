@@ -1,0 +1,106 @@
+/**
+ * In-process write-path benchmark: the same payloads as bench/ingest.ts (100k series by default,
+ * one sample per series per round, 2000 samples per request), pushed through
+ * `WorkspaceIngest.prepare()` (snappy, decode, validate, rate limit) and `Workspace.append()`
+ * (stage, WAL commit to a file-backed Deno KV, head/WASM chunks) with `--inflight` requests in
+ * flight, without HTTP and without a client competing for the CPU. Prints per-phase process CPU
+ * time per sample (from /proc/self/stat, all threads: KV's SQLite thread included) and the
+ * share spent synchronously in prepare(), plus RSS and KV bytes per sample at the end.
+ *
+ *   ./deno run -A bench/ingest_pipeline.ts [--series 100000] [--rounds 11] [--batch 2000]
+ *     [--inflight 4] [--kv /tmp/pipeline.kv]
+ */
+import { parseArgs } from "node:util";
+import { benchLabelSets, benchRequestV1, encodeV1 } from "../engine/ingest/payloads.ts";
+import { snappyEncode } from "../engine/ingest/snappy.ts";
+import { ingestLimits, WorkspaceIngest } from "../engine/ingest/mod.ts";
+import { Tsdb } from "../engine/storage/mod.ts";
+
+const { values: args } = parseArgs({
+  args: Deno.args,
+  options: {
+    series: { type: "string", default: "100000" },
+    rounds: { type: "string", default: "11" },
+    batch: { type: "string", default: "2000" },
+    inflight: { type: "string", default: "4" },
+    kv: { type: "string" },
+  },
+});
+const SERIES = Number(args.series), ROUNDS = Number(args.rounds), BATCH = Number(args.batch);
+const INFLIGHT = Number(args.inflight);
+const INTERVAL = 15_000;
+
+const sets = benchLabelSets(SERIES);
+const t0 = Math.floor(Date.now() / 1000) * 1000 - (ROUNDS - 1) * INTERVAL - 1000;
+const rounds: Uint8Array[][] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  const reqs: Uint8Array[] = [];
+  for (let i = 0; i < SERIES; i += BATCH) {
+    const chunk = sets.slice(i, i + BATCH);
+    reqs.push(snappyEncode(encodeV1(benchRequestV1(chunk, t0 + r * INTERVAL, r * 1_000_003 + i))));
+  }
+  rounds.push(reqs);
+}
+
+const clkTck = 100;
+function cpuSeconds(): number {
+  const stat = Deno.readTextFileSync("/proc/self/stat");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / clkTck;
+}
+function rssKiB(): number {
+  const m = Deno.readTextFileSync("/proc/self/status").match(/^VmRSS:\s+(\d+) kB/m);
+  return m ? Number(m[1]) : NaN;
+}
+
+const dir = args.kv ?? await Deno.makeTempDir({ prefix: "promenade_pipeline_" });
+const path = args.kv ?? `${dir}/kv.sqlite`;
+const kv = await Deno.openKv(path);
+const tsdb = await Tsdb.open(kv);
+const ws = await tsdb.workspace("bench");
+const ingest = new WorkspaceIngest({
+  limits: ingestLimits({ ingestionRate: 1e12, ingestionBurst: 1e12 }),
+});
+const headers = new Headers({
+  "Content-Type": "application/x-protobuf",
+  "Content-Encoding": "snappy",
+  "X-Prometheus-Remote-Write-Version": "0.1.0",
+});
+
+async function phase(name: string, bodies: Uint8Array[]): Promise<void> {
+  let next = 0, prepareMs = 0;
+  const cpu0 = cpuSeconds(), w0 = performance.now();
+  const worker = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++];
+      const p0 = performance.now();
+      const p = ingest.prepare(body, headers);
+      prepareMs += performance.now() - p0;
+      if (p.kind !== "write") throw new Error("BUG: deduped");
+      await ws.append(p.request);
+    }
+  };
+  await Promise.all(Array.from({ length: INFLIGHT }, worker));
+  const wall = (performance.now() - w0) / 1000, cpu = cpuSeconds() - cpu0;
+  const n = bodies.length * BATCH;
+  console.log(
+    `${name}: ${n} samples in ${wall.toFixed(2)} s = ${
+      Math.round(n / wall).toLocaleString("en-US")
+    } samples/s; CPU ${(cpu * 1e6 / n).toFixed(2)} us/sample (prepare ${
+      (prepareMs * 1e3 / n).toFixed(2)
+    } us wall)`,
+  );
+}
+
+const rss0 = rssKiB();
+await phase("round 1 (new series)", rounds[0]);
+await phase(`rounds 2-${ROUNDS} (existing series)`, rounds.slice(1).flat());
+await ws.flush();
+console.log(
+  `RSS ${(rssKiB() / 1024).toFixed(0)} MiB (${(rss0 / 1024).toFixed(0)} MiB before rounds): ${
+    ((rssKiB() - rss0) * 1024 / SERIES).toFixed(0)
+  } B growth per series`,
+);
+await tsdb.close();
+kv.close();
+if (!args.kv) await Deno.remove(dir, { recursive: true });
