@@ -388,7 +388,7 @@ export function aggregateK(
   for (const g of order) {
     if (op === "topk" || op === "bottomk") {
       // Stable selection as a heap would do: sort by value then take k.
-      const sorted = selectK(g, k, op === "topk");
+      const sorted = selectK(g, k, op === "topk", sampleValue);
       out.push(...sorted);
     } else out.push(...g);
   }
@@ -397,14 +397,15 @@ export function aggregateK(
 
 /**
  * The k largest (topk) or smallest (bottomk) samples, emulating Prometheus's heap so ties and
- * NaNs resolve alike: NaN loses to any number; output ordered best first.
+ * NaNs resolve alike: NaN loses to any number; output ordered best first. `val` reads an
+ * element's value (samples or indexes into a column).
  */
-function selectK(g: Sample[], k: number, top: boolean): Sample[] {
+export function selectK<T>(g: T[], k: number, top: boolean, val: (x: T) => number): T[] {
   // Emulate container/heap with Prometheus's comparison.
-  const heap: Sample[] = [];
+  const heap: T[] = [];
   const less = top
-    ? (a: Sample, b: Sample) => floatLess(a.f, b.f) < 0 // min-heap by value (NaN smallest)
-    : (a: Sample, b: Sample) => reverseLess(a.f, b.f);
+    ? (a: T, b: T) => floatLess(val(a), val(b)) < 0 // min-heap by value (NaN smallest)
+    : (a: T, b: T) => reverseLess(val(a), val(b));
   const up = (j: number) => {
     while (j > 0) {
       const i = (j - 1) >> 1;
@@ -433,9 +434,10 @@ function selectK(g: Sample[], k: number, top: boolean): Sample[] {
       up(heap.length - 1);
       continue;
     }
+    const h0 = val(heap[0]), x = val(s);
     const better = top
-      ? heap[0].f < s.f || (Number.isNaN(heap[0].f) && !Number.isNaN(s.f))
-      : heap[0].f > s.f || (Number.isNaN(heap[0].f) && !Number.isNaN(s.f));
+      ? h0 < x || (Number.isNaN(h0) && !Number.isNaN(x))
+      : h0 > x || (Number.isNaN(h0) && !Number.isNaN(x));
     if (better) {
       heap[0] = s;
       if (k > 1) down(0, heap.length);
@@ -443,6 +445,10 @@ function selectK(g: Sample[], k: number, top: boolean): Sample[] {
   }
   // sort.Reverse(heap): descending by the heap's less.
   return heap.sort((a, b) => (less(b, a) ? -1 : less(a, b) ? 1 : 0));
+}
+
+function sampleValue(s: Sample): number {
+  return s.f;
 }
 
 function reverseLess(a: number, b: number): boolean {

@@ -31,7 +31,14 @@ import {
   vectorUnless,
 } from "./binary.ts";
 import { setOpColumnar, vectorBinopColumnar, vectorScalarColumnar } from "./binary_columnar.ts";
-import { aggregateColumnar, aggregateK, Aggregator, countValues } from "./aggregation.ts";
+import {
+  aggregateColumnar,
+  aggregateK,
+  Aggregator,
+  countValues,
+  groupingLabels,
+  selectK,
+} from "./aggregation.ts";
 import { absentLabels, INSTANT_FUNCTIONS, pointwiseFloatFunction } from "./functions/instant.ts";
 import { evalRangeFunction } from "./range_eval.ts";
 import { evalInfo } from "./info.ts";
@@ -428,6 +435,9 @@ export class Evaluator {
           execError(`Scalar value ${formatFloatG(max)} overflows int64`);
         }
       }
+      if ((op === "topk" || op === "bottomk") && m.every((s) => s.hT.length === 0)) {
+        return this.topkColumnar(op, m, ps, grouping, e.without);
+      }
       const keys = new Map<Labels, string>();
       const res = this.rangeEval([m], (v, ts, k) => {
         const out = aggregateK(op, v[0], ps[k], grouping, e.without, this.ctx.annos, e.pos, keys);
@@ -471,6 +481,86 @@ export class Evaluator {
       return out;
     });
     return res;
+  }
+
+  /**
+   * topk/bottomk over float-only series without per-step Sample objects: the same per-step
+   * groups (in order of first appearance), the same heap selection (selectK) and the same
+   * assembly into series as rangeEval with aggregateK.
+   */
+  topkColumnar(
+    op: "topk" | "bottomk",
+    m: Matrix,
+    ps: Float64Array,
+    grouping: readonly string[],
+    without: boolean,
+  ): Matrix {
+    const n = m.length;
+    const groupOf = new Int32Array(n);
+    const groupIds = new Map<string, number>();
+    for (let j = 0; j < n; j++) {
+      const key = labelsKey(groupingLabels(m[j].metric, grouping, without));
+      let gi = groupIds.get(key);
+      if (gi === undefined) groupIds.set(key, gi = groupIds.size);
+      groupOf[j] = gi;
+    }
+    const members: number[][] = Array.from({ length: groupIds.size }, () => []);
+    const stamp = new Int32Array(groupIds.size).fill(-1);
+    const cur = new Int32Array(n);
+    const vals = new Float64Array(n);
+    const val = (j: number) => vals[j];
+    const out = new Map<string, { s: Series; lastT: number }>();
+    const order: Series[] = [];
+    const groupOrder: number[] = [];
+    let held = 0;
+    for (let k = 0; k < this.steps; k++) {
+      const ts = this.ts(k);
+      this.ctx.checkDone();
+      groupOrder.length = 0;
+      let count = 0;
+      for (let j = 0; j < n; j++) {
+        const fT = m[j].fT;
+        let c = cur[j];
+        while (c < fT.length && fT[c] < ts) c++;
+        if (c < fT.length && fT[c] === ts) {
+          vals[j] = m[j].fV[c];
+          cur[j] = c + 1;
+          const gi = groupOf[j];
+          if (stamp[gi] !== k) {
+            stamp[gi] = k;
+            members[gi].length = 0;
+            groupOrder.push(gi);
+          }
+          members[gi].push(j);
+          count++;
+        } else cur[j] = c;
+      }
+      const kk = Math.min(Math.trunc(ps[k]), count);
+      if (kk >= 1) {
+        let emitted = 0;
+        for (const gi of groupOrder) {
+          for (const j of selectK(members[gi], kk, op === "topk", val)) {
+            const key = cachedLabelsKey(m[j].metric);
+            let e = out.get(key);
+            if (e) {
+              if (e.lastT === ts) execError("vector cannot contain metrics with the same labelset");
+              e.lastT = ts;
+            } else {
+              e = { s: newSeries(m[j].metric, m[j].dropName), lastT: ts };
+              out.set(key, e);
+              order.push(e.s);
+            }
+            e.s.fT.push(ts);
+            e.s.fV.push(vals[j]);
+            emitted++;
+          }
+        }
+        held += emitted;
+        if (this.ctx.currentSamples + held > this.ctx.samplesMax) this.ctx.addSamples(held);
+      }
+      if (this.steps === 1) break;
+    }
+    return order;
   }
 
   // ---- binary operators ----

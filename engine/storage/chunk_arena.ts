@@ -29,6 +29,8 @@ export interface ChunkArena {
    * that copy them at once, e.g. the checkpoint writer). Optional: callers fall back to bytes().
    */
   bytesView?(slot: number): Uint8Array;
+  /** Copies of many chunks' bytes in one call: chunk i is `data[offsets[i], offsets[i + 1])`. */
+  bytesMany?(slots: Uint32Array): { data: Uint8Array; offsets: Uint32Array };
   /** Samples in the chunk. */
   count(slot: number): number;
   /** Bytes held by live chunks (and scratch), for memory accounting. */
@@ -81,6 +83,11 @@ export class WasmChunkArena implements ChunkArena {
 
   bytesView(slot: number): Uint8Array {
     return this.#a.bytes(slot);
+  }
+
+  bytesMany(slots: Uint32Array): { data: Uint8Array; offsets: Uint32Array } {
+    const { data, offsets } = this.#a.bytesMany(slots);
+    return { data: data.slice(), offsets: offsets.slice() };
   }
 
   /** Size of the WASM linear memory (an upper bound of the arena's RSS). */

@@ -86,6 +86,7 @@ export class KvQuerier implements Querier {
     // 1. Head data, snapshotted synchronously (before KV, so a concurrent flush is seen twice
     // at worst, never missed).
     const gathered = new Map<number, Gathered>();
+    const open: Gathered[] = [], slots: number[] = [];
     for (const sid of sids) {
       const g: Gathered = {
         sid,
@@ -102,13 +103,23 @@ export class KvQuerier implements Querier {
         else g.pendingChunks.push(c.bytes);
       }
       if (h.chunkCount[sid] > 0 && h.chunkMaxT[sid] >= minT && h.chunkMinT[sid] <= maxT) {
-        g.headChunks.push(h.arena.bytes(h.slot[sid]));
+        open.push(g);
+        slots.push(h.slot[sid]);
       }
       const buf = h.ooo.get(sid);
       if (buf) g.pieces.push(buf.columns());
       const hl = h.hist.get(sid);
       if (hl && hl.length > 0) g.hist.push(hl.slice());
       gathered.set(sid, g);
+    }
+    // Open chunks copied in one call where the arena can.
+    if (h.arena.bytesMany && open.length > 1) {
+      const { data, offsets } = h.arena.bytesMany(Uint32Array.from(slots));
+      for (let i = 0; i < open.length; i++) {
+        open[i].headChunks.push(data.subarray(offsets[i], offsets[i + 1]));
+      }
+    } else {
+      for (let i = 0; i < open.length; i++) open[i].headChunks.push(h.arena.bytes(slots[i]));
     }
     // 2. Cold series (evicted from memory, data only in KV).
     for (const c of await this.#coldSeries(matchers, hints)) {
