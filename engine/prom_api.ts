@@ -7,6 +7,7 @@
 import type { Exemplar, Labels, Matcher } from "./model/mod.ts";
 import { labelsCompare, labelsKey } from "./model/mod.ts";
 import type { Querier, SelectHints, SeriesData } from "./storage/querier.ts";
+import type { HeadStats } from "./storage/mod.ts";
 import {
   DEFAULT_ENGINE_OPTIONS,
   Engine as PromqlEngine,
@@ -52,24 +53,8 @@ export interface QueryTarget {
   stats(limit?: number): TsdbStatus;
 }
 
-/** One row of a `status/tsdb` top-N table. */
-export interface StatRow {
-  name: string;
-  value: number;
-}
-
-/** `status/tsdb` content. */
-export interface TsdbStatus {
-  numSeries: number;
-  numLabelPairs: number;
-  chunkCount: number;
-  minTime: number;
-  maxTime: number;
-  seriesCountByMetricName: StatRow[];
-  labelValueCountByLabelName: StatRow[];
-  memoryInBytesByLabelName: StatRow[];
-  seriesCountByLabelValuePair: StatRow[];
-}
+/** `status/tsdb` content: the storage's head statistics. */
+export type TsdbStatus = HeadStats;
 
 /** Limits of the query API (AMP quotas unless noted). */
 export interface QueryApiLimits {
@@ -235,27 +220,25 @@ export class QueryApi {
   }
 
   /** `/api/v1/labels`. */
-  async labelNames(
+  labelNames(
     target: QueryTarget,
     selectors: Matcher[][],
     startMs: number,
     endMs: number,
     limit = 0,
-  ): Promise<
-    { values: string[]; warnings: string[] }
-  > {
-    startMs = this.clampStart(startMs, endMs);
-    const q = target.querier();
-    const hints = { minT: startMs, maxT: endMs };
-    const sets = selectors.length === 0 ? [[]] : selectors;
-    const names = new Set<string>();
-    for (const ms of sets) for (const n of await q.labelNames(ms, hints)) names.add(n);
-    const { series, warnings } = truncated([...names].sort(), limit);
-    return { values: series, warnings };
+  ): Promise<{ values: string[]; warnings: string[] }> {
+    return this.#unionOverSelectors(
+      target,
+      selectors,
+      startMs,
+      endMs,
+      limit,
+      (q, ms, h) => q.labelNames(ms, h),
+    );
   }
 
   /** `/api/v1/label/{name}/values`. */
-  async labelValues(
+  labelValues(
     target: QueryTarget,
     name: string,
     selectors: Matcher[][],
@@ -263,13 +246,34 @@ export class QueryApi {
     endMs: number,
     limit = 0,
   ): Promise<{ values: string[]; warnings: string[] }> {
-    startMs = this.clampStart(startMs, endMs);
+    return this.#unionOverSelectors(
+      target,
+      selectors,
+      startMs,
+      endMs,
+      limit,
+      (q, ms, h) => q.labelValues(name, ms, h),
+    );
+  }
+
+  /** Sorted union of `read` over every selector (all series when none), truncated to `limit`. */
+  async #unionOverSelectors(
+    target: QueryTarget,
+    selectors: Matcher[][],
+    startMs: number,
+    endMs: number,
+    limit: number,
+    read: (q: Querier, matchers: Matcher[], hints: SelectHints) => Promise<string[]>,
+  ): Promise<{ values: string[]; warnings: string[] }> {
+    const hints = { minT: this.clampStart(startMs, endMs), maxT: endMs };
     const q = target.querier();
-    const hints = { minT: startMs, maxT: endMs };
-    const sets = selectors.length === 0 ? [[]] : selectors;
-    const values = new Set<string>();
-    for (const ms of sets) for (const v of await q.labelValues(name, ms, hints)) values.add(v);
-    const { series, warnings } = truncated([...values].sort(), limit);
+    const out = new Set<string>();
+    for (const ms of selectors.length === 0 ? [[]] : selectors) {
+      for (const v of await read(q, ms, hints)) {
+        out.add(v);
+      }
+    }
+    const { series, warnings } = truncated([...out].sort(), limit);
     return { values: series, warnings };
   }
 

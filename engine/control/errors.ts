@@ -61,59 +61,49 @@ export class ValidationException extends AwsServiceError {
   }
 }
 
+/** An error about one resource: carries its id and type, as the AMP model requires. */
+abstract class ResourceError extends AwsServiceError {
+  constructor(message: string, readonly resourceId: string, readonly resourceType: string) {
+    super(message);
+  }
+
+  override members(): Record<string, unknown> {
+    return { resourceId: this.resourceId, resourceType: this.resourceType };
+  }
+}
+
 /** 404: the named resource does not exist. */
-export class ResourceNotFoundException extends AwsServiceError {
+export class ResourceNotFoundException extends ResourceError {
   readonly code = "ResourceNotFoundException";
   readonly status = 404;
   override name = "ResourceNotFoundException";
-
-  constructor(message: string, readonly resourceId: string, readonly resourceType: string) {
-    super(message);
-  }
-
-  override members(): Record<string, unknown> {
-    return { resourceId: this.resourceId, resourceType: this.resourceType };
-  }
 }
 
 /** 409: the request conflicts with the resource's current state. */
-export class ConflictException extends AwsServiceError {
+export class ConflictException extends ResourceError {
   readonly code = "ConflictException";
   readonly status = 409;
   override name = "ConflictException";
-
-  constructor(message: string, readonly resourceId: string, readonly resourceType: string) {
-    super(message);
-  }
-
-  override members(): Record<string, unknown> {
-    return { resourceId: this.resourceId, resourceType: this.resourceType };
-  }
 }
 
 /** 402: a quota would be exceeded. */
-export class ServiceQuotaExceededException extends AwsServiceError {
+export class ServiceQuotaExceededException extends ResourceError {
   readonly code = "ServiceQuotaExceededException";
   readonly status = 402;
   override name = "ServiceQuotaExceededException";
 
   constructor(
     message: string,
-    readonly resourceId: string,
-    readonly resourceType: string,
+    resourceId: string,
+    resourceType: string,
     readonly serviceCode: string,
     readonly quotaCode: string,
   ) {
-    super(message);
+    super(message, resourceId, resourceType);
   }
 
   override members(): Record<string, unknown> {
-    return {
-      resourceId: this.resourceId,
-      resourceType: this.resourceType,
-      serviceCode: this.serviceCode,
-      quotaCode: this.quotaCode,
-    };
+    return { ...super.members(), serviceCode: this.serviceCode, quotaCode: this.quotaCode };
   }
 }
 
