@@ -16,10 +16,10 @@
  * head accepts them; bodies are sent in time order.
  */
 import { parseArgs } from "node:util";
+import { startPrometheus as startPrometheusProcess } from "../tests/prometheus_process.ts";
 import { benchLabelSets } from "../engine/ingest/payloads.ts";
 import { POINTS, QUERIES, queryPath, RW_HEADERS, STEP_MS, writeBodies } from "./query_workload.ts";
 import { startServer } from "../tests/server.ts";
-import { freePort } from "../tests/harness.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -64,36 +64,15 @@ async function startPrometheus(): Promise<Target> {
     return { name: "prometheus", url: args["prometheus-url"], stop: async () => {} };
   }
   const dir = await Deno.makeTempDir({ prefix: "bench_prom_" });
-  await Deno.writeTextFile(`${dir}/prometheus.yml`, "global:\n  scrape_interval: 1m\n");
-  const port = freePort();
-  const child = new Deno.Command("prometheus", {
-    args: [
-      `--config.file=${dir}/prometheus.yml`,
-      `--storage.tsdb.path=${dir}/data`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      "--web.enable-remote-write-receiver",
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* gone */ }
-    await child.status;
-    await Deno.remove(dir, { recursive: true });
+  const p = await startPrometheusProcess(dir);
+  return {
+    name: "prometheus",
+    url: p.url,
+    stop: async () => {
+      await p.stop();
+      await Deno.remove(dir, { recursive: true });
+    },
   };
-  for (let i = 0; i < 300; i++) {
-    try {
-      const r = await fetch(`${url}/-/ready`);
-      await r.body?.cancel();
-      if (r.ok) return { name: "prometheus", url, stop };
-    } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await stop();
-  throw new Error("prometheus did not become ready");
 }
 
 async function load(targets: Target[], startMs: number): Promise<void> {

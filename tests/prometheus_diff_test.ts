@@ -10,11 +10,12 @@
  * and 3.x (which we follow) leaves them open, and that must not matter here.
  */
 import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import { startPrometheus } from "./prometheus_process.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { WriteRequestSchema } from "../engine/ingest/gen/prometheus/remote_pb.ts";
 import type { TimeSeriesSchema } from "../engine/ingest/gen/prometheus/types_pb.ts";
 import { snappyEncode } from "../engine/ingest/mod.ts";
-import { freePort, hasCommand, testService } from "./harness.ts";
+import { hasCommand, testService } from "./harness.ts";
 import { RW1_HEADERS, type TestSeries } from "./rw_client.ts";
 
 const installed = await hasCommand("prometheus", ["--version"]);
@@ -281,39 +282,6 @@ export function diffResults(ours: Json, theirs: Json): string {
   return "";
 }
 
-async function startPrometheus(dir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = freePort();
-  await Deno.writeTextFile(`${dir}/prometheus.yml`, "global:\n  scrape_interval: 1m\n");
-  const child = new Deno.Command("prometheus", {
-    args: [
-      `--config.file=${dir}/prometheus.yml`,
-      `--storage.tsdb.path=${dir}/data`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      "--web.enable-remote-write-receiver",
-      "--enable-feature=native-histograms",
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* already gone */ }
-    await child.status;
-  };
-  for (let i = 0; i < 300; i++) {
-    try {
-      const r = await fetch(`${url}/-/ready`);
-      await r.body?.cancel();
-      if (r.status === 200) return { url, stop };
-    } catch { /* not listening yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await stop();
-  throw new Error("prometheus did not become ready");
-}
-
 Deno.test({
   name: "query results match Prometheus 2.42 on the same remote-written data",
   ignore: !installed,
@@ -321,7 +289,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "prom_diff_" });
-    const prom = await startPrometheus(dir);
+    const prom = await startPrometheus(dir, ["native-histograms"]);
     const svc = await testService({ env: { PROMENADE_SAMPLE_AGE_MAX: "0" } });
     try {
       // Last sample about 5 minutes ago, on the 15 s grid plus 3 s.
