@@ -669,18 +669,27 @@ export async function readSeriesSamples(
   sid: number,
   minT: number,
   maxT: number,
+  opts: { headOnlyFromOpenChunk?: boolean } = {},
 ): Promise<{ t: Float64Array; v: Float64Array }[]> {
   const out: { t: Float64Array; v: Float64Array }[] = [];
   const h = ws.head;
   const decode = (bytes: Uint8Array) => {
     out.push(decodeXorChunk(bytes));
   };
-  if (sid < h.chunkCount.length && h.chunkCount[sid] > 0) decode(h.arena.bytes(h.slot[sid]));
+  let openFirstT = Infinity;
+  if (sid < h.chunkCount.length && h.chunkCount[sid] > 0) {
+    decode(h.arena.bytes(h.slot[sid]));
+    if (out[0].t.length > 0) openFirstT = out[0].t[0];
+  }
   const buf = h.ooo.get(sid);
   if (buf) out.push(buf.columns());
   for (const c of h.pendingBySid.get(sid) ?? []) {
     if (c.kind !== CHUNK_KIND_HIST && c.maxT >= minT && c.minT <= maxT) decode(c.bytes);
   }
+  // Flushed in-order chunks end before the open chunk starts, and flushed out-of-order chunks
+  // hold only samples older than the out-of-order window at their flush; so a range starting at
+  // or after the open chunk's first sample has nothing in KV and needs no KV scan.
+  if (opts.headOnlyFromOpenChunk && minT >= openFirstT) return out;
   const P = ws.partitionMs;
   for (let p = partitionOf(minT, P); p <= partitionOf(maxT, P); p++) {
     const prefix = [...chunksPrefix(ws.id), p, sid];

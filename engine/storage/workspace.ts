@@ -644,12 +644,18 @@ export class Workspace {
       if (l === undefined) bySid.set(it.sid, [it]);
       else l.push(it);
     }
+    // Batch entries of each series with out-of-order samples, found in one pass (not per series).
+    const entriesBySid = new Map<number, number[]>();
+    for (let e = 0; e < b.entries; e++) {
+      const l = entriesBySid.get(b.sids[e]);
+      if (l !== undefined) l.push(e);
+      else if (bySid.has(b.sids[e])) entriesBySid.set(b.sids[e], [e]);
+    }
     for (const [sid, list] of bySid) {
       const known = new Map<number, number>();
       const own = new Set(list.map((x) => x.index));
       // Other samples of this batch.
-      for (let e = 0; e < b.entries; e++) {
-        if (b.sids[e] !== sid) continue;
+      for (const e of entriesBySid.get(sid) ?? []) {
         for (let i = b.starts[e]; i < b.starts[e] + b.counts[e]; i++) {
           if (!known.has(b.t[i]) && !own.has(i)) known.set(b.t[i], b.v[i]);
         }
@@ -659,7 +665,10 @@ export class Workspace {
         if (x.t < minT) minT = x.t;
         if (x.t > maxT) maxT = x.t;
       }
-      for (const c of await readSeriesSamples(this, sid, minT, maxT)) {
+      const stored = await readSeriesSamples(this, sid, minT, maxT, {
+        headOnlyFromOpenChunk: true,
+      });
+      for (const c of stored) {
         for (let i = 0; i < c.t.length; i++) if (!known.has(c.t[i])) known.set(c.t[i], c.v[i]);
       }
       for (const x of list) {

@@ -141,6 +141,31 @@ Deno.test("OOO duplicates are detected against chunks already in KV", async () =
   await db.close();
 });
 
+Deno.test("OOO duplicates are detected in the open head chunk and the OOO buffer", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const db = await Tsdb.open(kv);
+  const ws = await db.workspace("w", { oooWindowMs: 3 * HOUR });
+  const pts: [number, number][] = [];
+  for (let i = 0; i < 10; i++) pts.push([T0 + i * 1000, i]);
+  await ws.append(request(series({ __name__: "m" }, pts)));
+  // In the open chunk: another value is rejected, the same value is a no-op.
+  await assertRejects(
+    () => ws.append(request(series({ __name__: "m" }, [[T0 + 3000, 99]]))),
+    DuplicateSampleError,
+  );
+  await ws.append(request(series({ __name__: "m" }, [[T0 + 3000, 3]])));
+  // A new out-of-order timestamp goes to the OOO buffer; a second value for it is rejected.
+  await ws.append(request(series({ __name__: "m" }, [[T0 + 3500, 3.5]])));
+  await assertRejects(
+    () => ws.append(request(series({ __name__: "m" }, [[T0 + 3500, 7]]))),
+    DuplicateSampleError,
+  );
+  const [s] = await ws.querier().select([], { minT: T0 + 3000, maxT: T0 + 4000 });
+  assertEquals(Array.from(s.t), [T0 + 3000, T0 + 3500, T0 + 4000]);
+  assertEquals(Array.from(s.v), [3, 3.5, 4]);
+  await db.close();
+});
+
 Deno.test("the active series limit rejects new series only, all-or-nothing", async () => {
   using kv = await Deno.openKv(":memory:");
   const db = await Tsdb.open(kv);
