@@ -17,12 +17,7 @@ import {
   partitionOf,
   seriesKey,
 } from "./keys.ts";
-import {
-  CHUNK_CACHE_BYTES_MAX,
-  DECODED_CACHE_BYTES_MAX,
-  KV_GET_MANY_KEYS_MAX,
-  OPEN_DECODED_BYTES_MAX,
-} from "./limits.ts";
+import { CHUNK_CACHE_BYTES_MAX, DECODED_CACHE_BYTES_MAX, KV_GET_MANY_KEYS_MAX } from "./limits.ts";
 import { decodeLabels } from "./wal.ts";
 import type { Workspace } from "./workspace.ts";
 import { flushLog, Slab, tag } from "./chunk_lists.ts";
@@ -51,10 +46,6 @@ interface Gathered {
   labels: Labels;
   /** XOR chunk bytes of the open head chunk (a copy), if it overlaps the range. */
   headChunks: Uint8Array[];
-  /** The open chunk's decoded columns when cached for its current state. */
-  openCached?: OpenDecoded;
-  /** The open chunk's state when its bytes were copied (to cache its columns). */
-  openState?: OpenDecoded;
   /** KV chunk lists by partition, ascending (tagged bytes, see chunk_lists.ts). */
   kvLists: Uint8Array[][];
   /** Pending closed chunks' bytes, oldest first. */
@@ -96,7 +87,6 @@ export class KvQuerier implements Querier {
     // at worst, never missed).
     const gathered = new Map<number, Gathered>();
     const open: Gathered[] = [], slots: number[] = [];
-    const openCache = openChunkCache(ws);
     for (const sid of sids) {
       const g: Gathered = {
         sid,
@@ -113,28 +103,8 @@ export class KvQuerier implements Querier {
         else g.pendingChunks.push(c.bytes);
       }
       if (h.chunkCount[sid] > 0 && h.chunkMaxT[sid] >= minT && h.chunkMinT[sid] <= maxT) {
-        const slot = h.slot[sid], count = h.chunkCount[sid];
-        const cMin = h.chunkMinT[sid], cMax = h.chunkMaxT[sid];
-        const hit = openCache.map.get(sid);
-        if (
-          hit !== undefined && hit.slot === slot && hit.count === count && hit.minT === cMin &&
-          hit.maxT === cMax
-        ) {
-          g.openCached = hit;
-        } else {
-          g.openState = {
-            slot,
-            count,
-            minT: cMin,
-            maxT: cMax,
-            t: EMPTY,
-            v: EMPTY,
-            ascending: true,
-            noNaN: true,
-          };
-          open.push(g);
-          slots.push(slot);
-        }
+        open.push(g);
+        slots.push(h.slot[sid]);
       }
       const buf = h.ooo.get(sid);
       if (buf) g.pieces.push(buf.columns());
@@ -175,7 +145,7 @@ export class KvQuerier implements Querier {
     const arena = readArena();
     for (const sid of sids) {
       const g = gathered.get(sid)!;
-      const { t, v, noNaN } = mergeSeries(g, arena, slab, minT, maxT, openCache);
+      const { t, v, noNaN } = mergeSeries(g, arena, slab, minT, maxT);
       let ht: Float64Array | undefined, hs: FloatHistogram[] | undefined;
       if (g.hist.length > 0) {
         const m = mergeHist(g.hist, minT, maxT);
@@ -387,68 +357,6 @@ function decodedChunks(arena: ChunkArena, key: Uint8Array[] | Uint8Array): Decod
   return d;
 }
 
-/** An open chunk's decoded columns for one state of it (slot, samples, first and last time). */
-interface OpenDecoded extends DecodedChunk {
-  slot: number;
-  count: number;
-  minT: number;
-  maxT: number;
-}
-
-/**
- * Decoded open chunks per workspace by series id, valid while the chunk's slot, sample count and
- * time range are unchanged (appends change the count, a cut the slot or range). Queries repeated
- * between two appends of a series skip its decode. Bounded by OPEN_DECODED_BYTES_MAX, first in
- * first out.
- */
-interface OpenCache {
-  map: Map<number, OpenDecoded>;
-  bytes: number;
-}
-
-const openCaches = new WeakMap<Workspace, OpenCache>();
-
-function openChunkCache(ws: Workspace): OpenCache {
-  let c = openCaches.get(ws);
-  if (c === undefined) openCaches.set(ws, c = { map: new Map(), bytes: 0 });
-  return c;
-}
-
-function cacheOpen(
-  arena: ChunkArena,
-  cache: OpenCache,
-  sid: number,
-  state: OpenDecoded,
-  bytes: Uint8Array,
-): OpenDecoded {
-  const x = arena.decodeBytes(bytes);
-  const t = x.t.slice(), v = x.v.slice();
-  const shape = columnsShape(t, v);
-  const d: OpenDecoded = {
-    slot: state.slot,
-    count: state.count,
-    minT: state.minT,
-    maxT: state.maxT,
-    t,
-    v,
-    ascending: shape !== 0,
-    noNaN: shape === 2,
-  };
-  const old = cache.map.get(sid);
-  if (old !== undefined) {
-    cache.map.delete(sid);
-    cache.bytes -= old.t.length * 16 + 96;
-  }
-  cache.map.set(sid, d);
-  cache.bytes += t.length * 16 + 96;
-  while (cache.bytes > OPEN_DECODED_BYTES_MAX) {
-    const [k, e] = cache.map.entries().next().value!;
-    cache.map.delete(k);
-    cache.bytes -= e.t.length * 16 + 96;
-  }
-  return d;
-}
-
 /** First index with t[i] >= x. */
 function lowerBound(t: Float64Array, x: number): number {
   let lo = 0, hi = t.length;
@@ -462,8 +370,8 @@ function lowerBound(t: Float64Array, x: number): number {
 
 /**
  * One series' float samples in [minT, maxT]: immutable chunks from the decoded-chunk cache and
- * the open head chunk from the open-chunk cache, concatenated into slab views when they follow
- * each other in time (the usual case), else merged by mergePieces with the out-of-order buffer.
+ * the open head chunk decoded in one call, concatenated into slab views when they follow each
+ * other in time (the usual case), else merged by mergePieces with the out-of-order buffer.
  */
 function mergeSeries(
   g: Gathered,
@@ -471,7 +379,6 @@ function mergeSeries(
   slab: Slab,
   minT: number,
   maxT: number,
-  openCache: OpenCache,
 ): { t: Float64Array; v: Float64Array; noNaN: boolean } {
   const parts: { t: Float64Array; v: Float64Array }[] = [];
   let ordered = g.pieces.length === 0, noNaN = true, n = 0, lastT = -Infinity;
@@ -491,13 +398,21 @@ function mergeSeries(
   };
   for (const list of g.kvLists) if (list.length > 0) take(decodedChunks(arena, list));
   for (const c of g.pendingChunks) take(decodedChunks(arena, c));
-  if (g.openCached !== undefined) take(g.openCached);
-  else if (g.openState !== undefined) {
-    if (g.headChunks.length !== 1) throw new Error("BUG: open chunk state without its bytes");
-    take(cacheOpen(arena, openCache, g.sid, g.openState, g.headChunks[0]));
+  // Only cached columns so far: one part is returned as it is (readers never write columns).
+  if (g.headChunks.length === 0 && ordered && parts.length === 1) {
+    return { t: parts[0].t, v: parts[0].v, noNaN };
   }
-  // Every part is owned by a cache: one part is returned as it is (readers never write columns).
-  if (ordered && parts.length === 1) return { t: parts[0].t, v: parts[0].v, noNaN };
+  // Decoded last: its columns are views into the arena, valid until its next call.
+  if (g.headChunks.length > 0) {
+    const d = arena.decodeMany(g.headChunks, minT, maxT);
+    if (d.t.length > 0) {
+      const shape = columnsShape(d.t, d.v);
+      if (shape === 0 || !(d.t[0] > lastT)) ordered = false;
+      if (shape !== 2) noNaN = false;
+      n += d.t.length;
+      parts.push({ t: d.t, v: d.v });
+    }
+  }
   if (!ordered) {
     const { t, v } = mergePieces([...parts, ...g.pieces], minT, maxT);
     return { t, v, noNaN: false };

@@ -59,8 +59,6 @@ export const CHUNK_CACHE_BYTES_MAX = 32 * 1024 * 1024;
  * recent data of ~40k series at 15 s scrapes, so repeated dashboard queries skip decoding.
  */
 export const DECODED_CACHE_BYTES_MAX = 128 * 1024 * 1024;
-/** Bytes of decoded open head chunks kept per workspace (16 per sample; ~35k full chunks). */
-export const OPEN_DECODED_BYTES_MAX = 64 * 1024 * 1024;
 /** Default retention (AMP default). */
 export const RETENTION_DAYS_DEFAULT = 150;
 /** Allowed retention range (AMP). */
