@@ -4,6 +4,7 @@
  * The route writes `message` as the plain-text body (Prometheus's `http.Error` adds a newline).
  */
 import type { Labels } from "../model/labels.ts";
+import { formatFloatG, goQuote } from "../model/go_format.ts";
 
 /** Base class of every error ingest throws on bad input or limits; never thrown for bugs. */
 export class IngestError extends Error {
@@ -67,7 +68,7 @@ export class RateLimitedError extends IngestError {
   constructor(limit: number, samples: number, metadata: number, retryAfterSeconds: number) {
     super(
       `ingestion rate limit (${
-        goFloat(limit)
+        formatFloatG(limit)
       }) exceeded while adding ${samples} samples and ${metadata} metadata`,
       429,
       "rate_limited",
@@ -81,69 +82,6 @@ export class TooManyHaClustersError extends IngestError {
   constructor(limit: number) {
     super(`too many HA replicaGroups (limit: ${limit})`, 400, "too_many_ha_clusters");
   }
-}
-
-/**
- * Formats a float as Go's `%v` (`strconv.FormatFloat(v, 'g', -1, 64)`): shortest round-trip
- * digits, exponent form when the decimal exponent is < -4 or >= 6 (e.g. `1.666666e+06`).
- */
-export function goFloat(v: number): string {
-  if (Number.isNaN(v)) return "NaN";
-  if (v === Infinity) return "+Inf";
-  if (v === -Infinity) return "-Inf";
-  if (v === 0) return Object.is(v, -0) ? "-0" : "0";
-  const expForm = v.toExponential();
-  const at = expForm.indexOf("e");
-  const e = Number(expForm.slice(at + 1));
-  if (e < -4 || e >= 6) {
-    const abs = Math.abs(e);
-    return `${expForm.slice(0, at)}e${e < 0 ? "-" : "+"}${abs < 10 ? "0" + abs : abs}`;
-  }
-  return String(v);
-}
-
-/** Go's `strconv.Quote` for the characters label text can hold, truncated like `%.Nq` first. */
-export function goQuote(s: string, runesMax = Infinity): string {
-  let out = '"';
-  let runes = 0;
-  for (const ch of s) {
-    if (runes++ >= runesMax) break;
-    const c = ch.codePointAt(0)!;
-    switch (c) {
-      case 0x07:
-        out += "\\a";
-        continue;
-      case 0x08:
-        out += "\\b";
-        continue;
-      case 0x0c:
-        out += "\\f";
-        continue;
-      case 0x0a:
-        out += "\\n";
-        continue;
-      case 0x0d:
-        out += "\\r";
-        continue;
-      case 0x09:
-        out += "\\t";
-        continue;
-      case 0x0b:
-        out += "\\v";
-        continue;
-      case 0x22:
-        out += '\\"';
-        continue;
-      case 0x5c:
-        out += "\\\\";
-        continue;
-    }
-    if (c < 0x20 || c === 0x7f) out += "\\x" + c.toString(16).padStart(2, "0");
-    else if (c >= 0xd800 && c <= 0xdfff) out += "\\ufffd";
-    else if (c >= 0x80 && c < 0xa0) out += "\\u" + c.toString(16).padStart(4, "0");
-    else out += ch;
-  }
-  return out + '"';
 }
 
 /**

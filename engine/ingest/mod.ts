@@ -25,8 +25,6 @@
 export {
   BodyTooLargeError,
   formatLabelSet,
-  goFloat,
-  goQuote,
   IngestError,
   ProtobufDecodeError,
   RateLimitedError,

@@ -11,7 +11,9 @@
 import type { Label, Labels } from "../model/labels.ts";
 import type { Exemplar, MetricMetadata, WriteRequest, WriteSeries } from "../model/write.ts";
 import { ColumnSeries } from "../model/write.ts";
-import { formatLabelSet, goQuote, ValidationError } from "./errors.ts";
+import { formatLabelSet, ValidationError } from "./errors.ts";
+import { goQuote, goQuoteMax } from "../model/go_format.ts";
+import { labelsString } from "../model/labels.ts";
 import { EXEMPLAR_LABELS_LENGTH_MAX, type IngestLimits } from "./limits.ts";
 
 /** Native histogram exponential schemas Cortex accepts, plus custom buckets (−53). */
@@ -80,7 +82,7 @@ function checkHistogram(labels: Labels, schema: number): ValidationError | undef
   if ((schema < SCHEMA_MIN || schema > SCHEMA_MAX) && schema !== SCHEMA_CUSTOM) {
     return new ValidationError(
       `invalid native histogram schema ${schema} for metric: ${
-        goQuote(formatLabelSet(labels), 200)
+        goQuoteMax(formatLabelSet(labels), 200)
       }. supported schema from ${SCHEMA_MIN} to ${SCHEMA_MAX}`,
       "native_histogram_invalid_schema",
     );
@@ -146,7 +148,7 @@ function metricName(labels: Labels): string {
 
 function tooOld(labels: Labels, t: number): ValidationError {
   return new ValidationError(
-    `timestamp too old: ${t} metric: ${goQuote(metricName(labels), 200)}`,
+    `timestamp too old: ${t} metric: ${goQuoteMax(metricName(labels), 200)}`,
     "greater_than_max_sample_age",
   );
 }
@@ -202,7 +204,7 @@ export function validateLabels(labels: Labels, limits: IngestLimits): void {
   if (name === "") throw new ValidationError("sample missing metric name", "missing_metric_name");
   if (!isValidMetricName(name, limits.nameValidation)) {
     throw new ValidationError(
-      `sample invalid metric name: ${goQuote(name, 200)}`,
+      `sample invalid metric name: ${goQuoteMax(name, 200)}`,
       "metric_name_invalid",
     );
   }
@@ -217,10 +219,10 @@ export function validateLabels(labels: Labels, limits: IngestLimits): void {
   let last = "";
   let size = 0;
   for (const l of labels) {
-    const series = () => goQuote(formatLabelSet(labels), 200);
+    const series = () => goQuoteMax(formatLabelSet(labels), 200);
     if (!isValidLabelName(l.name, limits.nameValidation)) {
       throw new ValidationError(
-        `sample invalid label: ${goQuote(l.name, 200)} metric ${series()}`,
+        `sample invalid label: ${goQuoteMax(l.name, 200)} metric ${series()}`,
         "label_invalid",
       );
     }
@@ -228,7 +230,7 @@ export function validateLabels(labels: Labels, limits: IngestLimits): void {
     if (nb > limits.labelNameLengthMax) {
       throw new ValidationError(
         `label name too long for metric (actual: ${nb}, limit: ${limits.labelNameLengthMax}) metric: ${series()} label name: ${
-          goQuote(l.name, 200)
+          goQuoteMax(l.name, 200)
         }`,
         "label_name_too_long",
       );
@@ -236,14 +238,14 @@ export function validateLabels(labels: Labels, limits: IngestLimits): void {
     if (vb > limits.labelValueLengthMax) {
       throw new ValidationError(
         `label value too long for metric (actual: ${vb}, limit: ${limits.labelValueLengthMax}) metric: ${series()} label name: ${
-          goQuote(l.name, 200)
-        } label value: ${goQuote(l.value, 200)}`,
+          goQuoteMax(l.name, 200)
+        } label value: ${goQuoteMax(l.value, 200)}`,
         "label_value_too_long",
       );
     }
     if (l.name === last) {
       throw new ValidationError(
-        `duplicate label name: ${goQuote(l.name, 200)} metric ${series()}`,
+        `duplicate label name: ${goQuoteMax(l.name, 200)} metric ${series()}`,
         "duplicate_label_names",
       );
     }
@@ -253,7 +255,7 @@ export function validateLabels(labels: Labels, limits: IngestLimits): void {
   if (size > limits.labelsSizeBytesMax) {
     throw new ValidationError(
       `labels size bytes exceeded for metric (actual: ${size}, limit: ${limits.labelsSizeBytesMax}) metric: ${
-        goQuote(formatLabelSet(labels), 200)
+        goQuoteMax(formatLabelSet(labels), 200)
       }`,
       "labels_size_bytes_exceeded",
     );
@@ -267,11 +269,6 @@ function metricString(labels: Labels): string {
     .map((l) => `${l.name}=${goQuote(l.value)}`);
   if (rest.length === 0) return name === "" ? "{}" : name;
   return `${name}{${rest.join(", ")}}`;
-}
-
-/** Prometheus `labels.Labels.String()`: `{a="1", b="2"}`. */
-function labelsString(labels: Labels): string {
-  return "{" + labels.map((l) => `${l.name}=${goQuote(l.value)}`).join(", ") + "}";
 }
 
 function exemplarError(series: Labels, e: Exemplar): ValidationError | undefined {
@@ -324,7 +321,9 @@ export function validateMetadata(m: MetricMetadata, limits: IngestLimits): void 
   }
   if (reason !== "") {
     throw new ValidationError(
-      `metadata '${kind}' value too long: ${goQuote(cause, 200)} metric ${goQuote(m.metric, 200)}`,
+      `metadata '${kind}' value too long: ${goQuoteMax(cause, 200)} metric ${
+        goQuoteMax(m.metric, 200)
+      }`,
       reason,
     );
   }

@@ -2,6 +2,7 @@
  * Labels: the identity of a series. A `Labels` value is an array of name/value pairs sorted by
  * name, with unique names and no empty values (an empty value means "absent", as in Prometheus).
  */
+import { goQuote } from "./go_format.ts";
 
 /** The label that carries the metric name. */
 export const METRIC_NAME = "__name__";
@@ -108,9 +109,19 @@ export function labelsEqual(a: Labels, b: Labels): boolean {
   return true;
 }
 
-/** Prometheus text form: `{a="1", b="2"}` with Go-style quoting. */
+const LEGACY_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * Prometheus's `labels.Labels.String()`: `{a="1", b="2"}`, values Go-quoted, names quoted only
+ * when they are not legacy identifiers (UTF-8 names).
+ */
 export function labelsString(labels: Labels): string {
-  return "{" + labels.map((l) => `${l.name}=${JSON.stringify(l.value)}`).join(", ") + "}";
+  return "{" +
+    labels.map((l) =>
+      `${LEGACY_NAME_RE.test(l.name) ? l.name : goQuote(l.name)}=${goQuote(l.value)}`
+    )
+      .join(", ") +
+    "}";
 }
 
 function compareLabelName(a: Label, b: Label): number {

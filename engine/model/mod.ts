@@ -4,3 +4,4 @@ export * from "./matcher.ts";
 export * from "./value.ts";
 export * from "./histogram.ts";
 export * from "./write.ts";
+export * from "./go_format.ts";

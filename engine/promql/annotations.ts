@@ -3,9 +3,8 @@
  * rendered as Prometheus does: `PromQL warning: <text> (<line>:<col>)`.
  */
 import type { PosRange } from "./parser/mod.ts";
-import { formatFloatG } from "./format_float.ts";
-import type { Labels } from "../model/mod.ts";
-import { goQuote as goQuoteString } from "./parser/go_quote.ts";
+import { formatFloatG } from "../model/go_format.ts";
+import { goQuote } from "../model/go_format.ts";
 
 /** One annotation before rendering. */
 export interface Annotation {
@@ -118,21 +117,6 @@ export function startPosInput(query: string, pos: number): string {
     }
   }
   return `${line}:${pos - lastBreak}`;
-}
-
-/** Go `%q` quoting of a string. */
-export function goQuote(s: string): string {
-  return goQuoteString(s);
-}
-
-/** Prometheus's `labels.Labels.String()`: `{a="1", b="2"}`, names quoted when not legacy. */
-export function promLabelsString(l: Labels): string {
-  return "{" +
-    l.map((x) =>
-      `${/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(x.name) ? x.name : goQuoteString(x.name)}=${
-        goQuoteString(x.value)
-      }`
-    ).join(", ") + "}";
 }
 
 /** Annotation texts, word for word as Prometheus's util/annotations. */

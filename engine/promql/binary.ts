@@ -4,10 +4,10 @@
  * Prometheus's error texts for duplicate series and many-to-many matches.
  */
 import type { FloatHistogram, Labels } from "../model/mod.ts";
-import { labelsKey, METRIC_NAME } from "../model/mod.ts";
+import { labelsKey, labelsString, METRIC_NAME } from "../model/mod.ts";
 import type { BinaryOp, PosRange, VectorMatching } from "./parser/mod.ts";
 import type { Annotations } from "./annotations.ts";
-import { ANNO, promLabelsString } from "./annotations.ts";
+import { ANNO } from "./annotations.ts";
 import { execError } from "./context.ts";
 import type { Sample, Vector } from "./value.ts";
 import {
@@ -341,11 +341,11 @@ export function vectorBinop(
     const dup = rightSigs.get(k);
     if (dup) {
       const oneSide = swapped ? "left" : "right";
-      let d1 = promLabelsString(rs.metric), d2 = promLabelsString(dup.metric);
+      let d1 = labelsString(rs.metric), d2 = labelsString(dup.metric);
       if (d1 > d2) [d1, d2] = [d2, d1];
       execError(
         `found duplicate series for the match group ${
-          promLabelsString(matchLabels(rs.metric, matching))
+          labelsString(matchLabels(rs.metric, matching))
         } on the ${oneSide} hand-side of the operation: [${d1}, ${d2}]` +
           ";many-to-many matching not allowed: matching labels must be unique on one side",
       );

@@ -18,7 +18,7 @@ import type {
   VectorSelector,
 } from "./parser/mod.ts";
 import { ANNO } from "./annotations.ts";
-import { goQuote } from "./parser/go_quote.ts";
+import { goQuote } from "../model/go_format.ts";
 import { execError, type QueryContext } from "./context.ts";
 import {
   dropMetadata,
@@ -44,7 +44,7 @@ import { evalRangeFunction } from "./range_eval.ts";
 import { evalInfo } from "./info.ts";
 import { matrixSelectorValue, vectorSelector } from "./selector_eval.ts";
 import { isValidLabelName, labelJoin, labelReplace, mergeSameLabelset } from "./label_functions.ts";
-import { formatFloatF, formatFloatG } from "./format_float.ts";
+import { formatFloatF, formatFloatG } from "../model/go_format.ts";
 import { histogramMul, histogramString } from "./histogram_ops.ts";
 import {
   type Matrix,

@@ -5,7 +5,7 @@
  * model/histogram/float_histogram.go; the code works on index->count maps and is our own.
  */
 import type { BucketSpan, CounterResetHint, FloatHistogram } from "../model/mod.ts";
-import { formatFloatG } from "./format_float.ts";
+import { formatFloatG } from "../model/go_format.ts";
 
 /** Mixing exponential and custom-bucket histograms. */
 export class IncompatibleSchemaError extends Error {

@@ -4,8 +4,7 @@
  * follow Prometheus's promql/info.go; candidate info series are loaded by prefetch.
  */
 import type { Labels } from "../model/mod.ts";
-import { labelsGet, labelsKey, Matcher, METRIC_NAME } from "../model/mod.ts";
-import { promLabelsString } from "./annotations.ts";
+import { labelsGet, labelsKey, labelsString, Matcher, METRIC_NAME } from "../model/mod.ts";
 import type { SeriesData } from "../storage/querier.ts";
 import type { Call, Expr, VectorSelector } from "./parser/mod.ts";
 import { walk } from "./parser/mod.ts";
@@ -134,8 +133,8 @@ export function evalInfo(ev: Evaluator, e: Call, candidates: SeriesData[]): Matr
         if (ex.origT === origT) {
           execError(
             `found duplicate series for info metric: existing ${
-              promLabelsString(ex.metric)
-            } @ ${ex.origT}, new ${promLabelsString(s.metric)} @ ${origT}`,
+              labelsString(ex.metric)
+            } @ ${ex.origT}, new ${labelsString(s.metric)} @ ${origT}`,
           );
         }
       }

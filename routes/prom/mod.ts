@@ -14,7 +14,7 @@ import {
   type QueryTarget,
 } from "../../engine/prom_api.ts";
 import { labelsToRecord } from "../../engine/model/mod.ts";
-import { formatFloatF } from "../../engine/promql/format_float.ts";
+import { formatFloatF } from "../../engine/model/go_format.ts";
 import {
   atoi,
   decodeLabelName,
@@ -29,7 +29,7 @@ import {
   wrapParam,
 } from "./params.ts";
 import { failure, metricJson, queryDataJson, statsWarnings, success, ts } from "./respond.ts";
-import { astJson } from "./ast_json.ts";
+import { astToJson } from "../../engine/promql/parser/mod.ts";
 import { DEFAULT_WORKSPACE } from "../../engine/mod.ts";
 
 import type { ApiClass } from "../../engine/mod.ts";
@@ -191,7 +191,7 @@ function apiV1(deps: PromApiDeps, wsOf: (c: Context) => string): Hono {
 
   const parseQuery = async (c: Context) => {
     const form = await known(c);
-    return success(c, JSON.stringify(astJson(parseQueryParam(form.get("query")))));
+    return success(c, JSON.stringify(astToJson(parseQueryParam(form.get("query")))));
   };
   app.get("/parse_query", parseQuery);
   app.post("/parse_query", parseQuery);

@@ -9,7 +9,7 @@ import {
   MIN_TIME_MS,
   parseSeriesSelector,
 } from "../../engine/prom_api.ts";
-import type { Matcher } from "../../engine/model/mod.ts";
+import { goQuote, type Matcher } from "../../engine/model/mod.ts";
 import { parseDurationMs } from "../../engine/promql/parser/mod.ts";
 
 const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -159,11 +159,6 @@ export function wrapParam<T>(name: string, fn: () => T): T {
   } catch (e) {
     throw new BadDataError(`invalid parameter ${goQuote(name)}: ${(e as Error).message}`);
   }
-}
-
-/** Go's %q for the ASCII strings these messages carry. */
-export function goQuote(s: string): string {
-  return JSON.stringify(s);
 }
 
 /**

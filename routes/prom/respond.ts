@@ -21,7 +21,7 @@ import {
   QueryTooComplexError,
   TooManySamplesError,
 } from "../../engine/promql/mod.ts";
-import { formatFloatF } from "../../engine/promql/format_float.ts";
+import { formatFloatE, formatFloatF } from "../../engine/model/go_format.ts";
 
 /** Prometheus API errorType values. */
 export type ErrorType =
@@ -141,16 +141,8 @@ export function ts(t: number): string {
 export function val(v: number): string {
   const a = Math.abs(v);
   // As Prometheus's jsonutil.MarshalFloat: strconv 'e' below 1e-6 and from 1e21, 'f' otherwise.
-  if (a !== 0 && (a < 1e-6 || a >= 1e21) && a !== Infinity) return `"${goExponent(v)}"`;
+  if (a !== 0 && (a < 1e-6 || a >= 1e21) && a !== Infinity) return `"${formatFloatE(v)}"`;
   return `"${formatFloatF(v)}"`;
-}
-
-/** Go's strconv.FormatFloat(v, 'e', -1, 64): shortest digits, exponent with a sign and >= 2 digits. */
-function goExponent(v: number): string {
-  const [mant, exp] = v.toExponential().split("e");
-  const x = Number(exp);
-  const ax = Math.abs(x);
-  return `${mant}e${x < 0 ? "-" : "+"}${ax < 10 ? "0" : ""}${ax}`;
 }
 
 /** Labels as a JSON object. */

@@ -7,8 +7,9 @@ import type { FloatHistogram, Labels } from "../../model/mod.ts";
 import { labelsCompare, labelsGet, labelsKey, METRIC_NAME } from "../../model/mod.ts";
 import type { Expr, PosRange } from "../parser/mod.ts";
 import type { Annotations } from "../annotations.ts";
-import { ANNO, goQuote } from "../annotations.ts";
-import { formatFloatG } from "../format_float.ts";
+import { ANNO } from "../annotations.ts";
+import { goQuote } from "../../model/go_format.ts";
+import { formatFloatG } from "../../model/go_format.ts";
 import type { Sample, Vector } from "../value.ts";
 import {
   type Bucket,

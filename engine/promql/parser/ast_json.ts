@@ -6,7 +6,7 @@
 
 import type { AtModifier, DurationExpr, Expr, VectorSelector } from "./ast.ts";
 import type { Matcher } from "../../model/mod.ts";
-import { formatFloatF } from "./go_quote.ts";
+import { formatFloatF } from "../../model/go_format.ts";
 
 /** A JSON value. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -6,7 +6,7 @@
 
 import type { BinaryExpr, Expr, PosRange, ValueType } from "./ast.ts";
 import type { ParseErrorDetail } from "./errors.ts";
-import { goQuote } from "./go_quote.ts";
+import { goQuote } from "../../model/go_format.ts";
 
 /** User-facing type name, as Prometheus's `DocumentedType`. */
 export function documentedType(t: ValueType): string {

@@ -4,7 +4,7 @@
  * Positions are UTF-16 indices into the input; the parser converts them to byte offsets.
  */
 
-import { goQuote, goQuoteRune, goRuneU } from "./go_quote.ts";
+import { goQuote, goQuoteRune, goRuneU } from "../../model/go_format.ts";
 import { DURATION_KEYWORDS, KEYWORDS, type Token, type TokenType } from "./tokens.ts";
 
 export type { Token, TokenType } from "./tokens.ts";

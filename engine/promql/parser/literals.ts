@@ -4,7 +4,7 @@
  * (`strutil.Unquote`). Errors are returned as Prometheus's message text.
  */
 
-import { goQuote } from "./go_quote.ts";
+import { goQuote } from "../../model/go_format.ts";
 
 /** Result of decoding: a value or Prometheus's error text. */
 export type Decoded<T> = { ok: true; value: T } | { ok: false; err: string };

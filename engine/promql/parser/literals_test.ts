@@ -1,5 +1,5 @@
 import { assertEquals } from "../../../tests/assert.ts";
-import { formatFloatF, formatFloatV, goQuote, goQuoteRune } from "./go_quote.ts";
+import { formatFloatF, formatFloatV, goQuote, goQuoteRune } from "../../model/go_format.ts";
 import { decodeNumber, formatDurationMs, parseDurationMs, unquoteString } from "./literals.ts";
 
 Deno.test("parseDurationMs() follows model.ParseDuration", () => {

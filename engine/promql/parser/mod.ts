@@ -12,6 +12,5 @@ export type { PrettifyOptions } from "./printer.ts";
 export { formatExpr, prettifyExpr } from "./printer.ts";
 export { documentedType } from "./check.ts";
 export { formatDurationMs, parseDurationMs } from "./literals.ts";
-export { goQuote } from "./go_quote.ts";
 export type { Json } from "./ast_json.ts";
 export { astToJson } from "./ast_json.ts";

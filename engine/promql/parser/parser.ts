@@ -24,7 +24,7 @@ import { checkAst } from "./check.ts";
 import { PromQLParseError } from "./errors.ts";
 import type { FunctionDef } from "./functions.ts";
 import { getFunction } from "./functions.ts";
-import { goQuote } from "./go_quote.ts";
+import { goQuote } from "../../model/go_format.ts";
 import { LexError } from "./lexer.ts";
 import { AGGREGATORS, type Token, type TokenType } from "./tokens.ts";
 import { unquoteString } from "./literals.ts";

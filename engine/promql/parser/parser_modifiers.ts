@@ -10,7 +10,7 @@ import type {
   SubqueryExpr,
   VectorSelector,
 } from "./ast.ts";
-import { formatFloat6 } from "./go_quote.ts";
+import { formatFloat6 } from "../../model/go_format.ts";
 import { DurationParser } from "./parser_durations.ts";
 import { goRound, secondsToMs } from "./parser_base.ts";
 

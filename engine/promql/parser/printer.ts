@@ -6,7 +6,7 @@
 
 import type { AggregateExpr, BinaryExpr, DurationExpr, Expr, VectorSelector } from "./ast.ts";
 import type { Matcher } from "../../model/mod.ts";
-import { formatFloatF, formatFloatV, goQuote } from "./go_quote.ts";
+import { formatFloatF, formatFloatV, goQuote } from "../../model/go_format.ts";
 import { formatDurationMs } from "./literals.ts";
 
 /** Canonical one-line text of an expression (Prometheus `Expr.String()`). */

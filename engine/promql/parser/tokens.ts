@@ -1,6 +1,6 @@
 /** PromQL token kinds, keyword tables and Prometheus's token descriptions for error messages. */
 
-import { goQuote, goQuoteMax } from "./go_quote.ts";
+import { goQuote, goQuoteMax } from "../../model/go_format.ts";
 
 /** Token kinds, named as in Prometheus's grammar. */
 export type TokenType =

@@ -1,6 +1,8 @@
 /**
- * Go-compatible quoting (`strconv.Quote`, `%q` on runes, `%#U`) and float formatting, so parse
- * error messages and printed expressions match Prometheus byte for byte.
+ * Go-compatible quoting (`strconv.Quote`, `%q` on runes, `%#U`) and float formatting
+ * (`strconv.FormatFloat` 'f'/'g'/'e' shortest, `%v`, `%f`), so error messages, annotations,
+ * printed expressions and API values match Prometheus and Cortex byte for byte. The one copy in
+ * the project: every layer imports it from here.
  */
 
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
@@ -92,20 +94,41 @@ export function formatFloatF(v: number): string {
   return `${sign}${digits.slice(0, pointAt)}.${digits.slice(pointAt)}`;
 }
 
-/** Go `%v` on a float64 (`%g` shortest, exponent when exp < -4 or exp >= 21). */
-export function formatFloatV(v: number): string {
+/** Shortest digits with Go's exponent form (`1.5e-07`, `1e+21`); v finite and != 0. */
+function exponentForm(v: number, digits: string, exp: number): string {
+  const sign = v < 0 ? "-" : "";
+  const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+  const es = exp < 0 ? "-" : "+";
+  return `${sign}${mant}e${es}${String(Math.abs(exp)).padStart(2, "0")}`;
+}
+
+/** Go `strconv.FormatFloat(v, fmt, -1, 64)` choosing 'e' when exp < -4 or exp >= `eAt`. */
+function formatFloatShortest(v: number, eAt: number): string {
   if (Number.isNaN(v)) return "NaN";
   if (v === Infinity) return "+Inf";
   if (v === -Infinity) return "-Inf";
   if (v === 0) return Object.is(v, -0) ? "-0" : "0";
   const { digits, exp } = shortestDigits(v);
-  if (exp < -4 || exp >= 21) {
-    const sign = v < 0 ? "-" : "";
-    const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    const es = exp < 0 ? "-" : "+";
-    return `${sign}${mant}e${es}${String(Math.abs(exp)).padStart(2, "0")}`;
-  }
+  if (exp < -4 || exp >= eAt) return exponentForm(v, digits, exp);
   return formatFloatF(v);
+}
+
+/** Go `%v` on a float64 (`%g` shortest, exponent when exp < -4 or exp >= 21). */
+export function formatFloatV(v: number): string {
+  return formatFloatShortest(v, 21);
+}
+
+/** Go `strconv.FormatFloat(v, 'g', -1, 64)` (`%g`): exponent when exp < -4 or exp >= 6. */
+export function formatFloatG(v: number): string {
+  return formatFloatShortest(v, 6);
+}
+
+/** Go `strconv.FormatFloat(v, 'e', -1, 64)`: always the exponent form, e.g. `1e+21`. */
+export function formatFloatE(v: number): string {
+  if (!Number.isFinite(v)) return formatFloatF(v);
+  if (v === 0) return Object.is(v, -0) ? "-0e+00" : "0e+00";
+  const { digits, exp } = shortestDigits(v);
+  return exponentForm(v, digits, exp);
 }
 
 /** Go `%f` (6 decimals) including +Inf/-Inf/NaN. */
