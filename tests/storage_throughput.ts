@@ -6,10 +6,8 @@
  *
  * Usage: ./deno run -A --unstable-kv tests/storage_throughput.ts [inflight=4] [requests=300]
  */
-import { labelsFromRecord } from "../engine/model/labels.ts";
-import type { Labels } from "../engine/model/labels.ts";
-import type { WriteRequest } from "../engine/model/write.ts";
 import { Tsdb } from "../engine/storage/mod.ts";
+import { appendWorkload } from "../engine/storage/test_util.ts";
 
 const inflight = Number(Deno.args[0] ?? 4);
 const total = Number(Deno.args[1] ?? 300);
@@ -18,38 +16,7 @@ const dir = await Deno.makeTempDir({ prefix: "promenade_thr_" });
 const kv = await Deno.openKv(`${dir}/kv.sqlite`);
 const db = await Tsdb.open(kv);
 const ws = await db.workspace("thr");
-const pool: Labels[] = [];
-for (let i = 0; i < N; i++) {
-  pool.push(labelsFromRecord({
-    __name__: `node_metric_${i % 50}`,
-    instance: `host-${Math.floor(i / 200)}.example.com:9100`,
-    job: "node",
-    env: i % 3 === 0 ? "prod" : "staging",
-    region: `region-${i % 4}`,
-    cpu: String(i % 16),
-    mode: ["user", "system", "idle", "iowait"][i % 4],
-    team: `team-${i % 7}`,
-  }));
-}
-let cursor = 0, t = 1_700_000_000_000;
-function nextRequest(): WriteRequest {
-  const series = [];
-  for (let i = 0; i < PER_REQUEST; i++) {
-    series.push({
-      labels: pool[cursor],
-      t: Float64Array.of(t),
-      v: Float64Array.of(Math.random() * 100),
-      histograms: [],
-      exemplars: [],
-      createdT: 0,
-    });
-    if (++cursor === N) {
-      cursor = 0;
-      t += 15_000;
-    }
-  }
-  return { series, metadata: [] };
-}
+const nextRequest = appendWorkload(N, PER_REQUEST);
 /** User+system CPU of this process, ms (Linux; 0 elsewhere). */
 function cpuMs(): number {
   try {

@@ -4,7 +4,7 @@
  * limit_ratio and count_values. Semantics follow Prometheus's engine aggregation code.
  */
 import type { FloatHistogram, Labels } from "../model/mod.ts";
-import { labelsKey, METRIC_NAME } from "../model/mod.ts";
+import { goQuote, labelsKey, METRIC_NAME } from "../model/mod.ts";
 import type { AggregateOp, PosRange } from "./parser/mod.ts";
 import type { Annotations } from "./annotations.ts";
 import { ANNO } from "./annotations.ts";
@@ -176,24 +176,7 @@ export class Aggregator {
       switch (op) {
         case "sum":
           if (h) {
-            g.hasHistogram = true;
-            if (g.h) {
-              if (h.counterResetHint === "reset") g.resetSeen = true;
-              if (h.counterResetHint === "not_reset") g.notResetSeen = true;
-              try {
-                g.hs!.add(h, false);
-                if (g.hs!.flags.nhcbBoundsReconciled) this.#flags.nhcbBoundsReconciled = true;
-              } catch (e) {
-                if (!(e instanceof IncompatibleSchemaError)) throw e;
-                g.incompatible = true;
-                this.annos.warn(
-                  `vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${
-                    JSON.stringify(nameOf(s.metric))
-                  }`,
-                  this.exprPos,
-                );
-              }
-            }
+            this.#addHistogram(g, h, s.metric, false);
           } else {
             g.hasFloat = true;
             [g.f, g.c] = kahanInc(f, g.f, g.c);
@@ -202,24 +185,7 @@ export class Aggregator {
         case "avg":
           g.count++;
           if (h) {
-            g.hasHistogram = true;
-            if (g.h) {
-              if (h.counterResetHint === "reset") g.resetSeen = true;
-              if (h.counterResetHint === "not_reset") g.notResetSeen = true;
-              try {
-                g.hs!.add(h, true);
-                if (g.hs!.flags.nhcbBoundsReconciled) this.#flags.nhcbBoundsReconciled = true;
-              } catch (e) {
-                if (!(e instanceof IncompatibleSchemaError)) throw e;
-                g.incompatible = true;
-                this.annos.warn(
-                  `vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${
-                    JSON.stringify(nameOf(s.metric))
-                  }`,
-                  this.exprPos,
-                );
-              }
-            }
+            this.#addHistogram(g, h, s.metric, true);
           } else {
             g.hasFloat = true;
             if (!g.incrementalMean) {
@@ -327,6 +293,27 @@ export class Aggregator {
       out.push({ metric: g.labels, t: 0, f, h, dropName: g.dropName });
     }
     return out;
+  }
+
+  /** Adds a histogram to a sum (or, with `mean`, an avg) group; mixed schemas poison the group. */
+  #addHistogram(g: Group, h: FloatHistogram, metric: Labels, mean: boolean): void {
+    g.hasHistogram = true;
+    if (!g.h) return;
+    if (h.counterResetHint === "reset") g.resetSeen = true;
+    if (h.counterResetHint === "not_reset") g.notResetSeen = true;
+    try {
+      g.hs!.add(h, mean);
+      if (g.hs!.flags.nhcbBoundsReconciled) this.#flags.nhcbBoundsReconciled = true;
+    } catch (e) {
+      if (!(e instanceof IncompatibleSchemaError)) throw e;
+      g.incompatible = true;
+      this.annos.warn(
+        `vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${
+          goQuote(nameOf(metric))
+        }`,
+        this.exprPos,
+      );
+    }
   }
 }
 

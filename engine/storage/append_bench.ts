@@ -4,10 +4,8 @@
  * commit). Building the requests is outside the timed part (ingest's cost, not storage's).
  * Run: ./deno bench -A engine/storage/append_bench.ts
  */
-import type { Labels } from "../model/labels.ts";
-import { labelsFromRecord } from "../model/labels.ts";
-import type { WriteRequest } from "../model/write.ts";
 import { Tsdb } from "./tsdb.ts";
+import { appendWorkload } from "./test_util.ts";
 
 const SERIES = 20_000;
 const PER_REQUEST = 2000;
@@ -16,41 +14,7 @@ const kv = await Deno.openKv(`${dir}/kv.sqlite`);
 const db = await Tsdb.open(kv);
 const ws = await db.workspace("bench");
 
-const pool: Labels[] = [];
-for (let i = 0; i < SERIES; i++) {
-  pool.push(labelsFromRecord({
-    __name__: `node_metric_${i % 50}`,
-    instance: `host-${Math.floor(i / 200)}.example.com:9100`,
-    job: "node",
-    env: i % 3 === 0 ? "prod" : "staging",
-    region: `region-${i % 4}`,
-    cpu: String(i % 16),
-    mode: ["user", "system", "idle", "iowait"][i % 4],
-    team: `team-${i % 7}`,
-  }));
-}
-
-let cursor = 0;
-let t = 1_700_000_000_000;
-function nextRequest(): WriteRequest {
-  const series = [];
-  for (let i = 0; i < PER_REQUEST; i++) {
-    series.push({
-      labels: pool[cursor],
-      t: Float64Array.of(t),
-      v: Float64Array.of(Math.random() * 100),
-      histograms: [],
-      exemplars: [],
-      createdT: 0,
-    });
-    cursor++;
-    if (cursor === SERIES) {
-      cursor = 0;
-      t += 15_000;
-    }
-  }
-  return { series, metadata: [] };
-}
+const nextRequest = appendWorkload(SERIES, PER_REQUEST);
 
 // Create every series once so the benchmark measures steady-state appends.
 for (let i = 0; i < SERIES / PER_REQUEST; i++) await ws.append(nextRequest());
