@@ -230,3 +230,11 @@ Deno.test("info() adds data labels and loads only matching info series", async (
   }]);
   assert(seen.some((x) => x.includes('instance=~"a"') && x.includes('__name__="target_info"')));
 });
+
+Deno.test("start_timestamp() fails clearly instead of answering an empty vector", async () => {
+  await assertRejects(
+    () => new Engine().instantQuery(storage(), "start_timestamp(http_requests_total)", 5 * M),
+    QueryExecutionError,
+    'function "start_timestamp" is not supported: start timestamps are not stored',
+  );
+});

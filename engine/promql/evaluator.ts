@@ -343,7 +343,9 @@ export class Evaluator {
       );
     }
     if (name === "start_timestamp") {
-      return [];
+      // Remote write 2.0 start (created) timestamps are not stored, so there is nothing to return;
+      // an empty answer would be indistinguishable from "no data".
+      execError('function "start_timestamp" is not supported: start timestamps are not stored');
     }
     const fn = INSTANT_FUNCTIONS[name];
     if (!fn) execError(`function "${name}" is not implemented`);
