@@ -5,6 +5,7 @@ import { STALE_NAN } from "../model/value.ts";
 import { ValidationError } from "./errors.ts";
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from "./limits.ts";
 import { validateWrite, validateWritePartial } from "./validate.ts";
+import { newFloatHistogram } from "../model/histogram.ts";
 
 const NOW = 1_700_000_000_000;
 
@@ -21,18 +22,7 @@ function write(
       v: Float64Array.from(t, () => 1),
       histograms: extra.schema === undefined ? [] : [{
         t: NOW,
-        h: {
-          schema: extra.schema,
-          zeroThreshold: 0,
-          zeroCount: 0,
-          count: 0,
-          sum: 0,
-          positiveSpans: [],
-          positiveBuckets: [],
-          negativeSpans: [],
-          negativeBuckets: [],
-          counterResetHint: "unknown",
-        },
+        h: newFloatHistogram({ schema: extra.schema }),
       }],
       exemplars: extra.exemplars ?? [],
       createdT: 0,

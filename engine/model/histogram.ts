@@ -38,3 +38,20 @@ export interface HPoint {
   t: number;
   h: FloatHistogram;
 }
+
+/** A histogram with no observations (schema 0, no buckets), with `fields` overriding defaults. */
+export function newFloatHistogram(fields: Partial<FloatHistogram> = {}): FloatHistogram {
+  return {
+    schema: 0,
+    zeroThreshold: 0,
+    zeroCount: 0,
+    count: 0,
+    sum: 0,
+    positiveSpans: [],
+    positiveBuckets: [],
+    negativeSpans: [],
+    negativeBuckets: [],
+    counterResetHint: "unknown",
+    ...fields,
+  };
+}

@@ -1,5 +1,4 @@
 import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
-import type { FloatHistogram } from "../model/mod.ts";
 import {
   detectReset,
   histogramAdd,
@@ -11,22 +10,9 @@ import {
   IncompatibleSchemaError,
   trimBuckets,
 } from "./histogram_ops.ts";
+import { newFloatHistogram } from "../model/histogram.ts";
 
-function h(p: Partial<FloatHistogram>): FloatHistogram {
-  return {
-    schema: 0,
-    zeroThreshold: 0,
-    zeroCount: 0,
-    count: 0,
-    sum: 0,
-    positiveSpans: [],
-    positiveBuckets: [],
-    negativeSpans: [],
-    negativeBuckets: [],
-    counterResetHint: "unknown",
-    ...p,
-  };
-}
+const h = newFloatHistogram;
 
 Deno.test("histogramAdd() reduces to the coarser schema", () => {
   const a = h({

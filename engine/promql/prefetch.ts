@@ -19,6 +19,7 @@ import { walk } from "./parser/mod.ts";
 import type { QueryContext } from "./context.ts";
 import { execError } from "./context.ts";
 import { firstSelector, infoSelectMatchers } from "./info.ts";
+import { newFloatHistogram } from "../model/histogram.ts";
 
 /** Resolves every duration expression into `ctx.durations` (ms). */
 export function resolveDurations(ctx: QueryContext, root: Expr): void {
@@ -306,16 +307,10 @@ function histogramStats(s: SeriesData): SeriesData {
 }
 
 function statsOnly(x: FloatHistogram, hint: FloatHistogram["counterResetHint"]): FloatHistogram {
-  return {
+  return newFloatHistogram({
     schema: x.schema,
-    zeroThreshold: 0,
-    zeroCount: 0,
     count: x.count,
     sum: x.sum,
-    positiveSpans: [],
-    positiveBuckets: [],
-    negativeSpans: [],
-    negativeBuckets: [],
     counterResetHint: hint,
-  };
+  });
 }

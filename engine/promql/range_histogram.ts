@@ -27,6 +27,7 @@ import {
 } from "./histogram_ops.ts";
 import { lastLE } from "./selectors.ts";
 import type { Series } from "./value.ts";
+import { newFloatHistogram } from "../model/histogram.ts";
 
 /** One input series of a range function. */
 export interface HistogramInput {
@@ -300,19 +301,7 @@ function histogramRate(
 }
 
 function emptyLike(h: FloatHistogram): FloatHistogram {
-  return {
-    schema: h.schema,
-    zeroThreshold: 0,
-    zeroCount: 0,
-    count: 0,
-    sum: 0,
-    positiveSpans: [],
-    positiveBuckets: [],
-    negativeSpans: [],
-    negativeBuckets: [],
-    customValues: h.customValues,
-    counterResetHint: "unknown",
-  };
+  return newFloatHistogram({ schema: h.schema, customValues: h.customValues });
 }
 
 /** "vector contains a mix of histograms with exponential and custom buckets schemas ..." */

@@ -5,6 +5,7 @@
  */
 import type { BucketSpan, CounterResetHint, FloatHistogram } from "../../engine/model/histogram.ts";
 import { type Labels, labelsFromPairs, METRIC_NAME } from "../../engine/model/labels.ts";
+import { newFloatHistogram } from "../../engine/model/histogram.ts";
 
 /**
  * One position of a value sequence: omitted, a float, a staleness marker, or a histogram.
@@ -223,18 +224,7 @@ function readHistogram(
   const close = text.indexOf("}}", i + 2);
   if (close < 0) throw new SeriesDescError("unterminated histogram");
   const body = text.slice(i + 2, close);
-  const h: FloatHistogram = {
-    schema: 0,
-    zeroThreshold: 0,
-    zeroCount: 0,
-    count: 0,
-    sum: 0,
-    positiveSpans: [],
-    positiveBuckets: [],
-    negativeSpans: [],
-    negativeBuckets: [],
-    counterResetHint: "unknown",
-  };
+  const h: FloatHistogram = newFloatHistogram();
   let hintSet = false;
   let offset = 0, nOffset = 0;
   const seen = new Set<string>();
