@@ -55,7 +55,7 @@ export class DataPlane {
     if (!meta || meta.status === "DELETING" || meta.status === "CREATION_FAILED") {
       throw new WorkspaceNotFoundError(`workspace ${id} not found`);
     }
-    if (this.tsdb.openWorkspaces().includes(id)) return await this.tsdb.workspace(id);
+    if (this.tsdb.isOpen(id)) return await this.tsdb.workspace(id);
     const cfg = await this.#workspaces.describeConfiguration(id);
     return await this.tsdb.workspace(id, this.#storageOptions(id, cfg));
   }
@@ -112,7 +112,7 @@ export class DataPlane {
 
   /** Called when a workspace's configuration change becomes ACTIVE. */
   configChanged(id: string, cfg: WorkspaceConfigRecord): void {
-    if (!this.tsdb.openWorkspaces().includes(id)) return;
+    if (!this.tsdb.isOpen(id)) return;
     this.tsdb.workspace(id, this.#storageOptions(id, cfg)).catch((e) =>
       this.#log.error("reconfiguring workspace storage failed", { workspaceId: id, error: e })
     );
@@ -126,7 +126,7 @@ export class DataPlane {
   async deleteData(id: string): Promise<void> {
     this.#ingest.delete(id);
     this.#throttles.delete(id);
-    if (this.tsdb.openWorkspaces().includes(id)) {
+    if (this.tsdb.isOpen(id)) {
       const ws = await this.tsdb.workspace(id).catch(() => undefined);
       if (ws) {
         ws.abandon(); // queued appends are refused from here on

@@ -68,9 +68,9 @@ export class Tsdb {
     return ws;
   }
 
-  /** Ids of workspaces opened in this process. */
-  openWorkspaces(): string[] {
-    return [...this.#open.keys()];
+  /** True when workspace `id` is open (recovered) in this process. */
+  isOpen(id: string): boolean {
+    return this.#open.has(id);
   }
 
   /**
