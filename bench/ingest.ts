@@ -1,31 +1,45 @@
 /**
- * Remote-write load generator. Builds every request body BEFORE timing (node_exporter-like and
- * HTTP-histogram series, 8-12 labels each, one sample per series per round, `--batch` samples
- * per request), then sends them with `--senders` concurrent senders and prints throughput,
- * latency percentiles and, given the server's pid, its CPU time per sample and RSS.
+ * Remote-write load generator. Node_exporter-like and HTTP-histogram series (8-12 labels each),
+ * one sample per series per round, `--batch` samples per request, sent by `--senders` concurrent
+ * senders; prints throughput, latency percentiles and, given the server's pid, its CPU time per
+ * sample and RSS; with `--stop`, stops the server (SIGINT: it checkpoints and deletes its WAL)
+ * and prints the bytes per stored sample from its KV file.
  *
  *   ./deno run -A bench/ingest.ts --url http://127.0.0.1:9090/api/v1/write \
  *     [--series 100000] [--rounds 6] [--batch 2000] [--senders 4] [--protocol 1|2] \
- *     [--pid <server pid>] [--kv-path <file or dir holding the server's KV>] \
- *     [--values random|realistic] [--header "Name: value"]...
+ *     [--values realistic|random|synthetic] [--fixture <values.json.gz>] \
+ *     [--interval-ms 15000] [--start-ms <first timestamp> | --aligned] \
+ *     [--pid <server pid>] [--kv-path <server's KV file> [--stop] [--workspace default]] \
+ *     [--prebuild-mb 256] [--header "Name: value"]...
  *
- * `--values random` (the default) sends seeded random values (about 20 bits of entropy each, so
- * about 3.4 bytes per sample in XOR chunks whatever the store does); `realistic` sends counters
- * and gauges shaped like node_exporter and HTTP histogram data (`benchAdvanceValues`).
- * Round 1 creates every series (the slow path); rounds 2.. append to existing series, the
- * steady state the targets are about. Both are reported. Timestamps are `--interval-ms` apart
- * and end near now, so a server enforcing AMP's 1 h sample age accepts them.
+ * Values: `realistic` (the default) gives each node_* series a value trajectory recorded from a
+ * real node_exporter (bench/fixtures/real_values), and the HTTP bucket series integer counters
+ * (`benchAdvanceValues`); `random` sends seeded random values (about 20 bits of entropy each);
+ * `synthetic` is the generated node_exporter-like data of `benchAdvanceValues` for every series.
+ *
+ * Request bodies are built before they are timed, in groups of rounds of at most `--prebuild-mb`
+ * (so 100k series x 125 rounds need not fit in memory at once); throughput and "server CPU per
+ * sample" cover only the send windows, and "whole span" adds the server CPU spent between them
+ * (flushes and checkpoints that the sends caused). Round 1 creates every series (the slow path);
+ * rounds 2.. append to existing series, the steady state the targets are about.
+ *
+ * Timestamps are `--interval-ms` apart and end near now (a server enforcing AMP's 1 h sample age
+ * accepts them), or start at `--start-ms`; `--aligned` starts at the beginning of a 2-hour
+ * partition that ended at least 2 h ago, so that chunks are not cut at a partition edge (the
+ * server must accept old samples: PROMENADE_SAMPLE_AGE_MAX=0).
  */
 import { parseArgs } from "node:util";
 import {
   benchAdvanceValues,
+  BenchEncoderV1,
   benchLabelSets,
-  benchRequestV1,
   benchRequestV2,
-  encodeV1,
   encodeV2,
+  rng,
 } from "../engine/ingest/payloads.ts";
 import { snappyEncode } from "../engine/ingest/snappy.ts";
+import { assignTrajectories, loadRealValues } from "./fixtures/real_values/mod.ts";
+import { formatKvStats, kvStats } from "./kv_stats.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -37,9 +51,15 @@ const { values: args } = parseArgs({
     senders: { type: "string", default: "4" },
     protocol: { type: "string", default: "1" },
     "interval-ms": { type: "string", default: "15000" },
-    values: { type: "string", default: "random" },
+    "start-ms": { type: "string" },
+    aligned: { type: "boolean", default: false },
+    values: { type: "string", default: "realistic" },
+    fixture: { type: "string" },
     pid: { type: "string" },
     "kv-path": { type: "string" },
+    stop: { type: "boolean", default: false },
+    workspace: { type: "string", default: "default" },
+    "prebuild-mb": { type: "string", default: "256" },
     header: { type: "string", multiple: true, default: [] },
   },
 });
@@ -51,6 +71,12 @@ const SENDERS = Number(args.senders);
 const V2 = args.protocol === "2";
 const INTERVAL = Number(args["interval-ms"]);
 const PID = args.pid ? Number(args.pid) : undefined;
+const PREBUILD_BYTES = Number(args["prebuild-mb"]) * 1024 * 1024;
+const MODES = ["realistic", "random", "synthetic"];
+if (!MODES.includes(args.values!)) {
+  throw new Error(`--values must be one of ${MODES.join(", ")}, not ${args.values}`);
+}
+if (args.stop && (!PID || !args["kv-path"])) throw new Error("--stop needs --pid and --kv-path");
 
 const headers = new Headers(
   V2
@@ -70,43 +96,70 @@ for (const h of args.header as string[]) {
   headers.set(h.slice(0, i).trim(), h.slice(i + 1).trim());
 }
 
-// ---- build all payloads before timing ----
-const buildStart = performance.now();
+// ---- series, values and request bodies ----
+const PARTITION_MS = 2 * 3600_000;
 const sets = benchLabelSets(SERIES);
 const labelCounts = sets.map((s) => s.length);
-const t0 = Math.floor(Date.now() / 1000) * 1000 - (ROUNDS - 1) * INTERVAL - 1000;
-const rounds: Uint8Array[][] = [];
-let bodyBytes = 0, rawBytes = 0;
-if (args.values !== "random" && args.values !== "realistic") {
-  throw new Error(`--values must be random or realistic, not ${args.values}`);
+const now = Math.floor(Date.now() / 1000) * 1000;
+const t0 = args["start-ms"] !== undefined
+  ? Number(args["start-ms"])
+  : args.aligned
+  ? Math.floor((now - 2 * PARTITION_MS) / PARTITION_MS) * PARTITION_MS
+  : now - (ROUNDS - 1) * INTERVAL - 1000;
+if (args.aligned && (ROUNDS - 1) * INTERVAL >= PARTITION_MS) {
+  throw new Error("--aligned: the rounds do not fit in one 2-hour partition");
 }
-const state = args.values === "realistic" ? new Float64Array(SERIES) : undefined;
-for (let r = 0; r < ROUNDS; r++) {
+
+const values = new Float64Array(SERIES);
+const synthetic = args.values === "random" ? undefined : new Float64Array(SERIES);
+const real = args.values === "realistic"
+  ? await loadRealValues(args.fixture).then((r) => ({
+    source: r,
+    ...assignTrajectories(r, sets.map((s) => s[0][1]), ROUNDS),
+  }))
+  : undefined;
+let fromReal = 0;
+if (real) { for (const v of real.values) if (v !== undefined) fromReal++; }
+
+/** Fills `values` with round `r`'s sample of every series (rounds must be generated in order). */
+function advance(r: number): void {
+  if (synthetic === undefined) {
+    const rand = rng(r * 1_000_003);
+    for (let i = 0; i < SERIES; i++) values[i] = Math.floor(rand() * 1e6) / 8;
+    return;
+  }
+  benchAdvanceValues(sets, synthetic, INTERVAL / 1000, r + 1);
+  values.set(synthetic);
+  if (real === undefined) return;
+  for (let i = 0; i < SERIES; i++) {
+    const v = real.values[i];
+    if (v !== undefined) values[i] = v[(real.offsets[i] + r) % v.length];
+  }
+}
+
+const encoder = V2 ? undefined : new BenchEncoderV1(sets);
+let bodyBytes = 0, rawBytes = 0, requests = 0, buildS = 0;
+
+/** Request bodies of round `r` (snappy-compressed). */
+function buildRound(r: number): Uint8Array[] {
+  const start = performance.now();
+  advance(r);
+  const t = t0 + r * INTERVAL;
   const reqs: Uint8Array[] = [];
-  if (state) benchAdvanceValues(sets, state, INTERVAL / 1000, r + 1);
   for (let i = 0; i < SERIES; i += BATCH) {
-    const chunk = sets.slice(i, i + BATCH);
-    const vals = state?.subarray(i, i + BATCH);
-    const raw = V2
-      ? encodeV2(benchRequestV2(chunk, t0 + r * INTERVAL, r * 1_000_003 + i, vals))
-      : encodeV1(benchRequestV1(chunk, t0 + r * INTERVAL, r * 1_000_003 + i, vals));
+    const end = Math.min(SERIES, i + BATCH);
+    const raw = encoder
+      ? encoder.encode(i, end, t, values.subarray(i, end))
+      : encodeV2(benchRequestV2(sets.slice(i, end), t, 0, values.subarray(i, end)));
     const body = snappyEncode(raw);
     rawBytes += raw.length;
     bodyBytes += body.length;
     reqs.push(body);
   }
-  rounds.push(reqs);
+  requests += reqs.length;
+  buildS += (performance.now() - start) / 1000;
+  return reqs;
 }
-const requests = rounds.reduce((n, r) => n + r.length, 0);
-console.log(
-  `built ${requests} requests (${ROUNDS} rounds x ${rounds[0].length}) in ${
-    ((performance.now() - buildStart) / 1000).toFixed(1)
-  } s: ${SERIES} series, labels/series ${Math.min(...labelCounts)}-${Math.max(...labelCounts)}, ` +
-    `${BATCH} samples/request, protocol ${V2 ? "2.0" : "1.0"}, ${args.values} values, ` +
-    `avg body ${(bodyBytes / requests / 1024).toFixed(0)} KiB snappy (${
-      (rawBytes / requests / 1024).toFixed(0)
-    } KiB raw)`,
-);
 
 // ---- server metrics from /proc ----
 const clkTck = await (async () => {
@@ -132,34 +185,21 @@ function statusKiB(pid: number, key: string): number {
   return m ? Number(m[1]) : NaN;
 }
 
-function pathBytes(path: string, sidecars = true): number {
-  try {
-    const st = Deno.statSync(path);
-    // A SQLite KV file also holds recent commits in its -wal file.
-    if (!st.isDirectory) return st.size + (sidecars ? pathBytes(`${path}-wal`, false) : 0);
-    let n = 0;
-    for (const e of Deno.readDirSync(path)) n += pathBytes(`${path}/${e.name}`, false);
-    return n;
-  } catch {
-    return 0;
-  }
-}
-
 // ---- send ----
 interface Phase {
   name: string;
   samples: number;
   latenciesMs: number[];
   errors: number;
+  /** Wall and server CPU time of the send windows only. */
   wallS: number;
   cpuS: number;
 }
 
 const errorBodies: string[] = [];
 
-async function runPhase(name: string, bodies: Uint8Array[]): Promise<Phase> {
-  const lat: number[] = [];
-  let next = 0, errors = 0;
+async function send(p: Phase, bodies: Uint8Array[]): Promise<void> {
+  let next = 0;
   const cpu0 = PID ? cpuSeconds(PID) : 0;
   const start = performance.now();
   const sender = async () => {
@@ -172,23 +212,17 @@ async function runPhase(name: string, bodies: Uint8Array[]): Promise<Phase> {
         body: body as Uint8Array<ArrayBuffer>,
       });
       const text = await res.text();
-      lat.push(performance.now() - s);
+      p.latenciesMs.push(performance.now() - s);
       if (res.status < 200 || res.status >= 300) {
-        errors++;
+        p.errors++;
         if (errorBodies.length < 5) errorBodies.push(`${res.status} ${text.slice(0, 300)}`);
       }
     }
   };
   await Promise.all(Array.from({ length: SENDERS }, sender));
-  const wallS = (performance.now() - start) / 1000;
-  return {
-    name,
-    samples: bodies.length * BATCH,
-    latenciesMs: lat,
-    errors,
-    wallS,
-    cpuS: PID ? cpuSeconds(PID) - cpu0 : NaN,
-  };
+  p.wallS += (performance.now() - start) / 1000;
+  p.cpuS += PID ? cpuSeconds(PID) - cpu0 : NaN;
+  p.samples += bodies.length * BATCH;
 }
 
 function pct(xs: number[], p: number): number {
@@ -208,16 +242,61 @@ function report(p: Phase): void {
   console.log(line);
 }
 
+const newPhase = (name: string): Phase => ({
+  name,
+  samples: 0,
+  latenciesMs: [],
+  errors: 0,
+  wallS: 0,
+  cpuS: 0,
+});
+
+const first = buildRound(0);
+const roundBytes = first.reduce((n, b) => n + b.length, 0);
+const perGroup = Math.max(1, Math.floor(PREBUILD_BYTES / roundBytes));
+console.log(
+  `${SERIES} series, labels/series ${Math.min(...labelCounts)}-${Math.max(...labelCounts)}, ` +
+    `${ROUNDS} rounds of ${first.length} requests (${BATCH} samples each, protocol ${
+      V2 ? "2.0" : "1.0"
+    }), avg body ${
+      (roundBytes / first.length / 1024).toFixed(0)
+    } KiB snappy; ${args.values} values` +
+    (real
+      ? ` (${fromReal} series from ${real.source.source}, ${real.source.from} to ${real.source.to})`
+      : "") +
+    `; first timestamp ${new Date(t0).toISOString()}, built ${perGroup} rounds at a time`,
+);
+
 const rss0 = PID ? statusKiB(PID, "VmRSS") : NaN;
-const kv0 = args["kv-path"] ? pathBytes(args["kv-path"]) : 0;
-const phases: Phase[] = [];
-phases.push(await runPhase("round 1 (new series)", rounds[0]));
+const phases: Phase[] = [newPhase("round 1 (new series)")];
+await send(phases[0], first);
 report(phases[0]);
 if (ROUNDS > 1) {
-  phases.push(await runPhase(`rounds 2-${ROUNDS} (existing series)`, rounds.slice(1).flat()));
-  report(phases[1]);
+  const p = newPhase(`rounds 2-${ROUNDS} (existing series)`);
+  phases.push(p);
+  const span0 = PID ? cpuSeconds(PID) : 0, spanStart = performance.now();
+  for (let r = 1; r < ROUNDS;) {
+    const group: Uint8Array[] = [];
+    for (const end = Math.min(ROUNDS, r + perGroup); r < end; r++) group.push(...buildRound(r));
+    await send(p, group);
+  }
+  report(p);
+  if (PID) {
+    console.log(
+      `rounds 2-${ROUNDS} whole span (send windows + ${buildS.toFixed(1)} s of building): ` +
+        `server CPU ${(((cpuSeconds(PID) - span0) * 1e6) / p.samples).toFixed(2)} us/sample over ${
+          ((performance.now() - spanStart) / 1000).toFixed(1)
+        } s`,
+    );
+  }
 }
+console.log(
+  `bodies: ${requests} requests, avg ${(bodyBytes / requests / 1024).toFixed(0)} KiB snappy (${
+    (rawBytes / requests / 1024).toFixed(0)
+  } KiB raw), built in ${buildS.toFixed(1)} s (untimed)`,
+);
 const total = phases.reduce((n, p) => n + p.samples, 0);
+const failed = phases.reduce((n, p) => n + p.errors, 0) * BATCH;
 if (PID) {
   const rss = statusKiB(PID, "VmRSS"), hwm = statusKiB(PID, "VmHWM");
   console.log(
@@ -227,8 +306,21 @@ if (PID) {
       `${((hwm * 1024) / SERIES).toFixed(0)} B peak RSS per active series`,
   );
 }
-if (args["kv-path"]) {
-  const grown = pathBytes(args["kv-path"]) - kv0;
-  console.log(`stored: ${grown} bytes more on disk = ${(grown / total).toFixed(2)} bytes/sample`);
-}
 if (errorBodies.length) console.log("first errors:\n  " + errorBodies.join("\n  "));
+if (args.stop) {
+  // SIGINT: the server finishes, flushes closed chunks, checkpoints (deleting its WAL), exits.
+  const stopStart = performance.now();
+  Deno.kill(PID!, "SIGINT");
+  while (true) {
+    try {
+      Deno.statSync(`/proc/${PID}`);
+    } catch {
+      break;
+    }
+    if (performance.now() - stopStart > 300_000) throw new Error("server did not stop in 300 s");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  console.log(`server stopped in ${((performance.now() - stopStart) / 1000).toFixed(1)} s`);
+  const stats = await kvStats(args["kv-path"]!, args.workspace!);
+  for (const line of formatKvStats(stats, total - failed)) console.log(line);
+}

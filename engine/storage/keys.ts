@@ -43,15 +43,17 @@ export const CHUNK_KIND_XOR_OOO = 1;
 /** A histogram chunk (our own encoding, see docs/format_kv.md). */
 export const CHUNK_KIND_HIST = 2;
 
-/** Chunk: `["w", ws, "tsdb", "c", partition, seriesId, minT, kind]`. */
-export function chunkKey(
+/**
+ * Chunk block (chunk_blocks.ts): `["w", ws, "tsdb", "c", partition, sidLo, blockId]`, holding
+ * chunks of series ids `sidLo .. sidLo + CHUNK_BLOCK_SID_SPAN - 1` in one partition.
+ */
+export function chunkBlockKey(
   ws: string,
   partition: number,
-  sid: number,
-  minT: number,
-  kind: number,
+  sidLo: number,
+  blockId: number,
 ): Deno.KvKey {
-  return ["w", ws, "tsdb", "c", partition, sid, minT, kind];
+  return ["w", ws, "tsdb", "c", partition, sidLo, blockId];
 }
 
 /** Prefix of one partition's chunks. */

@@ -10,17 +10,12 @@ import type { FloatHistogram, HPoint } from "../model/histogram.ts";
 import type { Querier, SelectHints, SeriesData } from "./querier.ts";
 import { ByteReader } from "./byte_buffer.ts";
 import { decodeHistogram } from "./histogram_codec.ts";
-import {
-  CHUNK_KIND_HIST,
-  chunksPrefix,
-  coldPartitionPrefix,
-  partitionOf,
-  seriesKey,
-} from "./keys.ts";
+import { CHUNK_KIND_HIST, coldPartitionPrefix, partitionOf, seriesKey } from "./keys.ts";
 import { CHUNK_CACHE_BYTES_MAX, DECODED_CACHE_BYTES_MAX, KV_GET_MANY_KEYS_MAX } from "./limits.ts";
 import { decodeLabels } from "./wal.ts";
 import type { Workspace } from "./workspace.ts";
-import { flushLog, Slab, tag } from "./chunk_lists.ts";
+import { flushLog, Slab } from "./chunk_lists.ts";
+import { loadChunkLists } from "./chunk_blocks.ts";
 import { type ChunkArena, createChunkArena, decodeXorChunk } from "../../wasm/mod.ts";
 
 interface Piece {
@@ -221,7 +216,6 @@ export class KvQuerier implements Querier {
     if (!(pMin <= pMax)) return;
     // Every partition's lists are cached; flushes keep them exact (see chunk_lists.ts).
     const log = flushLog(ws);
-    const prefix = chunksPrefix(ws.id);
     const add = (sid: number, list: Uint8Array[]) => {
       const g = gathered.get(sid)!;
       g.kvLists.push(list);
@@ -240,30 +234,7 @@ export class KvQuerier implements Querier {
       }
       if (todo.length === 0) continue;
       const seq0 = log.seq;
-      const found = new Map<number, Uint8Array[]>();
-      const collect = (sid: number, kind: number, bytes: Uint8Array) => {
-        let l = found.get(sid);
-        if (l === undefined) found.set(sid, l = []);
-        l.push(tag(kind, bytes));
-      };
-      if (todo.length <= 16) {
-        for (const sid of todo) {
-          for await (const e of ws.kv.list<Uint8Array>({ prefix: [...prefix, p, sid] })) {
-            collect(sid, e.key[7] as number, e.value);
-          }
-        }
-      } else {
-        const want = new Set(todo);
-        for await (
-          const e of ws.kv.list<Uint8Array>({
-            start: [...prefix, p, todo[0]],
-            end: [...prefix, p, todo[todo.length - 1] + 1],
-          }, { batchSize: 1000 })
-        ) {
-          const sid = e.key[5] as number;
-          if (want.has(sid)) collect(sid, e.key[7] as number, e.value);
-        }
-      }
+      const found = await loadChunkLists(ws.kv, ws.id, p, todo);
       for (const sid of todo) {
         const list = found.get(sid) ?? [];
         add(sid, list);
@@ -607,11 +578,10 @@ export async function readSeriesSamples(
   if (opts.headOnlyFromOpenChunk && minT >= openFirstT) return out;
   const P = ws.partitionMs;
   for (let p = partitionOf(minT, P); p <= partitionOf(maxT, P); p++) {
-    const prefix = [...chunksPrefix(ws.id), p, sid];
-    for await (const e of ws.kv.list<Uint8Array>({ prefix })) {
-      if (e.key[7] === CHUNK_KIND_HIST) continue;
-      decode(e.value);
-    }
+    // The cached list is exact when present (chunk_lists.ts); a miss reads the series' blocks.
+    const list = ws.chunkCache.get(`${p}:${sid}`) ??
+      (await loadChunkLists(ws.kv, ws.id, p, [sid])).get(sid) ?? [];
+    for (const c of list) if (c[0] !== CHUNK_KIND_HIST) decode(c.subarray(1));
   }
   return out;
 }

@@ -31,6 +31,16 @@ export const PENDING_CHUNKS_MAX = 200_000;
 export const FLUSH_CHUNKS_PER_ATOMIC = 900;
 /** Bytes of chunk values per flush commit. */
 export const FLUSH_BYTES_PER_ATOMIC = 700_000;
+/** Largest chunk block value (docs/format_kv.md "Chunk blocks"): a KV value. */
+export const CHUNK_BLOCK_BYTES_MAX = KV_VALUE_BYTES_MAX;
+/**
+ * Series ids a chunk block may span: a read of one series lists the blocks keyed by the
+ * `SPAN` ids up to its own, so this bounds the bytes read per series and partition (~SPAN series'
+ * chunks), while a flush of chunks of scattered series still packs several per block.
+ */
+export const CHUNK_BLOCK_SID_SPAN = 256;
+/** Bytes of pending chunks packed into blocks per flush round (several commits). */
+export const CHUNK_FLUSH_ROUND_BYTES_MAX = 8 * 1024 * 1024;
 /** Checkpoint after this many WAL bytes since the last one. */
 export const CHECKPOINT_WAL_BYTES = 32 * 1024 * 1024;
 

@@ -24,7 +24,7 @@ import {
 } from "./errors.ts";
 import { hashLabels, Head } from "./head.ts";
 import {
-  chunkKey,
+  chunkBlockKey,
   coldPartitionKey,
   coldSeriesKey,
   metadataKey,
@@ -39,6 +39,7 @@ import {
   BATCH_REQUESTS_MAX,
   BATCH_SAMPLES_MAX,
   CHECKPOINT_WAL_BYTES,
+  CHUNK_FLUSH_ROUND_BYTES_MAX,
   COLD_AFTER_MS_DEFAULT,
   COLD_LABELS_CACHE_MAX,
   EXEMPLARS_MAX_DEFAULT,
@@ -54,6 +55,7 @@ import { type Batch, encodeBatch, encodeLabels, segmentRecord } from "./wal.ts";
 import { KvQuerier, readSeriesSamples } from "./kv_querier.ts";
 import { LogState, recoverWorkspace, writeCheckpoint } from "./checkpoint_io.ts";
 import { applyRetentionTo } from "./retention.ts";
+import { packChunkBlocks } from "./chunk_blocks.ts";
 import { type PendingAppend, Stage } from "./stage.ts";
 
 /** One `limitsPerLabelSet` entry; an empty label set is the default bucket. */
@@ -735,17 +737,32 @@ export class Workspace {
       while (this.head.pending.length > 0) {
         // Fenced: after a takeover, this instance's head may cut chunks differently from the
         // new writer's, and must not overwrite what it wrote.
-        const op = this.fencedAtomic();
-        let n = 0, bytes = 0;
+        // The oldest pending chunks, packed into blocks (chunk_blocks.ts); a crash between
+        // commits only leaves chunks that the WAL replay writes again (reads drop repeats).
+        let n = 0, taken = 0;
         for (const c of this.head.pending) {
-          if (n >= FLUSH_CHUNKS_PER_ATOMIC || bytes + c.bytes.length > FLUSH_BYTES_PER_ATOMIC) {
-            break;
-          }
-          op.set(chunkKey(this.id, c.partition, c.sid, c.minT, c.kind), c.bytes);
+          if (n > 0 && taken + c.bytes.length > CHUNK_FLUSH_ROUND_BYTES_MAX) break;
+          taken += c.bytes.length;
           n++;
-          bytes += c.bytes.length + 64;
         }
-        await this.commitFenced(op);
+        const blocks = packChunkBlocks(this.head.pending.slice(0, n));
+        for (let i = 0; i < blocks.length;) {
+          const op = this.fencedAtomic();
+          let m = 0, bytes = 0;
+          for (; i < blocks.length; i++) {
+            const b = blocks[i];
+            if (
+              m > 0 &&
+              (m >= FLUSH_CHUNKS_PER_ATOMIC || bytes + b.bytes.length > FLUSH_BYTES_PER_ATOMIC)
+            ) {
+              break;
+            }
+            op.set(chunkBlockKey(this.id, b.partition, b.sidLo, b.id), b.bytes);
+            m++;
+            bytes += b.bytes.length + 64;
+          }
+          await this.commitFenced(op);
+        }
         // Cached chunk lists take the flushed chunks through Head.onFlushed (chunk_lists.ts).
         this.head.dropPending(n);
       }

@@ -10,6 +10,7 @@ import {
   WriterLeaseLostError,
 } from "./errors.ts";
 import { Tsdb } from "./tsdb.ts";
+import { storedChunks } from "./chunk_blocks.ts";
 import { dump, request, series, tempKvPath } from "./test_util.ts";
 
 const T0 = 1_700_000_000_000; // 2023-11-14T22:13:20Z
@@ -58,9 +59,9 @@ Deno.test("chunks close at 120 samples and at partition edges, and reads span th
   }
   await ws.flush();
   let chunks = 0;
-  for await (const e of kv.list({ prefix: ["w", "w", "tsdb", "c"] })) {
+  for await (const c of storedChunks(kv, "w")) {
     chunks++;
-    assert((e.value as Uint8Array)[1] <= 120, "chunk over 120 samples");
+    assert(c.bytes[1] <= 120, "chunk over 120 samples");
   }
   // 240 samples before the edge -> 2 full chunks; 260 after -> 2 full + 1 open.
   assertEquals(chunks, 4);
