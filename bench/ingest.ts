@@ -7,15 +7,18 @@
  *
  *   ./deno run -A bench/ingest.ts --url http://127.0.0.1:9090/api/v1/write \
  *     [--series 100000] [--rounds 6] [--batch 2000] [--senders 4] [--protocol 1|2] \
- *     [--values realistic|random|synthetic] [--fixture <values.json.gz>] \
+ *     [--values realistic|named|random|synthetic] [--fixture <values.json.gz>] \
  *     [--interval-ms 15000] [--start-ms <first timestamp> | --aligned] \
  *     [--pid <server pid>] [--kv-path <server's KV file> [--stop] [--workspace default]] \
  *     [--prebuild-mb 256] [--header "Name: value"]...
  *
- * Values: `realistic` (the default) gives each node_* series a value trajectory recorded from a
- * real node_exporter (bench/fixtures/real_values), and the HTTP bucket series integer counters
- * (`benchAdvanceValues`); `random` sends seeded random values (about 20 bits of entropy each);
- * `synthetic` is the generated node_exporter-like data of `benchAdvanceValues` for every series.
+ * Values: `realistic` (the default) gives each node_* series the values of one series recorded
+ * from a real node_exporter (bench/fixtures/real_values; all its families, so the node series
+ * have a real node_exporter's mix), and the HTTP bucket series integer counters
+ * (`benchAdvanceValues`); `named` draws each node_* series from the recorded family of its own
+ * metric name (node_cpu_seconds_total, node_memory_MemAvailable_bytes, ...: the busiest
+ * families); `random` sends seeded random values (about 20 bits of entropy each); `synthetic` is
+ * the generated node_exporter-like data of `benchAdvanceValues` for every series.
  *
  * Request bodies are built before they are timed, in groups of rounds of at most `--prebuild-mb`
  * (so 100k series x 125 rounds need not fit in memory at once); throughput and "server CPU per
@@ -72,7 +75,7 @@ const V2 = args.protocol === "2";
 const INTERVAL = Number(args["interval-ms"]);
 const PID = args.pid ? Number(args.pid) : undefined;
 const PREBUILD_BYTES = Number(args["prebuild-mb"]) * 1024 * 1024;
-const MODES = ["realistic", "random", "synthetic"];
+const MODES = ["realistic", "named", "random", "synthetic"];
 if (!MODES.includes(args.values!)) {
   throw new Error(`--values must be one of ${MODES.join(", ")}, not ${args.values}`);
 }
@@ -112,10 +115,13 @@ if (args.aligned && (ROUNDS - 1) * INTERVAL >= PARTITION_MS) {
 
 const values = new Float64Array(SERIES);
 const synthetic = args.values === "random" ? undefined : new Float64Array(SERIES);
-const real = args.values === "realistic"
+const real = args.values === "realistic" || args.values === "named"
   ? await loadRealValues(args.fixture).then((r) => ({
     source: r,
-    ...assignTrajectories(r, sets.map((s) => s[0][1]), ROUNDS),
+    ...assignTrajectories(r, sets.map((s) => s[0][1]), {
+      rounds: ROUNDS,
+      byName: args.values === "named",
+    }),
   }))
   : undefined;
 let fromReal = 0;
