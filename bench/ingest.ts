@@ -8,6 +8,7 @@
  *   ./deno run -A bench/ingest.ts --url http://127.0.0.1:9090/api/v1/write \
  *     [--series 100000] [--rounds 6] [--batch 2000] [--senders 4] [--protocol 1|2] \
  *     [--values realistic|named|random|synthetic] [--fixture <values.json.gz>] \
+ *     [--timestamps grid|recorded] \
  *     [--interval-ms 15000] [--start-ms <first timestamp> | --aligned] \
  *     [--pid <server pid>] [--kv-path <server's KV file> [--stop] [--workspace default]] \
  *     [--prebuild-mb 256] [--header "Name: value"]...
@@ -19,6 +20,9 @@
  * metric name (node_cpu_seconds_total, node_memory_MemAvailable_bytes, ...: the busiest
  * families); `random` sends seeded random values (about 20 bits of entropy each); `synthetic` is
  * the generated node_exporter-like data of `benchAdvanceValues` for every series.
+ * Timestamps: `grid` (the default) sends every sample exactly on the `--interval-ms` grid;
+ * `recorded` adds to each real-valued series the millisecond jitter of its recorded scrapes
+ * (Prometheus 2.42 scrape timestamps are not exactly 15 s apart, which costs XOR chunks bits).
  *
  * Request bodies are built before they are timed, in groups of rounds of at most `--prebuild-mb`
  * (so 100k series x 125 rounds need not fit in memory at once); throughput and "server CPU per
@@ -57,6 +61,7 @@ const { values: args } = parseArgs({
     "start-ms": { type: "string" },
     aligned: { type: "boolean", default: false },
     values: { type: "string", default: "realistic" },
+    timestamps: { type: "string", default: "grid" },
     fixture: { type: "string" },
     pid: { type: "string" },
     "kv-path": { type: "string" },
@@ -78,6 +83,9 @@ const PREBUILD_BYTES = Number(args["prebuild-mb"]) * 1024 * 1024;
 const MODES = ["realistic", "named", "random", "synthetic"];
 if (!MODES.includes(args.values!)) {
   throw new Error(`--values must be one of ${MODES.join(", ")}, not ${args.values}`);
+}
+if (args.timestamps !== "grid" && args.timestamps !== "recorded") {
+  throw new Error(`--timestamps must be grid or recorded, not ${args.timestamps}`);
 }
 if (args.stop && (!PID || !args["kv-path"])) throw new Error("--stop needs --pid and --kv-path");
 
@@ -126,6 +134,11 @@ const real = args.values === "realistic" || args.values === "named"
   : undefined;
 let fromReal = 0;
 if (real) { for (const v of real.values) if (v !== undefined) fromReal++; }
+/** Per series, the recorded scrape jitter accumulated so far (ms; `--timestamps recorded`). */
+const tOffsets = args.timestamps === "recorded" ? new Float64Array(SERIES) : undefined;
+if (tOffsets && (real === undefined || V2)) {
+  throw new Error("--timestamps recorded needs --values realistic or named, and protocol 1");
+}
 
 /** Fills `values` with round `r`'s sample of every series (rounds must be generated in order). */
 function advance(r: number): void {
@@ -139,7 +152,9 @@ function advance(r: number): void {
   if (real === undefined) return;
   for (let i = 0; i < SERIES; i++) {
     const v = real.values[i];
-    if (v !== undefined) values[i] = v[(real.offsets[i] + r) % v.length];
+    if (v === undefined) continue;
+    values[i] = v[(real.offsets[i] + r) % v.length];
+    if (tOffsets && r > 0) tOffsets[i] += real.jitterMs[i]![(real.offsets[i] + r) % v.length];
   }
 }
 
@@ -155,7 +170,7 @@ function buildRound(r: number): Uint8Array[] {
   for (let i = 0; i < SERIES; i += BATCH) {
     const end = Math.min(SERIES, i + BATCH);
     const raw = encoder
-      ? encoder.encode(i, end, t, values.subarray(i, end))
+      ? encoder.encode(i, end, t, values.subarray(i, end), tOffsets?.subarray(i, end))
       : encodeV2(benchRequestV2(sets.slice(i, end), t, 0, values.subarray(i, end)));
     const body = snappyEncode(raw);
     rawBytes += raw.length;
@@ -266,7 +281,7 @@ console.log(
       V2 ? "2.0" : "1.0"
     }), avg body ${
       (roundBytes / first.length / 1024).toFixed(0)
-    } KiB snappy; ${args.values} values` +
+    } KiB snappy; ${args.values} values, ${args.timestamps} timestamps` +
     (real
       ? ` (${fromReal} series from ${real.source.source}, ${real.source.from} to ${real.source.to})`
       : "") +

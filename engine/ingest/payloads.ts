@@ -350,13 +350,22 @@ export class BenchEncoderV1 {
     });
   }
 
-  /** Series `[from, to)` with `values[i - from]` at time `t`, as a WriteRequest's bytes. */
-  encode(from: number, to: number, t: number, values: ArrayLike<number>): Uint8Array {
-    const tBytes = uvarintBytes(t);
-    const sampleLen = 1 + 8 + 1 + tBytes.length;
+  /**
+   * Series `[from, to)` with `values[i - from]` at time `t` (plus `tOffsets[i - from]` when
+   * given), as a WriteRequest's bytes.
+   */
+  encode(
+    from: number,
+    to: number,
+    t: number,
+    values: ArrayLike<number>,
+    tOffsets?: ArrayLike<number>,
+  ): Uint8Array {
+    let tBytes = uvarintBytes(t);
     let size = 0;
     for (let i = from; i < to; i++) {
-      const tsLen = this.#labels[i].length + 2 + sampleLen;
+      if (tOffsets) tBytes = uvarintBytes(t + tOffsets[i - from]);
+      const tsLen = this.#labels[i].length + 2 + 1 + 8 + 1 + tBytes.length;
       size += 1 + uvarintBytes(tsLen).length + tsLen;
     }
     if (this.#buf.length < size) this.#buf = new Uint8Array(size * 2);
@@ -364,6 +373,8 @@ export class BenchEncoderV1 {
     let at = 0;
     for (let i = from; i < to; i++) {
       const labels = this.#labels[i];
+      if (tOffsets) tBytes = uvarintBytes(t + tOffsets[i - from]);
+      const sampleLen = 1 + 8 + 1 + tBytes.length;
       buf[at++] = 0x0a; // WriteRequest.timeseries
       for (const b of uvarintBytes(labels.length + 2 + sampleLen)) buf[at++] = b;
       buf.set(labels, at);

@@ -12,4 +12,11 @@ Deno.test("BenchEncoderV1 writes the same bytes as protobuf-es", () => {
       encodeV1(benchRequestV1(sets.slice(from, to), t, 0, values.subarray(from, to))),
     );
   }
+  // Per-series timestamps: the same as one series per request.
+  const offsets = Float64Array.from(sets, (_, i) => (i % 3) * 7 - 7);
+  const got = enc.encode(0, 3, 1_795_000_000_000, values.subarray(0, 3), offsets);
+  const want = [0, 1, 2].map((i) =>
+    encodeV1(benchRequestV1([sets[i]], 1_795_000_000_000 + offsets[i], 0, [values[i]]))
+  );
+  assertEquals(got, Uint8Array.from(want.flatMap((b) => [...b])));
 });
