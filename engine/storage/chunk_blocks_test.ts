@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "../../tests/assert.ts";
 import { CorruptValueError } from "./byte_buffer.ts";
 import {
   blockKeyRanges,
@@ -181,4 +181,72 @@ Deno.test("reads of many series flushed in scattered order equal what was writte
     assertEquals(Array.from(s.v), expect(i).map((x) => i * 1000 + x));
   }
   await db3.close();
+});
+
+Deno.test("a flush that dies between block commits is completed by recovery, no chunk twice", async () => {
+  using real = await Deno.openKv(":memory:");
+  let chunkCommits = 0, dead = false;
+  const kv = new Proxy(real, {
+    get(target, prop) {
+      if (prop === "atomic") {
+        return () => {
+          const op = target.atomic();
+          const set = op.set.bind(op), commit = op.commit.bind(op);
+          let chunks = false;
+          op.set = (key: Deno.KvKey, value: unknown) => {
+            if (key[3] === "c") chunks = true;
+            return set(key, value);
+          };
+          op.commit = () => {
+            // The process "dies" at its second chunk-block commit: nothing is written after.
+            if (chunks && ++chunkCommits === 2) dead = true;
+            return dead ? Promise.reject(new Error("injected crash")) : commit();
+          };
+          return op;
+        };
+      }
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  }) as Deno.Kv;
+  const N = 1000, S = 121;
+  const r = rng(11);
+  const values = Array.from({ length: N }, () => Array.from({ length: S }, () => r() * 1e9));
+  const all = Array.from(
+    { length: N },
+    (_, i) =>
+      series({ __name__: "m", i: String(i) }, values[i].map((v, k) => [T0 + k * 15_000, v])),
+  );
+  const db = await Tsdb.open(kv);
+  const ws = await db.workspace("w");
+  const error = console.error;
+  console.error = () => {}; // the dying flusher reports its failure
+  try {
+    await ws.append(request(...all)); // 1000 closed chunks of ~1.1 KB: a flush of 2 commits
+    await assertRejects(() => ws.flush(), Error, "injected crash");
+  } finally {
+    console.error = error;
+  }
+  assertEquals(chunkCommits, 2);
+  let before = 0;
+  for await (const _ of storedChunks(real, "w")) before++;
+  assert(before > 0 && before < N, `${before} chunks stored before the crash`);
+  // Restart on the same KV: the WAL replay closes the same chunks and the flusher writes them.
+  const db2 = await Tsdb.open(real);
+  const ws2 = await db2.workspace("w");
+  await ws2.flush();
+  const seen = new Set<string>();
+  for await (const c of storedChunks(real, "w")) {
+    const k = `${c.sid}:${c.minT}`;
+    assert(!seen.has(k), `chunk ${k} stored twice`);
+    seen.add(k);
+  }
+  assertEquals(seen.size, N);
+  const got = await ws2.querier().select([], { minT: 0, maxT: 2 * T0 });
+  assertEquals(got.length, N);
+  for (const s of got) {
+    const i = Number(s.labels.find((l) => l.name === "i")!.value);
+    assertEquals(Array.from(s.v), values[i]);
+  }
+  await db2.close();
 });
