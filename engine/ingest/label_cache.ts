@@ -106,6 +106,119 @@ function compareName(a: Label, b: Label): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
+/** Distinct label pairs kept by a `LabelPairs` before it starts over. */
+const PAIRS_MAX = 1 << 20;
+
+/**
+ * Interned `Label` objects by (name id, value id) of a `StringTable`, so that series sharing a
+ * pair (`job="api"`, `env="production"`, ...) share one immutable Label object: at 8-12 labels
+ * per series most pairs repeat, and a Label is ~40 bytes of heap each. Open addressing (load
+ * <= 1/2) in typed arrays: slot i holds keys[2i] = name id + 1 (0 = empty), keys[2i + 1] =
+ * value id, and labels[i]. Valid for one `epoch` of the string table; bounded by `PAIRS_MAX`.
+ */
+export class LabelPairs {
+  private keys = new Int32Array(2 * 1024);
+  private labels: (Label | undefined)[] = filledArray(1024);
+  private mask = 1023;
+  private size = 0;
+  private epoch: number;
+
+  constructor(readonly strings: StringTable) {
+    this.epoch = strings.epoch;
+  }
+
+  /** Distinct pairs held. */
+  get count(): number {
+    return this.size;
+  }
+
+  /**
+   * The Label for string ids `name` and `value` (both >= 0, of the table's current epoch),
+   * created on first use.
+   */
+  get(name: number, value: number): Label {
+    if (this.epoch !== this.strings.epoch || this.size >= PAIRS_MAX) this.reset();
+    const k = this.keys, mask = this.mask, tag = name + 1;
+    let h = Math.imul(name, 0x9e3779b1) ^ value;
+    h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
+    h ^= h >>> 13;
+    let i = h & mask;
+    for (let x = k[2 * i]; x !== 0; i = (i + 1) & mask, x = k[2 * i]) {
+      if (x === tag && k[2 * i + 1] === value) return this.labels[i]!;
+    }
+    const strs = this.strings.strings;
+    const label: Label = { name: strs[name], value: strs[value] };
+    k[2 * i] = tag;
+    k[2 * i + 1] = value;
+    this.labels[i] = label;
+    if (++this.size * 2 > mask + 1) this.grow();
+    return label;
+  }
+
+  private grow(): void {
+    const old = this.keys, oldLabels = this.labels, oldCap = this.mask + 1;
+    const cap = oldCap * 2;
+    this.keys = new Int32Array(2 * cap);
+    this.labels = filledArray(cap);
+    this.mask = cap - 1;
+    const k = this.keys, mask = this.mask;
+    for (let j = 0; j < oldCap; j++) {
+      const x = old[2 * j];
+      if (x === 0) continue;
+      const name = x - 1, value = old[2 * j + 1];
+      let h = Math.imul(name, 0x9e3779b1) ^ value;
+      h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
+      h ^= h >>> 13;
+      let i = h & mask;
+      while (k[2 * i] !== 0) i = (i + 1) & mask;
+      k[2 * i] = x;
+      k[2 * i + 1] = value;
+      this.labels[i] = oldLabels[j];
+    }
+  }
+
+  private reset(): void {
+    this.keys = new Int32Array(2 * 1024);
+    this.labels = filledArray(1024);
+    this.mask = 1023;
+    this.size = 0;
+    this.epoch = this.strings.epoch;
+  }
+}
+
+/**
+ * `labelsFromRanges` with interned strings and shared Label objects (see `LabelPairs`); labels
+ * whose text is too long to intern get their own Label.
+ */
+function labelsFromRangesShared(
+  buf: Uint8Array,
+  ranges: Int32Array,
+  n: number,
+  strings: StringTable,
+  u32: Uint32Array,
+  pairs: LabelPairs,
+): Labels {
+  const out: Label[] = [];
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    const r = i * 4;
+    if (ranges[r + 3] === ranges[r + 2]) continue;
+    const epoch = strings.epoch;
+    let name = strings.id(buf, u32, ranges[r], ranges[r + 1]);
+    const value = strings.id(buf, u32, ranges[r + 2], ranges[r + 3]);
+    // Interning the value may have reset the table, which invalidates the name's id.
+    if (strings.epoch !== epoch) name = strings.id(buf, u32, ranges[r], ranges[r + 1]);
+    const label: Label = name >= 0 && value >= 0 ? pairs.get(name, value) : {
+      name: name >= 0 ? strings.strings[name] : decodeUtf8(buf, ranges[r], ranges[r + 1]),
+      value: value >= 0 ? strings.strings[value] : decodeUtf8(buf, ranges[r + 2], ranges[r + 3]),
+    };
+    if (sorted && out.length > 0 && out[out.length - 1].name > label.name) sorted = false;
+    out.push(label);
+  }
+  if (!sorted) out.sort(compareName);
+  return out.slice();
+}
+
 /**
  * A generation that fills within this window grows the table instead of rotating: Prometheus
  * revisits every active series each scrape interval (typically 15-60 s), so a fill this fast means
@@ -187,8 +300,8 @@ function equalInts(ids: Int32Array, n: number, a32: Uint32Array, w: number): boo
  * An array of `n` undefined in fast (packed) mode: `new Array(n)` for large n makes a
  * dictionary-mode array in V8, slow and ~3x larger.
  */
-function filledArray(n: number): (Labels | undefined)[] {
-  const a: (Labels | undefined)[] = [];
+function filledArray<T>(n: number): (T | undefined)[] {
+  const a: (T | undefined)[] = [];
   for (let i = 0; i < n; i++) a.push(undefined);
   return a;
 }
@@ -297,6 +410,8 @@ export class LabelCache {
   private idsEpoch = 0;
   /** The workspace's interned label strings. */
   readonly strings: StringTable;
+  /** Shared Label objects by string ids. */
+  readonly labelPairs: LabelPairs;
   /** Lookups answered from the cache. */
   hits = 0;
   /** Lookups that had to build strings. */
@@ -316,6 +431,7 @@ export class LabelCache {
     this.entriesCap = Math.max(entriesMax, opts.entriesCap ?? LABEL_CACHE_ENTRIES_CAP);
     this.clock = opts.clock ?? Date.now;
     this.strings = new StringTable(stringsMax);
+    this.labelPairs = new LabelPairs(this.strings);
     this.pairs = new GenTable(entriesMax, this.entriesCap, this.clock);
     this.raw = new GenTable(entriesMax, this.entriesCap, this.clock);
     this.ids = new GenTable(entriesMax, this.entriesCap, this.clock);
@@ -362,7 +478,7 @@ export class LabelCache {
    */
   build(buf: Uint8Array, u32: Uint32Array, ranges: Int32Array, n: number): Labels {
     this.misses++;
-    return labelsFromRanges(buf, ranges, n, this.strings, u32);
+    return labelsFromRangesShared(buf, ranges, n, this.strings, u32, this.labelPairs);
   }
 
   /**
@@ -400,13 +516,12 @@ export class LabelCache {
       }
     }
     this.misses++;
-    const strs = this.strings.strings;
+    const strs = this.strings.strings, pairs = this.labelPairs;
     const out: Label[] = [];
     let sorted = true;
     for (let i = 0; i < words; i += 2) {
-      const value = strs[ids[i + 1]];
-      if (value === "") continue;
-      const label: Label = { name: strs[ids[i]], value };
+      if (strs[ids[i + 1]] === "") continue;
+      const label = pairs.get(ids[i], ids[i + 1]);
       if (sorted && out.length > 0 && out[out.length - 1].name > label.name) sorted = false;
       out.push(label);
     }

@@ -45,3 +45,46 @@ Deno.test("MemPostings.delete() removes a series from every list", () => {
   assertEquals(p.all(), [2, 3, 4]);
   assertEquals(p.labelNames(), ["__name__", "env", "job"]);
 });
+
+Deno.test("MemPostings keeps exact sorted lists through inserts and deletes in any order", () => {
+  const p = new MemPostings();
+  const model = new Map<string, Set<number>>();
+  let seed = 7;
+  const rnd = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
+  const labelsOf = (id: number) => labelsFromRecord({ v: String(id % 5), u: String(id % 70) });
+  const live = new Set<number>();
+  for (let step = 0; step < 3000; step++) {
+    const id = 1 + rnd(400);
+    if (live.has(id) && rnd(3) === 0) {
+      p.delete(id, labelsOf(id));
+      live.delete(id);
+    } else if (!live.has(id)) {
+      p.add(id, labelsOf(id));
+      live.add(id);
+    }
+  }
+  for (const id of live) {
+    for (const l of labelsOf(id)) {
+      const k = `${l.name}=${l.value}`;
+      if (!model.has(k)) model.set(k, new Set());
+      model.get(k)!.add(id);
+    }
+  }
+  const sorted = (s: Iterable<number>) => [...s].sort((a, b) => a - b);
+  assertEquals(p.all(), sorted(live));
+  for (const name of ["u", "v"]) {
+    const values = p.values(name)!;
+    let n = 0;
+    for (const [value, ids] of values) {
+      assertEquals(ids, sorted(model.get(`${name}=${value}`)!), `${name}=${value}`);
+      assertEquals(p.get(name, value), ids);
+      n++;
+    }
+    assertEquals(n, [...model.keys()].filter((k) => k.startsWith(name + "=")).length);
+    assertEquals(p.valueCount(name), n);
+  }
+  assertEquals(
+    p.select([new Matcher("=~", "u", "1.*")]),
+    sorted([...live].filter((id) => String(id % 70).startsWith("1"))),
+  );
+});
