@@ -84,6 +84,15 @@ console.log(
   } B/series, RSS ${per(rss * 1024, rss0 * 1024)} B/series`,
 );
 
+for (const sp of v8.getHeapSpaceStatistics()) {
+  if (sp.physical_space_size < 1 << 20) continue;
+  console.log(
+    `  ${sp.space_name.padEnd(24)} size ${(sp.space_size / 1048576).toFixed(1)} MiB, used ${
+      (sp.space_used_size / 1048576).toFixed(1)
+    } MiB, physical ${(sp.physical_space_size / 1048576).toFixed(1)} MiB`,
+  );
+}
+
 if (args.snapshot) {
   const file = `${dir}/heap.heapsnapshot`;
   v8.writeHeapSnapshot(file);

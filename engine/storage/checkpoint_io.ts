@@ -22,8 +22,9 @@ import {
   decodeLabels,
   encodeLabels,
   joinSegments,
+  recordSegment,
+  recordSegments,
   segmentCount,
-  segmentRecord,
 } from "./wal.ts";
 import type { Workspace } from "./workspace.ts";
 
@@ -83,11 +84,13 @@ export async function writeCheckpoint(ws: Workspace): Promise<void> {
   // 2. Closed chunks up to the snapshot must be durable.
   await ws.flushChunksUntil(pendingMark);
   // 3. The checkpoint segments, then the head pointer.
-  const segs = segmentRecord(snapshot);
-  for (let i = 0; i < segs.length; i += WAL_SEGMENTS_PER_ATOMIC_MAX) {
+  // Segments are built per atomic: a second copy of a whole checkpoint (~300 bytes per series)
+  // would be alive at once otherwise.
+  const nSegs = recordSegments(snapshot);
+  for (let i = 0; i < nSegs; i += WAL_SEGMENTS_PER_ATOMIC_MAX) {
     const op = ws.fencedAtomic();
-    for (let j = i; j < Math.min(segs.length, i + WAL_SEGMENTS_PER_ATOMIC_MAX); j++) {
-      op.set(checkpointKey(ws.id, gen, j), segs[j]);
+    for (let j = i; j < Math.min(nSegs, i + WAL_SEGMENTS_PER_ATOMIC_MAX); j++) {
+      op.set(checkpointKey(ws.id, gen, j), recordSegment(snapshot, j));
     }
     await ws.commitFenced(op);
   }
