@@ -13,11 +13,17 @@ export async function deleteKeys(kv: Deno.Kv, keys: Deno.KvKey[]): Promise<void>
   }
 }
 
+/**
+ * Entries per list call while deleting. Listing also reads values, and WAL and checkpoint values
+ * are up to 64 KiB: 1000 per call held ~64 MB at once when a checkpoint deleted the WAL.
+ */
+const DELETE_LIST_BATCH = 64;
+
 /** Deletes every key of a list selector (listing keys only, 1000 per commit). */
 export async function deleteRange(kv: Deno.Kv, selector: Deno.KvListSelector): Promise<number> {
   let batch: Deno.KvKey[] = [];
   let n = 0;
-  for await (const e of kv.list(selector, { batchSize: 1000 })) {
+  for await (const e of kv.list(selector, { batchSize: DELETE_LIST_BATCH })) {
     batch.push(e.key);
     n++;
     if (batch.length >= KV_ATOMIC_MUTATIONS_MAX) {
