@@ -138,3 +138,19 @@ Deno.test("label cache keys spread over many key blocks still hit, and equal pai
   assert(first[0][0][0] === first[59][499][0], "the common pair is one object");
   assertEquals(cache.labelPairs.count, 30_001);
 });
+
+Deno.test("shared label pairs stay correct while the string table keeps resetting", () => {
+  // 40 strings per table epoch: interning resets it every few series, also between a label's
+  // name and its value, which invalidates ids taken before the reset.
+  const cache = new LabelCache(100_000, 40);
+  const d = new RemoteWriteDecoder(cache);
+  for (let round = 0; round < 3; round++) {
+    const values = Array.from({ length: 300 }, (_, k) => `v${(k * 7 + round) % 300}`);
+    const out = d.decodeV1(series(values)).request.series;
+    assertEquals(
+      out.map((s) => s.labels.map((l) => `${l.name}=${l.value}`).join(",")),
+      values.map((v) => `__name__=m,id=${v}`),
+    );
+  }
+  assert(cache.strings.epoch >= 5, `epochs ${cache.strings.epoch}`);
+});
