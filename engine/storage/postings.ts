@@ -6,15 +6,8 @@
 import type { Labels } from "../model/labels.ts";
 import type { Matcher } from "../model/matcher.ts";
 
-/** Ascending series ids (a JS array, or a typed array view for long lists). */
-export type PostingsList = ArrayLike<number>;
-
-/** A copy of a list as a JS array. */
-function toArray(list: PostingsList): number[] {
-  const out: number[] = new Array(list.length);
-  for (let i = 0; i < list.length; i++) out[i] = list[i];
-  return out;
-}
+/** Ascending series ids. */
+export type PostingsList = readonly number[];
 
 /** Ids present in both sorted lists. */
 export function intersectPostings(a: PostingsList, b: PostingsList): number[] {
@@ -47,76 +40,39 @@ export function subtractPostings(a: PostingsList, b: PostingsList): number[] {
 /** Union of sorted lists, sorted and duplicate-free. */
 export function mergePostings(lists: readonly PostingsList[]): number[] {
   if (lists.length === 0) return [];
-  if (lists.length === 1) return toArray(lists[0]);
-  if (lists.length === 2) {
-    const a = lists[0], b = lists[1], out: number[] = [];
-    let i = 0, j = 0;
-    while (i < a.length || j < b.length) {
-      if (j >= b.length || (i < a.length && a[i] < b[j])) out.push(a[i++]);
-      else if (i >= a.length || b[j] < a[i]) out.push(b[j++]);
-      else {
-        out.push(a[i++]);
-        j++;
-      }
+  if (lists.length === 1) return lists[0].slice();
+  return merged(lists, 0, lists.length) as number[];
+}
+
+/** Union of `lists[lo, hi)` (hi > lo); a single list is returned as is, not copied. */
+function merged(lists: readonly PostingsList[], lo: number, hi: number): PostingsList {
+  if (hi - lo === 1) return lists[lo];
+  const mid = (lo + hi) >> 1;
+  const a = merged(lists, lo, mid), b = merged(lists, mid, hi), out: number[] = [];
+  let i = 0, j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i] < b[j])) out.push(a[i++]);
+    else if (i >= a.length || b[j] < a[i]) out.push(b[j++]);
+    else {
+      out.push(a[i++]);
+      j++;
     }
-    return out;
   }
-  const mid = lists.length >> 1;
-  return mergePostings([mergePostings(lists.slice(0, mid)), mergePostings(lists.slice(mid))]);
+  return out;
 }
 
 /**
- * Lists up to this length are JS arrays kept at their exact length (copied on insert): a
- * pushed-to JS array reserves 16+ slots of 8 bytes, and most label values (e.g. `instance`) hold
- * a few series. Longer lists are `IdList`s: 4 bytes per id.
+ * Lists shorter than this are kept at their exact length (copied on insert): a pushed-to JS
+ * array reserves 16+ slots (8 bytes each), and most label values (e.g. `instance`) hold a few
+ * series.
  */
 const EXACT_LIST_MAX = 32;
 
-/** A long postings list: ascending ids in `ids[0, n)`, grown by doubling. */
-class IdList {
-  ids: Int32Array;
-  n: number;
-  constructor(from: ArrayLike<number>, capacity: number) {
-    this.ids = new Int32Array(capacity);
-    for (let i = 0; i < from.length; i++) this.ids[i] = from[i];
-    this.n = from.length;
-  }
+/** The postings of one value: one series id, or ascending ids (2 or more). */
+type Entry = number | number[];
 
-  /** The ids (a view, valid until the next change). */
-  view(): Int32Array {
-    return this.ids.subarray(0, this.n);
-  }
-
-  insert(id: number): void {
-    const n = this.n;
-    let at = n;
-    if (n > 0 && this.ids[n - 1] >= id) {
-      at = lowerBound(this.ids, n, id);
-      if (this.ids[at] === id) return;
-    }
-    if (n === this.ids.length) {
-      const g = new Int32Array(n * 2);
-      g.set(this.ids);
-      this.ids = g;
-    }
-    if (at < n) this.ids.copyWithin(at + 1, at, n);
-    this.ids[at] = id;
-    this.n = n + 1;
-  }
-
-  remove(id: number): void {
-    const at = lowerBound(this.ids, this.n, id);
-    if (at >= this.n || this.ids[at] !== id) return;
-    this.ids.copyWithin(at, at + 1, this.n);
-    this.n--;
-  }
-}
-
-/** The postings of one value: one series id, ascending ids (2 to EXACT_LIST_MAX), or more. */
-type Entry = number | number[] | IdList;
-
-function lowerBound(list: ArrayLike<number>, n: number, id: number): number {
-  let lo = 0, hi = n;
+function lowerBound(list: readonly number[], id: number): number {
+  let lo = 0, hi = list.length;
   while (lo < hi) {
     const m = (lo + hi) >> 1;
     if (list[m] < id) lo = m + 1;
@@ -125,52 +81,52 @@ function lowerBound(list: ArrayLike<number>, n: number, id: number): number {
   return lo;
 }
 
-/** `e` with `id` inserted in order (the same object when it changed in place). */
-function withId(e: Entry, id: number): Entry {
-  if (typeof e === "number") return e === id ? e : e < id ? [e, id] : [id, e];
-  if (e instanceof IdList) {
-    e.insert(id);
-    return e;
+/** `list` with `id` inserted in order (the same array when long enough to grow in place). */
+function withId(list: Entry, id: number): Entry {
+  if (typeof list === "number") return list === id ? list : list < id ? [list, id] : [id, list];
+  const last = list[list.length - 1];
+  if (last === id) return list;
+  const at = last < id ? list.length : lowerBound(list, id);
+  if (at < list.length && list[at] === id) return list;
+  if (list.length < EXACT_LIST_MAX) {
+    const out = list.slice(0, at);
+    out.push(id);
+    for (let i = at; i < list.length; i++) out.push(list[i]);
+    return out.slice();
   }
-  const at = lowerBound(e, e.length, id);
-  if (at < e.length && e[at] === id) return e;
-  if (e.length === EXACT_LIST_MAX) {
-    const l = new IdList(e, 2 * EXACT_LIST_MAX);
-    l.insert(id);
-    return l;
-  }
-  const out = e.slice(0, at);
-  out.push(id);
-  for (let i = at; i < e.length; i++) out.push(e[i]);
-  return out.slice();
+  if (at === list.length) list.push(id);
+  else list.splice(at, 0, id);
+  return list;
 }
 
-/** `e` without `id`; undefined when nothing is left. */
-function withoutId(e: Entry, id: number): Entry | undefined {
-  if (typeof e === "number") return e === id ? undefined : e;
-  if (e instanceof IdList) {
-    e.remove(id);
-    // Back to a JS array well below the switch point, so that add/remove does not flap.
-    return e.n <= EXACT_LIST_MAX / 2 ? toArray(e.view()) : e;
-  }
-  const at = lowerBound(e, e.length, id);
-  if (e[at] !== id) return e;
-  if (e.length === 2) return e[1 - at];
-  return e.slice(0, at).concat(e.slice(at + 1));
+/** `list` without `id`; undefined when nothing is left. */
+function withoutId(list: Entry, id: number): Entry | undefined {
+  if (typeof list === "number") return list === id ? undefined : list;
+  const at = lowerBound(list, id);
+  if (list[at] !== id) return list;
+  if (list.length === 2) return list[1 - at];
+  if (list.length <= EXACT_LIST_MAX) return list.slice(0, at).concat(list.slice(at + 1));
+  list.splice(at, 1);
+  return list;
 }
 
 function asList(e: Entry): PostingsList {
-  return typeof e === "number" ? [e] : e instanceof IdList ? e.view() : e;
+  return typeof e === "number" ? [e] : e;
 }
 
 /** The postings index of one workspace head. */
 export class MemPostings {
   readonly #index = new Map<string, Map<string, Entry>>();
-  readonly #all = new IdList([], 1024);
+  readonly #all: number[] = [];
 
   /** Adds a series. */
   add(id: number, labels: Labels): void {
-    this.#all.insert(id);
+    const all = this.#all;
+    if (all.length === 0 || all[all.length - 1] < id) all.push(id);
+    else {
+      const at = lowerBound(all, id);
+      if (all[at] !== id) all.splice(at, 0, id);
+    }
     for (const l of labels) {
       let values = this.#index.get(l.name);
       if (values === undefined) this.#index.set(l.name, values = new Map());
@@ -185,7 +141,9 @@ export class MemPostings {
 
   /** Removes a series. */
   delete(id: number, labels: Labels): void {
-    this.#all.remove(id);
+    const all = this.#all;
+    const at = lowerBound(all, id);
+    if (all[at] === id) all.splice(at, 1);
     for (const l of labels) {
       const values = this.#index.get(l.name);
       const list = values?.get(l.value);
@@ -197,12 +155,12 @@ export class MemPostings {
     }
   }
 
-  /** All series ids (a view: do not mutate, valid until the next change). */
+  /** All series ids (do not mutate). */
   all(): PostingsList {
-    return this.#all.view();
+    return this.#all;
   }
 
-  /** Ids with `name="value"` (do not mutate; valid until the next change). */
+  /** Ids with `name="value"` (do not mutate). */
   get(name: string, value: string): PostingsList {
     const e = this.#index.get(name)?.get(value);
     return e === undefined ? [] : asList(e);
@@ -236,12 +194,12 @@ export class MemPostings {
   #union(name: string, accept: (v: string) => boolean): number[] {
     const values = this.#index.get(name);
     if (values === undefined) return [];
-    const lists: PostingsList[] = [];
+    const lists: number[][] = [];
     let single: number[] | undefined;
     for (const [v, e] of values) {
       if (!accept(v)) continue;
       if (typeof e === "number") (single ??= []).push(e);
-      else lists.push(asList(e));
+      else lists.push(e);
     }
     // Single-series values (e.g. one per instance) are gathered into one sorted list.
     if (single !== undefined) lists.push(single.sort((a, b) => a - b));
@@ -260,10 +218,10 @@ export class MemPostings {
       const list = m.type === "="
         ? this.get(m.name, m.value)
         : this.#union(m.name, (v) => m.matches(v));
-      result = result === undefined ? toArray(list) : intersectPostings(result, list);
+      result = result === undefined ? list.slice() : intersectPostings(result, list);
       if (result.length === 0) return result;
     }
-    if (result === undefined) result = toArray(this.#all.view());
+    if (result === undefined) result = this.#all.slice();
     for (const m of subtract) {
       // Series with the label and a value the matcher rejects drop out; series without it stay.
       const drop = this.#union(m.name, (v) => !m.matches(v));

@@ -21,7 +21,7 @@ function index(): MemPostings {
 
 Deno.test("MemPostings.select() applies Prometheus matcher semantics", () => {
   const p = index();
-  const sel = (...m: Matcher[]) => p.select(m);
+  const sel = (...m: Matcher[]) => Array.from(p.select(m));
   assertEquals(sel(new Matcher("=", "__name__", "up")), [1, 2, 3]);
   assertEquals(sel(new Matcher("=~", "job", "a")), [1, 4]); // anchored: not "ab"
   assertEquals(sel(new Matcher("=~", "job", "a.*")), [1, 3, 4]);
@@ -41,7 +41,7 @@ Deno.test("MemPostings.select() applies Prometheus matcher semantics", () => {
 Deno.test("MemPostings.delete() removes a series from every list", () => {
   const p = index();
   p.delete(1, labelsFromRecord({ __name__: "up", job: "a", env: "prod" }));
-  assertEquals(p.select([new Matcher("=", "env", "prod")]), []);
+  assertEquals(Array.from(p.select([new Matcher("=", "env", "prod")])), []);
   assertEquals(Array.from(p.all()), [2, 3, 4]);
   assertEquals(p.labelNames(), ["__name__", "env", "job"]);
 });
@@ -84,7 +84,20 @@ Deno.test("MemPostings keeps exact sorted lists through inserts and deletes in a
     assertEquals(p.valueCount(name), n);
   }
   assertEquals(
-    p.select([new Matcher("=~", "u", "1.*")]),
+    Array.from(p.select([new Matcher("=~", "u", "1.*")])),
     sorted([...live].filter((id) => String(id % 70).startsWith("1"))),
   );
+});
+
+Deno.test("MemPostings.select() returns a copy the caller may change", () => {
+  const p = new MemPostings();
+  for (let id = 1; id <= 100; id++) {
+    p.add(id, labelsFromRecord({ __name__: "m", k: String(id % 2) }));
+  }
+  for (const ms of [[new Matcher("=", "__name__", "m")], [new Matcher("=", "k", "1")], []]) {
+    const first = p.select(ms);
+    const want = Array.from(first);
+    first[0] = 999;
+    assertEquals(Array.from(p.select(ms)), want);
+  }
 });
