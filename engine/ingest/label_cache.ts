@@ -15,7 +15,7 @@
  * A hit returns the same `Labels` object each time, so the store may key per-series state by it.
  */
 import type { Label, Labels } from "../model/labels.ts";
-import { LABEL_CACHE_ENTRIES_CAP, LABEL_CACHE_ENTRIES_MAX } from "./limits.ts";
+import { LABEL_CACHE_ENTRIES_CAP, LABEL_CACHE_ENTRIES_MAX, LABEL_PAIRS_MAX } from "./limits.ts";
 import { decodeUtf8 } from "./wire.ts";
 import { equalBytesAligned, mixBytes } from "./bytes_hash.ts";
 import { StringTable } from "./string_table.ts";
@@ -107,15 +107,12 @@ function compareName(a: Label, b: Label): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** Distinct label pairs kept by a `LabelPairs` before it starts over. */
-const PAIRS_MAX = 1 << 20;
-
 /**
  * Interned `Label` objects by (name id, value id) of a `StringTable`, so that series sharing a
  * pair (`job="api"`, `env="production"`, ...) share one immutable Label object: at 8-12 labels
  * per series most pairs repeat, and a Label is ~40 bytes of heap each. Open addressing (load
  * <= 1/2) in typed arrays: slot i holds keys[2i] = name id + 1 (0 = empty), keys[2i + 1] =
- * value id, and labels[i]. Valid for one `epoch` of the string table; bounded by `PAIRS_MAX`.
+ * value id, and labels[i]. Valid for one `epoch` of the string table; bounded by `LABEL_PAIRS_MAX`.
  */
 export class LabelPairs {
   private keys = new Int32Array(2 * 1024);
@@ -138,7 +135,7 @@ export class LabelPairs {
    * created on first use.
    */
   get(name: number, value: number): Label {
-    if (this.epoch !== this.strings.epoch || this.size >= PAIRS_MAX) this.reset();
+    if (this.epoch !== this.strings.epoch || this.size >= LABEL_PAIRS_MAX) this.reset();
     const k = this.keys, mask = this.mask, tag = name + 1;
     let h = Math.imul(name, 0x9e3779b1) ^ value;
     h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);

@@ -2,7 +2,7 @@
  * Deleting keys from Deno KV within its atomic limits (listing keys, never across a prefix the
  * caller did not name).
  */
-import { KV_ATOMIC_MUTATIONS_MAX } from "./limits.ts";
+import { KV_ATOMIC_MUTATIONS_MAX, KV_DELETE_LIST_BATCH } from "./limits.ts";
 
 /** Deletes keys in atomics of at most 1000 mutations. */
 export async function deleteKeys(kv: Deno.Kv, keys: Deno.KvKey[]): Promise<void> {
@@ -13,17 +13,11 @@ export async function deleteKeys(kv: Deno.Kv, keys: Deno.KvKey[]): Promise<void>
   }
 }
 
-/**
- * Entries per list call while deleting. Listing also reads values, and WAL and checkpoint values
- * are up to 64 KiB: 1000 per call held ~64 MB at once when a checkpoint deleted the WAL.
- */
-const DELETE_LIST_BATCH = 64;
-
 /** Deletes every key of a list selector (listing keys only, 1000 per commit). */
 export async function deleteRange(kv: Deno.Kv, selector: Deno.KvListSelector): Promise<number> {
   let batch: Deno.KvKey[] = [];
   let n = 0;
-  for await (const e of kv.list(selector, { batchSize: DELETE_LIST_BATCH })) {
+  for await (const e of kv.list(selector, { batchSize: KV_DELETE_LIST_BATCH })) {
     batch.push(e.key);
     n++;
     if (batch.length >= KV_ATOMIC_MUTATIONS_MAX) {
