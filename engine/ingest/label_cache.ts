@@ -9,12 +9,13 @@
  * its key arena `entriesMax` KiB) it becomes `previous` and a fresh one starts. A hit in
  * `previous` moves the entry forward. If a generation fills within 5 minutes (the working set is
  * bigger than it), `entriesMax` doubles instead, up to `entriesCap`. Memory is bounded by two
- * generations of at most `entriesCap`, and a working set up to entriesMax never misses. Keys live in one byte arena per generation (no per-entry buffers,
- * so the GC sees one object per entry), and label strings are interned.
+ * generations of at most `entriesCap`, and a working set up to entriesMax never misses. Keys live
+ * in byte blocks per generation (no per-entry buffers, so the GC sees one object per entry), and
+ * label strings and label pairs are interned.
  * A hit returns the same `Labels` object each time, so the store may key per-series state by it.
  */
 import type { Label, Labels } from "../model/labels.ts";
-import { LABEL_CACHE_ENTRIES_CAP, LABEL_CACHE_ENTRIES_MAX } from "./limits.ts";
+import { LABEL_CACHE_ENTRIES_CAP, LABEL_CACHE_ENTRIES_MAX, LABEL_PAIRS_MAX } from "./limits.ts";
 import { decodeUtf8 } from "./wire.ts";
 import { equalBytesAligned, mixBytes } from "./bytes_hash.ts";
 import { StringTable } from "./string_table.ts";
@@ -107,6 +108,116 @@ function compareName(a: Label, b: Label): number {
 }
 
 /**
+ * Interned `Label` objects by (name id, value id) of a `StringTable`, so that series sharing a
+ * pair (`job="api"`, `env="production"`, ...) share one immutable Label object: at 8-12 labels
+ * per series most pairs repeat, and a Label is ~40 bytes of heap each. Open addressing (load
+ * <= 1/2) in typed arrays: slot i holds keys[2i] = name id + 1 (0 = empty), keys[2i + 1] =
+ * value id, and labels[i]. Valid for one `epoch` of the string table; bounded by `LABEL_PAIRS_MAX`.
+ */
+export class LabelPairs {
+  private keys = new Int32Array(2 * 1024);
+  private labels: (Label | undefined)[] = filledArray(1024);
+  private mask = 1023;
+  private size = 0;
+  private epoch: number;
+
+  constructor(readonly strings: StringTable) {
+    this.epoch = strings.epoch;
+  }
+
+  /** Distinct pairs held. */
+  get count(): number {
+    return this.size;
+  }
+
+  /**
+   * The Label for string ids `name` and `value` (both >= 0, of the table's current epoch),
+   * created on first use.
+   */
+  get(name: number, value: number): Label {
+    if (this.epoch !== this.strings.epoch || this.size >= LABEL_PAIRS_MAX) this.reset();
+    const k = this.keys, mask = this.mask, tag = name + 1;
+    let h = Math.imul(name, 0x9e3779b1) ^ value;
+    h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
+    h ^= h >>> 13;
+    let i = h & mask;
+    for (let x = k[2 * i]; x !== 0; i = (i + 1) & mask, x = k[2 * i]) {
+      if (x === tag && k[2 * i + 1] === value) return this.labels[i]!;
+    }
+    const strs = this.strings.strings;
+    const label: Label = { name: strs[name], value: strs[value] };
+    k[2 * i] = tag;
+    k[2 * i + 1] = value;
+    this.labels[i] = label;
+    if (++this.size * 2 > mask + 1) this.grow();
+    return label;
+  }
+
+  private grow(): void {
+    const old = this.keys, oldLabels = this.labels, oldCap = this.mask + 1;
+    const cap = oldCap * 2;
+    this.keys = new Int32Array(2 * cap);
+    this.labels = filledArray(cap);
+    this.mask = cap - 1;
+    const k = this.keys, mask = this.mask;
+    for (let j = 0; j < oldCap; j++) {
+      const x = old[2 * j];
+      if (x === 0) continue;
+      const name = x - 1, value = old[2 * j + 1];
+      let h = Math.imul(name, 0x9e3779b1) ^ value;
+      h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
+      h ^= h >>> 13;
+      let i = h & mask;
+      while (k[2 * i] !== 0) i = (i + 1) & mask;
+      k[2 * i] = x;
+      k[2 * i + 1] = value;
+      this.labels[i] = oldLabels[j];
+    }
+  }
+
+  private reset(): void {
+    this.keys = new Int32Array(2 * 1024);
+    this.labels = filledArray(1024);
+    this.mask = 1023;
+    this.size = 0;
+    this.epoch = this.strings.epoch;
+  }
+}
+
+/**
+ * `labelsFromRanges` with interned strings and shared Label objects (see `LabelPairs`); labels
+ * whose text is too long to intern get their own Label.
+ */
+function labelsFromRangesShared(
+  buf: Uint8Array,
+  ranges: Int32Array,
+  n: number,
+  strings: StringTable,
+  u32: Uint32Array,
+  pairs: LabelPairs,
+): Labels {
+  const out: Label[] = [];
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    const r = i * 4;
+    if (ranges[r + 3] === ranges[r + 2]) continue;
+    const epoch = strings.epoch;
+    let name = strings.id(buf, u32, ranges[r], ranges[r + 1]);
+    const value = strings.id(buf, u32, ranges[r + 2], ranges[r + 3]);
+    // Interning the value may have reset the table, which invalidates the name's id.
+    if (strings.epoch !== epoch) name = strings.id(buf, u32, ranges[r], ranges[r + 1]);
+    const label: Label = name >= 0 && value >= 0 ? pairs.get(name, value) : {
+      name: name >= 0 ? strings.strings[name] : decodeUtf8(buf, ranges[r], ranges[r + 1]),
+      value: value >= 0 ? strings.strings[value] : decodeUtf8(buf, ranges[r + 2], ranges[r + 3]),
+    };
+    if (sorted && out.length > 0 && out[out.length - 1].name > label.name) sorted = false;
+    out.push(label);
+  }
+  if (!sorted) out.sort(compareName);
+  return out.slice();
+}
+
+/**
  * A generation that fills within this window grows the table instead of rotating: Prometheus
  * revisits every active series each scrape interval (typically 15-60 s), so a fill this fast means
  * the working set exceeds the generation.
@@ -116,11 +227,22 @@ const GROW_WINDOW_MS = 5 * 60 * 1000;
 /** Keys longer than this are not cached (such label sets fail validation: > 7 KB). */
 const KEY_BYTES_MAX = 8192;
 
+/** Key offsets are `block << BLOCK_SHIFT | offset in block`. */
+const BLOCK_SHIFT = 20;
+const BLOCK_MASK = (1 << BLOCK_SHIFT) - 1;
+/** Blocks per generation (offsets stay below 2^31). */
+const BLOCKS_MAX = 2047;
+/** Size of the first key block; later ones double up to 1 << BLOCK_SHIFT. */
+const BLOCK_FIRST = 1 << 16;
+
 /**
  * One generation: an open-addressing hash table (linear probing, load <= 1/2) in typed arrays
- * plus the byte arena holding the keys. Slot i: meta[3i] = hash + 1 (0 = empty), meta[3i + 1]
- * = key offset in the arena (4-aligned), meta[3i + 2] = key length; labels[i] = the Labels.
- * A lookup touches one slot run and the key bytes, not a chain of heap objects.
+ * plus the byte blocks holding the keys. Slot i: meta[3i] = hash + 1 (0 = empty), meta[3i + 1]
+ * = key offset (`block << BLOCK_SHIFT | offset`, 4-aligned), meta[3i + 2] = key length;
+ * labels[i] = the Labels. A lookup touches one slot run and the key bytes, not a chain of heap
+ * objects. Keys go into blocks of at most 1 MiB that are never copied: one arena grown by
+ * doubling held the old copy (16 MiB at 100k series) until the next full GC, and up to half its
+ * size in spare capacity.
  */
 class Generation {
   constructor(readonly startedMs: number) {}
@@ -128,26 +250,47 @@ class Generation {
   labels: (Labels | undefined)[] = filledArray(1024);
   mask = 1023;
   size = 0;
-  arena: Uint8Array = new Uint8Array(1 << 16);
-  a32: Uint32Array = new Uint32Array(this.arena.buffer);
-  adv: DataView = new DataView(this.arena.buffer);
+  blocks: Uint8Array[] = [new Uint8Array(BLOCK_FIRST)];
+  b32: Uint32Array[] = [new Uint32Array(this.blocks[0].buffer)];
+  bdv: DataView[] = [new DataView(this.blocks[0].buffer)];
+  /** Bytes used in the last block. */
   used = 0;
+  /** Key bytes held (with alignment). */
+  bytes = 0;
 
-  /** Reserves `len` bytes (4-aligned start) and returns the offset. */
+  /** True when no further block may be added. */
+  get blocksFull(): boolean {
+    return this.blocks.length >= BLOCKS_MAX;
+  }
+
+  /** Reserves `len` bytes (<= 1 << BLOCK_SHIFT, 4-aligned start) and returns the offset. */
   alloc(len: number): number {
-    const off = this.used;
-    const need = off + ((len + 3) & ~3);
-    if (need > this.arena.length) {
-      let size = this.arena.length * 2;
-      while (size < need) size *= 2;
-      const g = new Uint8Array(size);
-      g.set(this.arena.subarray(0, this.used));
-      this.arena = g;
-      this.a32 = new Uint32Array(g.buffer);
-      this.adv = new DataView(g.buffer);
+    const need = (len + 3) & ~3;
+    let b = this.blocks.length - 1;
+    if (this.used + need > this.blocks[b].length) {
+      const size = Math.min(this.blocks[b].length * 2, 1 << BLOCK_SHIFT);
+      const block = new Uint8Array(size);
+      this.blocks.push(block);
+      this.b32.push(new Uint32Array(block.buffer));
+      this.bdv.push(new DataView(block.buffer));
+      this.used = 0;
+      b++;
     }
-    this.used = need;
+    const off = (b << BLOCK_SHIFT) | this.used;
+    this.used += need;
+    this.bytes += need;
     return off;
+  }
+
+  /** Copies `src` to the key at `off`. */
+  write(src: Uint8Array, off: number): void {
+    this.blocks[off >>> BLOCK_SHIFT].set(src, off & BLOCK_MASK);
+  }
+
+  /** The `len` key bytes at `off` (a view). */
+  view(off: number, len: number): Uint8Array {
+    const at = off & BLOCK_MASK;
+    return this.blocks[off >>> BLOCK_SHIFT].subarray(at, at + len);
   }
 
   /** Inserts a slot (no duplicate check: callers looked up first). */
@@ -187,8 +330,8 @@ function equalInts(ids: Int32Array, n: number, a32: Uint32Array, w: number): boo
  * An array of `n` undefined in fast (packed) mode: `new Array(n)` for large n makes a
  * dictionary-mode array in V8, slow and ~3x larger.
  */
-function filledArray(n: number): (Labels | undefined)[] {
-  const a: (Labels | undefined)[] = [];
+function filledArray<T>(n: number): (T | undefined)[] {
+  const a: (T | undefined)[] = [];
   for (let i = 0; i < n; i++) a.push(undefined);
   return a;
 }
@@ -207,7 +350,7 @@ class GenTable {
   /** Adds an entry and returns the arena offset where the caller writes its `len` key bytes. */
   add(h: number, len: number, labels: Labels): number {
     let g = this.current;
-    if (g.size >= this.entriesMax || g.used + len > this.entriesMax * 1024) {
+    if (g.size >= this.entriesMax || g.bytes + len > this.entriesMax * 1024 || g.blocksFull) {
       // A generation that filled up within one revisit window holds a working set, not churn:
       // rotating would evict series still in use (every request would miss), so grow instead.
       const now = this.clock();
@@ -228,8 +371,8 @@ class GenTable {
     const p = this.previous;
     const off0 = p.meta[3 * i + 1], len = p.meta[3 * i + 2];
     const off = this.add(h, len, p.labels[i]!);
-    // add() may have rotated generations; the source arena is still referenced by `p`.
-    this.current.arena.set(p.arena.subarray(off0, off0 + len), off);
+    // add() may have rotated generations; the source blocks are still referenced by `p`.
+    this.current.write(p.view(off0, len), off);
   }
 }
 
@@ -242,9 +385,9 @@ function equalPairs(
   off: number,
   len: number,
 ): boolean {
-  const key = g.arena, kdv = g.adv;
-  let k = off;
-  const kend = off + len;
+  const key = g.blocks[off >>> BLOCK_SHIFT], kdv = g.bdv[off >>> BLOCK_SHIFT];
+  let k = off & BLOCK_MASK;
+  const kend = k + len;
   for (let i = 0; i < n; i++) {
     const r = i * 4;
     const ns = ranges[r], ne = ranges[r + 1], vs = ranges[r + 2], ve = ranges[r + 3];
@@ -297,6 +440,8 @@ export class LabelCache {
   private idsEpoch = 0;
   /** The workspace's interned label strings. */
   readonly strings: StringTable;
+  /** Shared Label objects by string ids. */
+  readonly labelPairs: LabelPairs;
   /** Lookups answered from the cache. */
   hits = 0;
   /** Lookups that had to build strings. */
@@ -316,6 +461,7 @@ export class LabelCache {
     this.entriesCap = Math.max(entriesMax, opts.entriesCap ?? LABEL_CACHE_ENTRIES_CAP);
     this.clock = opts.clock ?? Date.now;
     this.strings = new StringTable(stringsMax);
+    this.labelPairs = new LabelPairs(this.strings);
     this.pairs = new GenTable(entriesMax, this.entriesCap, this.clock);
     this.raw = new GenTable(entriesMax, this.entriesCap, this.clock);
     this.ids = new GenTable(entriesMax, this.entriesCap, this.clock);
@@ -351,7 +497,7 @@ export class LabelCache {
     const len = pairsKeyLength(ranges, n);
     if (len <= KEY_BYTES_MAX) {
       const off = t.add(h, len, labels);
-      writePairsKey(buf, ranges, n, t.current.arena, off);
+      writePairsKey(buf, ranges, n, t.current.blocks[off >>> BLOCK_SHIFT], off & BLOCK_MASK);
     }
     return labels;
   }
@@ -362,7 +508,7 @@ export class LabelCache {
    */
   build(buf: Uint8Array, u32: Uint32Array, ranges: Int32Array, n: number): Labels {
     this.misses++;
-    return labelsFromRanges(buf, ranges, n, this.strings, u32);
+    return labelsFromRangesShared(buf, ranges, n, this.strings, u32, this.labelPairs);
   }
 
   /**
@@ -390,7 +536,12 @@ export class LabelCache {
       for (let i = h & mask, x = m[3 * i]; x !== 0; i = (i + 1) & mask, x = m[3 * i]) {
         if (
           x === tag && m[3 * i + 2] === 4 * words &&
-          equalInts(ids, words, g.a32, m[3 * i + 1] >>> 2)
+          equalInts(
+            ids,
+            words,
+            g.b32[m[3 * i + 1] >>> BLOCK_SHIFT],
+            (m[3 * i + 1] & BLOCK_MASK) >>> 2,
+          )
         ) {
           this.hits++;
           const labels = g.labels[i]!;
@@ -400,13 +551,12 @@ export class LabelCache {
       }
     }
     this.misses++;
-    const strs = this.strings.strings;
+    const strs = this.strings.strings, pairs = this.labelPairs;
     const out: Label[] = [];
     let sorted = true;
     for (let i = 0; i < words; i += 2) {
-      const value = strs[ids[i + 1]];
-      if (value === "") continue;
-      const label: Label = { name: strs[ids[i]], value };
+      if (strs[ids[i + 1]] === "") continue;
+      const label = pairs.get(ids[i], ids[i + 1]);
       if (sorted && out.length > 0 && out[out.length - 1].name > label.name) sorted = false;
       out.push(label);
     }
@@ -414,7 +564,7 @@ export class LabelCache {
     const labels = out.slice();
     if (4 * words <= KEY_BYTES_MAX) {
       const off = t.add(h, 4 * words, labels);
-      t.current.a32.set(ids.subarray(0, words), off >>> 2);
+      t.current.b32[off >>> BLOCK_SHIFT].set(ids.subarray(0, words), (off & BLOCK_MASK) >>> 2);
     }
     return labels;
   }
@@ -443,7 +593,15 @@ export class LabelCache {
       for (let i = h & mask, x = m[3 * i]; x !== 0; i = (i + 1) & mask, x = m[3 * i]) {
         if (
           x === tag && m[3 * i + 2] === len &&
-          equalBytesAligned(buf, u32, s, e, g.arena, g.a32, m[3 * i + 1])
+          equalBytesAligned(
+            buf,
+            u32,
+            s,
+            e,
+            g.blocks[m[3 * i + 1] >>> BLOCK_SHIFT],
+            g.b32[m[3 * i + 1] >>> BLOCK_SHIFT],
+            m[3 * i + 1] & BLOCK_MASK,
+          )
         ) {
           this.hits++;
           const labels = g.labels[i]!;
@@ -459,6 +617,6 @@ export class LabelCache {
   addRaw(buf: Uint8Array, s: number, e: number, h: number, labels: Labels): void {
     if (e - s > KEY_BYTES_MAX) return;
     const off = this.raw.add(h, e - s, labels);
-    this.raw.current.arena.set(buf.subarray(s, e), off);
+    this.raw.current.write(buf.subarray(s, e), off);
   }
 }

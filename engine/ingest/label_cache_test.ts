@@ -114,3 +114,43 @@ Deno.test("the label cache grows when its working set fills a generation quickly
   assertEquals(cache.misses, misses, "the second pass over the working set only hits");
   assertEquals(cache.size, 500);
 });
+
+Deno.test("label cache keys spread over many key blocks still hit, and equal pairs share Labels", () => {
+  const cache = new LabelCache();
+  const d = new RemoteWriteDecoder(cache);
+  // ~100-byte keys x 30k series: ~3 MiB of keys, i.e. blocks of 64 KiB doubling to 1 MiB.
+  const pad = "x".repeat(80);
+  const bodies = Array.from(
+    { length: 60 },
+    (_, i) => series(Array.from({ length: 500 }, (_, k) => `${pad}-${i * 500 + k}`)),
+  );
+  const first = bodies.map((b) => d.decodeV1(b).request.series.map((s) => s.labels));
+  const misses = cache.misses;
+  for (let i = 0; i < bodies.length; i++) {
+    const again = d.decodeV1(bodies[i]).request.series.map((s) => s.labels);
+    for (let k = 0; k < again.length; k++) {
+      assert(again[k] === first[i][k], `series ${i * 500 + k} hit its cached Labels`);
+      assertEquals(again[k][1].value, `${pad}-${i * 500 + k}`);
+    }
+  }
+  assertEquals(cache.misses, misses);
+  // Every series has __name__="m": one shared Label object.
+  assert(first[0][0][0] === first[59][499][0], "the common pair is one object");
+  assertEquals(cache.labelPairs.count, 30_001);
+});
+
+Deno.test("shared label pairs stay correct while the string table keeps resetting", () => {
+  // 40 strings per table epoch: interning resets it every few series, also between a label's
+  // name and its value, which invalidates ids taken before the reset.
+  const cache = new LabelCache(100_000, 40);
+  const d = new RemoteWriteDecoder(cache);
+  for (let round = 0; round < 3; round++) {
+    const values = Array.from({ length: 300 }, (_, k) => `v${(k * 7 + round) % 300}`);
+    const out = d.decodeV1(series(values)).request.series;
+    assertEquals(
+      out.map((s) => s.labels.map((l) => `${l.name}=${l.value}`).join(",")),
+      values.map((v) => `__name__=m,id=${v}`),
+    );
+  }
+  assert(cache.strings.epoch >= 5, `epochs ${cache.strings.epoch}`);
+});

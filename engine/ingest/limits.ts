@@ -76,6 +76,12 @@ export const HISTOGRAM_BUCKETS_MAX = 16_384;
 export const LABEL_CACHE_ENTRIES_MAX = 1 << 17;
 
 /**
+ * Distinct (name, value) pairs whose Label objects a workspace's label cache shares before it
+ * starts over (bounds the pair table: ~72 MiB at the limit, the Label objects included).
+ */
+export const LABEL_PAIRS_MAX = 1 << 20;
+
+/**
  * Largest generation a workspace's label cache grows to when its working set is bigger
  * (~270 B of cache per entry besides the shared Labels objects: ~1.1 GiB at the cap).
  */

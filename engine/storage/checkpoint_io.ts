@@ -22,8 +22,9 @@ import {
   decodeLabels,
   encodeLabels,
   joinSegments,
+  recordSegment,
+  recordSegments,
   segmentCount,
-  segmentRecord,
 } from "./wal.ts";
 import type { Workspace } from "./workspace.ts";
 
@@ -57,22 +58,35 @@ export async function writeCheckpoint(ws: Workspace): Promise<void> {
   const pendingMark = ws.head.pendingTotal();
   const sidEnd = ws.head.nextSid;
   const unrecorded = ws.head.unrecorded.splice(0);
-  const newSeries: [number, Labels][] = [];
+  // Two flat arrays, not a tuple per series: the first checkpoint after 100k new series would
+  // hold 100k tuples (and 100k value buffers below) through its commits.
+  const newSids: number[] = [], newLabels: Labels[] = [];
   for (const sid of unrecorded) {
     const l = ws.head.labels[sid];
-    if (l !== undefined) newSeries.push([sid, l]);
+    if (l !== undefined) {
+      newSids.push(sid);
+      newLabels.push(l);
+    }
   }
   ws.log.walBytes = 0;
   const gen = ws.log.ckptGen + 1;
   try {
-    // 1. Series records of series created since the last checkpoint.
-    const w = new ByteWriter(256);
-    for (let i = 0; i < newSeries.length; i += 500) {
+    // 1. Series records of series created since the last checkpoint. The values of one atomic
+    // are views of one buffer (KV stores a view's bytes), reused once the atomic is committed.
+    const w = new ByteWriter(1 << 16);
+    for (let i = 0; i < newSids.length; i += 500) {
       const op = ws.fencedAtomic();
-      for (const [sid, labels] of newSeries.slice(i, i + 500)) {
-        w.reset();
-        encodeLabels(labels, w);
-        op.set(seriesKey(ws.id, sid), w.copy());
+      w.reset();
+      const end = Math.min(newSids.length, i + 500);
+      const at: number[] = [];
+      for (let j = i; j < end; j++) {
+        at.push(w.length);
+        encodeLabels(newLabels[j], w);
+      }
+      at.push(w.length);
+      const buf = w.view(); // the writer may have grown: take the view after the last write
+      for (let j = i; j < end; j++) {
+        op.set(seriesKey(ws.id, newSids[j]), buf.subarray(at[j - i], at[j - i + 1]));
       }
       await ws.commitFenced(op);
     }
@@ -83,11 +97,13 @@ export async function writeCheckpoint(ws: Workspace): Promise<void> {
   // 2. Closed chunks up to the snapshot must be durable.
   await ws.flushChunksUntil(pendingMark);
   // 3. The checkpoint segments, then the head pointer.
-  const segs = segmentRecord(snapshot);
-  for (let i = 0; i < segs.length; i += WAL_SEGMENTS_PER_ATOMIC_MAX) {
+  // Segments are built per atomic: a second copy of a whole checkpoint (~300 bytes per series)
+  // would be alive at once otherwise.
+  const nSegs = recordSegments(snapshot);
+  for (let i = 0; i < nSegs; i += WAL_SEGMENTS_PER_ATOMIC_MAX) {
     const op = ws.fencedAtomic();
-    for (let j = i; j < Math.min(segs.length, i + WAL_SEGMENTS_PER_ATOMIC_MAX); j++) {
-      op.set(checkpointKey(ws.id, gen, j), segs[j]);
+    for (let j = i; j < Math.min(nSegs, i + WAL_SEGMENTS_PER_ATOMIC_MAX); j++) {
+      op.set(checkpointKey(ws.id, gen, j), recordSegment(snapshot, j));
     }
     await ws.commitFenced(op);
   }

@@ -13,6 +13,7 @@ import type { Batch } from "./wal.ts";
 import { CHUNK_KIND_HIST, CHUNK_KIND_XOR, CHUNK_KIND_XOR_OOO, partitionOf } from "./keys.ts";
 import { CHUNK_SAMPLES_MAX, METADATA_PER_METRIC_MAX } from "./limits.ts";
 import { MemPostings } from "./postings.ts";
+import { SidIndex } from "./sid_index.ts";
 import { encodeXorChunk } from "../../wasm/mod.ts";
 import { ByteWriter } from "./byte_buffer.ts";
 import { encodeHistogram } from "./histogram_codec.ts";
@@ -113,7 +114,7 @@ export class Head {
   readonly opts: HeadOptions;
   /** Labels by series id (undefined for unused ids). */
   labels: (Labels | undefined)[] = [];
-  #byHash = new Map<number, number | number[]>();
+  #byHash = new SidIndex();
   /** Number of series. */
   seriesCount = 0;
   /** Next never-used series id. */
@@ -208,13 +209,7 @@ export class Head {
   }
 
   #lookupHash(labels: Labels, hash: number): number {
-    const hit = this.#byHash.get(hash);
-    if (hit === undefined) return 0;
-    if (typeof hit === "number") {
-      return labelsEqual(this.labels[hit]!, labels) ? hit : 0;
-    }
-    for (const id of hit) if (labelsEqual(this.labels[id]!, labels)) return id;
-    return 0;
+    return this.#byHash.find(hash, (sid) => labelsEqual(this.labels[sid]!, labels));
   }
 
   #ensure(sid: number): void {
@@ -248,11 +243,7 @@ export class Head {
     this.#ensure(sid);
     this.labels[sid] = labels;
     this.#tag(labels, sid);
-    const h = hash ?? hashLabels(labels);
-    const hit = this.#byHash.get(h);
-    if (hit === undefined) this.#byHash.set(h, sid);
-    else if (typeof hit === "number") this.#byHash.set(h, [hit, sid]);
-    else hit.push(sid);
+    this.#byHash.add(hash ?? hashLabels(labels), sid);
     this.postings.add(sid, labels);
     this.seriesCount++;
     if (sid >= this.nextSid) this.nextSid = sid + 1;
@@ -304,13 +295,7 @@ export class Head {
       this.slot[sid] = -1;
     }
     this.labels[sid] = undefined;
-    const h = hashLabels(labels);
-    const hit = this.#byHash.get(h);
-    if (hit === sid) this.#byHash.delete(h);
-    else if (Array.isArray(hit)) {
-      const rest = hit.filter((x) => x !== sid);
-      this.#byHash.set(h, rest.length === 1 ? rest[0] : rest);
-    }
+    this.#byHash.delete(hashLabels(labels), sid);
     this.postings.delete(sid, labels);
     this.ooo.delete(sid);
     this.hist.delete(sid);

@@ -2,7 +2,7 @@
  * Deleting keys from Deno KV within its atomic limits (listing keys, never across a prefix the
  * caller did not name).
  */
-import { KV_ATOMIC_MUTATIONS_MAX } from "./limits.ts";
+import { KV_ATOMIC_MUTATIONS_MAX, KV_DELETE_LIST_BATCH } from "./limits.ts";
 
 /** Deletes keys in atomics of at most 1000 mutations. */
 export async function deleteKeys(kv: Deno.Kv, keys: Deno.KvKey[]): Promise<void> {
@@ -17,7 +17,7 @@ export async function deleteKeys(kv: Deno.Kv, keys: Deno.KvKey[]): Promise<void>
 export async function deleteRange(kv: Deno.Kv, selector: Deno.KvListSelector): Promise<number> {
   let batch: Deno.KvKey[] = [];
   let n = 0;
-  for await (const e of kv.list(selector, { batchSize: 1000 })) {
+  for await (const e of kv.list(selector, { batchSize: KV_DELETE_LIST_BATCH })) {
     batch.push(e.key);
     n++;
     if (batch.length >= KV_ATOMIC_MUTATIONS_MAX) {

@@ -10,6 +10,11 @@ export const KV_ATOMIC_BYTES_MAX = 819200;
 export const KV_ATOMIC_MUTATIONS_MAX = 1000;
 /** Deno KV: most keys in one getMany. */
 export const KV_GET_MANY_KEYS_MAX = 10;
+/**
+ * Entries per list call when deleting a key range: a list also reads values, and WAL and
+ * checkpoint values are up to 64 KiB, so 1000 per call held ~64 MB at once.
+ */
+export const KV_DELETE_LIST_BATCH = 64;
 
 /** Bytes of payload per WAL segment value (leaves room for the segment header). */
 export const WAL_SEGMENT_BYTES_MAX = 64000;

@@ -41,73 +41,116 @@ export function subtractPostings(a: PostingsList, b: PostingsList): number[] {
 export function mergePostings(lists: readonly PostingsList[]): number[] {
   if (lists.length === 0) return [];
   if (lists.length === 1) return lists[0].slice();
-  if (lists.length === 2) {
-    const a = lists[0], b = lists[1], out: number[] = [];
-    let i = 0, j = 0;
-    while (i < a.length || j < b.length) {
-      if (j >= b.length || (i < a.length && a[i] < b[j])) out.push(a[i++]);
-      else if (i >= a.length || b[j] < a[i]) out.push(b[j++]);
-      else {
-        out.push(a[i++]);
-        j++;
-      }
+  return merged(lists, 0, lists.length) as number[];
+}
+
+/** Union of `lists[lo, hi)` (hi > lo); a single list is returned as is, not copied. */
+function merged(lists: readonly PostingsList[], lo: number, hi: number): PostingsList {
+  if (hi - lo === 1) return lists[lo];
+  const mid = (lo + hi) >> 1;
+  const a = merged(lists, lo, mid), b = merged(lists, mid, hi), out: number[] = [];
+  let i = 0, j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i] < b[j])) out.push(a[i++]);
+    else if (i >= a.length || b[j] < a[i]) out.push(b[j++]);
+    else {
+      out.push(a[i++]);
+      j++;
     }
-    return out;
   }
-  const mid = lists.length >> 1;
-  return mergePostings([mergePostings(lists.slice(0, mid)), mergePostings(lists.slice(mid))]);
+  return out;
 }
 
-function insertSorted(list: number[], id: number): void {
-  if (list.length === 0 || list[list.length - 1] < id) {
-    list.push(id);
-    return;
-  }
+/**
+ * Lists shorter than this are kept at their exact length (copied on insert): a pushed-to JS
+ * array reserves 16+ slots (8 bytes each), and most label values (e.g. `instance`) hold a few
+ * series.
+ */
+const EXACT_LIST_MAX = 32;
+
+/** The postings of one value: one series id, or ascending ids (2 or more). */
+type Entry = number | number[];
+
+function lowerBound(list: readonly number[], id: number): number {
   let lo = 0, hi = list.length;
   while (lo < hi) {
     const m = (lo + hi) >> 1;
     if (list[m] < id) lo = m + 1;
     else hi = m;
   }
-  if (list[lo] !== id) list.splice(lo, 0, id);
+  return lo;
 }
 
-function removeSorted(list: number[], id: number): void {
-  let lo = 0, hi = list.length;
-  while (lo < hi) {
-    const m = (lo + hi) >> 1;
-    if (list[m] < id) lo = m + 1;
-    else hi = m;
+/** `list` with `id` inserted in order (the same array when long enough to grow in place). */
+function withId(list: Entry, id: number): Entry {
+  if (typeof list === "number") return list === id ? list : list < id ? [list, id] : [id, list];
+  const last = list[list.length - 1];
+  if (last === id) return list;
+  const at = last < id ? list.length : lowerBound(list, id);
+  if (at < list.length && list[at] === id) return list;
+  if (list.length < EXACT_LIST_MAX) {
+    const out = list.slice(0, at);
+    out.push(id);
+    for (let i = at; i < list.length; i++) out.push(list[i]);
+    return out.slice();
   }
-  if (list[lo] === id) list.splice(lo, 1);
+  if (at === list.length) list.push(id);
+  else list.splice(at, 0, id);
+  return list;
+}
+
+/** `list` without `id`; undefined when nothing is left. */
+function withoutId(list: Entry, id: number): Entry | undefined {
+  if (typeof list === "number") return list === id ? undefined : list;
+  const at = lowerBound(list, id);
+  if (list[at] !== id) return list;
+  if (list.length === 2) return list[1 - at];
+  if (list.length <= EXACT_LIST_MAX) return list.slice(0, at).concat(list.slice(at + 1));
+  list.splice(at, 1);
+  return list;
+}
+
+function asList(e: Entry): PostingsList {
+  return typeof e === "number" ? [e] : e;
 }
 
 /** The postings index of one workspace head. */
 export class MemPostings {
-  readonly #index = new Map<string, Map<string, number[]>>();
+  readonly #index = new Map<string, Map<string, Entry>>();
   readonly #all: number[] = [];
 
   /** Adds a series. */
   add(id: number, labels: Labels): void {
-    insertSorted(this.#all, id);
+    const all = this.#all;
+    if (all.length === 0 || all[all.length - 1] < id) all.push(id);
+    else {
+      const at = lowerBound(all, id);
+      if (all[at] !== id) all.splice(at, 0, id);
+    }
     for (const l of labels) {
       let values = this.#index.get(l.name);
       if (values === undefined) this.#index.set(l.name, values = new Map());
-      let list = values.get(l.value);
-      if (list === undefined) values.set(l.value, list = []);
-      insertSorted(list, id);
+      const list = values.get(l.value);
+      if (list === undefined) values.set(l.value, id);
+      else {
+        const next = withId(list, id);
+        if (next !== list) values.set(l.value, next);
+      }
     }
   }
 
   /** Removes a series. */
   delete(id: number, labels: Labels): void {
-    removeSorted(this.#all, id);
+    const all = this.#all;
+    const at = lowerBound(all, id);
+    if (all[at] === id) all.splice(at, 1);
     for (const l of labels) {
       const values = this.#index.get(l.name);
       const list = values?.get(l.value);
       if (values === undefined || list === undefined) continue;
-      removeSorted(list, id);
-      if (list.length === 0) values.delete(l.value);
+      const next = withoutId(list, id);
+      if (next === undefined) values.delete(l.value);
+      else if (next !== list) values.set(l.value, next);
       if (values.size === 0) this.#index.delete(l.name);
     }
   }
@@ -119,7 +162,8 @@ export class MemPostings {
 
   /** Ids with `name="value"` (do not mutate). */
   get(name: string, value: string): PostingsList {
-    return this.#index.get(name)?.get(value) ?? [];
+    const e = this.#index.get(name)?.get(value);
+    return e === undefined ? [] : asList(e);
   }
 
   /** Sorted label names. */
@@ -127,14 +171,23 @@ export class MemPostings {
     return [...this.#index.keys()].sort();
   }
 
-  /** The value → ids map of a label name (do not mutate). */
-  values(name: string): ReadonlyMap<string, PostingsList> | undefined {
-    return this.#index.get(name);
+  /** Number of distinct values of a label name (0 when absent). */
+  valueCount(name: string): number {
+    return this.#index.get(name)?.size ?? 0;
   }
 
-  /** Iterates label names with their value maps. */
-  entries(): IterableIterator<[string, Map<string, number[]>]> {
-    return this.#index.entries();
+  /** The value → ids map of a label name (a copy; not for hot paths). */
+  values(name: string): ReadonlyMap<string, PostingsList> | undefined {
+    const values = this.#index.get(name);
+    if (values === undefined) return undefined;
+    const out = new Map<string, PostingsList>();
+    for (const [v, e] of values) out.set(v, asList(e));
+    return out;
+  }
+
+  /** Iterates label names with their value → ids maps (copies; not for hot paths). */
+  *entries(): IterableIterator<[string, ReadonlyMap<string, PostingsList>]> {
+    for (const name of this.#index.keys()) yield [name, this.values(name)!];
   }
 
   /** Union of postings of `name`'s values accepted by `accept`. */
@@ -142,7 +195,14 @@ export class MemPostings {
     const values = this.#index.get(name);
     if (values === undefined) return [];
     const lists: number[][] = [];
-    for (const [v, list] of values) if (accept(v)) lists.push(list);
+    let single: number[] | undefined;
+    for (const [v, e] of values) {
+      if (!accept(v)) continue;
+      if (typeof e === "number") (single ??= []).push(e);
+      else lists.push(e);
+    }
+    // Single-series values (e.g. one per instance) are gathered into one sorted list.
+    if (single !== undefined) lists.push(single.sort((a, b) => a - b));
     return mergePostings(lists);
   }
 

@@ -21,7 +21,7 @@ function index(): MemPostings {
 
 Deno.test("MemPostings.select() applies Prometheus matcher semantics", () => {
   const p = index();
-  const sel = (...m: Matcher[]) => p.select(m);
+  const sel = (...m: Matcher[]) => Array.from(p.select(m));
   assertEquals(sel(new Matcher("=", "__name__", "up")), [1, 2, 3]);
   assertEquals(sel(new Matcher("=~", "job", "a")), [1, 4]); // anchored: not "ab"
   assertEquals(sel(new Matcher("=~", "job", "a.*")), [1, 3, 4]);
@@ -41,7 +41,63 @@ Deno.test("MemPostings.select() applies Prometheus matcher semantics", () => {
 Deno.test("MemPostings.delete() removes a series from every list", () => {
   const p = index();
   p.delete(1, labelsFromRecord({ __name__: "up", job: "a", env: "prod" }));
-  assertEquals(p.select([new Matcher("=", "env", "prod")]), []);
-  assertEquals(p.all(), [2, 3, 4]);
+  assertEquals(Array.from(p.select([new Matcher("=", "env", "prod")])), []);
+  assertEquals(Array.from(p.all()), [2, 3, 4]);
   assertEquals(p.labelNames(), ["__name__", "env", "job"]);
+});
+
+Deno.test("MemPostings keeps exact sorted lists through inserts and deletes in any order", () => {
+  const p = new MemPostings();
+  const model = new Map<string, Set<number>>();
+  let seed = 7;
+  const rnd = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
+  const labelsOf = (id: number) => labelsFromRecord({ v: String(id % 5), u: String(id % 70) });
+  const live = new Set<number>();
+  for (let step = 0; step < 3000; step++) {
+    const id = 1 + rnd(400);
+    if (live.has(id) && rnd(3) === 0) {
+      p.delete(id, labelsOf(id));
+      live.delete(id);
+    } else if (!live.has(id)) {
+      p.add(id, labelsOf(id));
+      live.add(id);
+    }
+  }
+  for (const id of live) {
+    for (const l of labelsOf(id)) {
+      const k = `${l.name}=${l.value}`;
+      if (!model.has(k)) model.set(k, new Set());
+      model.get(k)!.add(id);
+    }
+  }
+  const sorted = (s: Iterable<number>) => [...s].sort((a, b) => a - b);
+  assertEquals(Array.from(p.all()), sorted(live));
+  for (const name of ["u", "v"]) {
+    const values = p.values(name)!;
+    let n = 0;
+    for (const [value, ids] of values) {
+      assertEquals(Array.from(ids), sorted(model.get(`${name}=${value}`)!), `${name}=${value}`);
+      assertEquals(Array.from(p.get(name, value)), Array.from(ids));
+      n++;
+    }
+    assertEquals(n, [...model.keys()].filter((k) => k.startsWith(name + "=")).length);
+    assertEquals(p.valueCount(name), n);
+  }
+  assertEquals(
+    Array.from(p.select([new Matcher("=~", "u", "1.*")])),
+    sorted([...live].filter((id) => String(id % 70).startsWith("1"))),
+  );
+});
+
+Deno.test("MemPostings.select() returns a copy the caller may change", () => {
+  const p = new MemPostings();
+  for (let id = 1; id <= 100; id++) {
+    p.add(id, labelsFromRecord({ __name__: "m", k: String(id % 2) }));
+  }
+  for (const ms of [[new Matcher("=", "__name__", "m")], [new Matcher("=", "k", "1")], []]) {
+    const first = p.select(ms);
+    const want = Array.from(first);
+    first[0] = 999;
+    assertEquals(Array.from(p.select(ms)), want);
+  }
 });

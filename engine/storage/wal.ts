@@ -244,16 +244,27 @@ export function decodeLabels(r: ByteReader): Labels {
  * by up to WAL_SEGMENT_BYTES_MAX payload bytes. A record is committed iff all segments exist.
  */
 export function segmentRecord(record: Uint8Array): Uint8Array[] {
-  const n = Math.max(1, Math.ceil(record.length / WAL_SEGMENT_BYTES_MAX));
+  const n = recordSegments(record);
   const out: Uint8Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const part = record.subarray(i * WAL_SEGMENT_BYTES_MAX, (i + 1) * WAL_SEGMENT_BYTES_MAX);
-    const seg = new Uint8Array(4 + part.length);
-    new DataView(seg.buffer).setUint32(0, n, true);
-    seg.set(part, 4);
-    out.push(seg);
-  }
+  for (let i = 0; i < n; i++) out.push(recordSegment(record, i));
   return out;
+}
+
+/** Number of segments `segmentRecord` splits `record` into. */
+export function recordSegments(record: Uint8Array): number {
+  return Math.max(1, Math.ceil(record.length / WAL_SEGMENT_BYTES_MAX));
+}
+
+/**
+ * Segment `i` of `record` as `segmentRecord` makes it, built alone (so a large record can be
+ * written a few segments at a time instead of holding a second copy of all of it).
+ */
+export function recordSegment(record: Uint8Array, i: number): Uint8Array {
+  const part = record.subarray(i * WAL_SEGMENT_BYTES_MAX, (i + 1) * WAL_SEGMENT_BYTES_MAX);
+  const seg = new Uint8Array(4 + part.length);
+  new DataView(seg.buffer).setUint32(0, recordSegments(record), true);
+  seg.set(part, 4);
+  return seg;
 }
 
 /** Segment count declared by a segment value. */
