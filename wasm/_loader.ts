@@ -58,6 +58,8 @@ export interface Exports {
     present: number,
   ): number;
   kernel_error_value(): number;
+  snappy_decode(src: number, srcLen: number, dst: number, dstLen: number): number;
+  hash_bytes(p: number, len: number): number;
 }
 
 /** A new instance of promenade.wasm with its own memory. */

@@ -6,6 +6,9 @@
  *
  * Output ownership: all series of one request share two Float64Arrays (`t`, `v` are subarray
  * views into them); they belong to the caller and are never reused by the decoder.
+ * Input: the request bytes are read in the process's WASM decode buffer (wasm/ingest_buffer.ts;
+ * `decodeRemoteWrite` decompresses into it, other buffers are copied in), where raw label regions
+ * are hashed with 64-bit arithmetic. Nothing decoded refers to those bytes afterwards.
  * Values are copied as raw 64-bit patterns, so NaN payloads (the staleness marker) survive exactly.
  */
 import type { Exemplar, MetricMetadata, WriteRequest } from "../model/write.ts";
@@ -17,6 +20,7 @@ import { readHistogram } from "./decode_histogram.ts";
 import { SERIES_PER_REQUEST_MAX } from "./limits.ts";
 import { decodeUtf8, WireReader, WT_I64, WT_LEN, WT_VARINT } from "./wire.ts";
 import { decodeV2 } from "./decode_v2.ts";
+import { ingestBuffer } from "../../wasm/mod.ts";
 
 if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
   throw new Error("BUG: the decoder copies doubles as little-endian words");
@@ -65,6 +69,8 @@ export class RemoteWriteDecoder {
   /** The workspace's label cache. */
   readonly cache: LabelCache;
   /** @internal */ readonly r = new WireReader();
+  /** The WASM buffer requests are decoded in (shared by every decoder of the process). */
+  readonly #bytes = ingestBuffer();
   /** @internal label ranges of the current series: [ns, ne, vs, ve] × nLabels */
   ranges = new Int32Array(4 * 64);
   /** @internal */ nLabels = 0;
@@ -113,13 +119,13 @@ export class RemoteWriteDecoder {
   decodeV2(buf: Uint8Array): DecodedWrite {
     this.reset(buf);
     this.v2 = true;
-    decodeV2(this, buf);
+    decodeV2(this, this.r.buf);
     return this.finish("2.0");
   }
 
   /** @internal */
   reset(buf: Uint8Array): void {
-    this.r.reset(buf);
+    this.r.reset(this.#bytes.adopt(buf));
     this.n = 0;
     this.pending = [];
     this.metadata = [];
@@ -183,7 +189,7 @@ export class RemoteWriteDecoder {
     let labels: Labels | undefined;
     let h = 0;
     if (rs >= 0 && contiguous) {
-      h = cache.hashRaw(buf, r.u32, rs, re);
+      h = this.#bytes.hash(buf, rs, re);
       labels = cache.lookupRaw(buf, r.u32, rs, re, h);
     }
     if (labels === undefined) {

@@ -17,3 +17,4 @@ export {
 export { xor_decode, xor_decode_many } from "./xor_decode";
 export { allocFree as alloc_free_bytes, allocHighWater as alloc_high_water, allocInUse as alloc_in_use } from "./alloc";
 export { kernel_error_value, range_kernel } from "./range_kernels";
+export { hash_bytes, snappy_decode } from "./snappy";
