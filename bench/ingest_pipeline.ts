@@ -8,7 +8,8 @@
  * share spent synchronously in prepare(), plus RSS and KV bytes per sample at the end.
  *
  *   ./deno run -A bench/ingest_pipeline.ts [--series 100000] [--rounds 11] [--batch 2000]
- *     [--inflight 4] [--kv /tmp/pipeline.kv] [--pause-ms 0]
+ *     [--inflight 4] [--kv /tmp/pipeline.kv] [--pause-ms 0] [--checkpoint-first]
+ *     [--prepare-only [--repeat 5]]
  *
  * `--pause-ms` sleeps between round 1 and the steady-state rounds, so that a `--cpu-prof` profile
  * shows where the steady state starts (the longest idle run after round 1).
@@ -32,6 +33,8 @@ const { values: args } = parseArgs({
     kv: { type: "string" },
     "pause-ms": { type: "string", default: "0" },
     "prepare-only": { type: "boolean", default: false },
+    /** Checkpoint after round 1 (its cost is round 1's), so the steady state never includes it. */
+    "checkpoint-first": { type: "boolean", default: false },
     repeat: { type: "string", default: "5" },
   },
 });
@@ -110,6 +113,9 @@ async function phase(name: string, bodies: Uint8Array[]): Promise<void> {
 if (args["prepare-only"]) {
   // Round 1 fills the label cache; then only the decode path runs, nothing is stored.
   for (const body of rounds[0]) ingest.prepare(body, headers);
+  if (Number(args["pause-ms"]) > 0) {
+    await new Promise((r) => setTimeout(r, Number(args["pause-ms"])));
+  }
   const steady = rounds.slice(1).flat();
   for (let rep = 0; rep < Number(args.repeat); rep++) {
     const cpu0 = cpuSeconds(), main0 = mainThreadCpuSeconds(), w0 = performance.now();
@@ -132,6 +138,7 @@ if (args["prepare-only"]) {
 const rss0 = rssKiB();
 const mu0 = Deno.memoryUsage();
 await phase("round 1 (new series)", rounds[0]);
+if (args["checkpoint-first"]) await ws.checkpoint();
 if (Number(args["pause-ms"]) > 0) {
   await new Promise((r) => setTimeout(r, Number(args["pause-ms"])));
 }
