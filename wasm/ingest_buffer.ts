@@ -10,12 +10,6 @@ import { type Exports, instantiate } from "./_loader.ts";
 /** Bytes kept readable/writable after the input and output areas (SNAPPY_SLACK in snappy.ts). */
 const SLACK = 32;
 
-/**
- * Scratch kept between requests. A larger request (up to the decompressed-size limit) grows the
- * memory for its own decoding; WASM memory cannot shrink, so the instance is then replaced.
- */
-const KEEP_BYTES = 8 << 20;
-
 /** What each negative return of `snappy_decode` means (for logs; the answer is fixed). */
 const SNAPPY_ERRORS: Record<number, string> = {
   [-1]: "corrupt input: bad length header",
@@ -36,7 +30,7 @@ export class SnappyBlockError extends Error {
 
 /** The decode buffer. Single-threaded; views it returns are valid until its next call. */
 export class IngestBuffer {
-  #x: Exports = instantiate();
+  readonly #x: Exports = instantiate();
   #ptr = 0;
   #cap = 0;
 
@@ -45,22 +39,31 @@ export class IngestBuffer {
     return this.#x.memory;
   }
 
-  /** Scratch of at least `bytes` bytes, 8-aligned. */
+  /**
+   * Scratch of at least `bytes` bytes, 8-aligned. It grows to the largest request seen (bounded
+   * by the decompressed-size limit) and is reused; WASM memory cannot shrink, and the instance
+   * cannot be replaced because the workspaces' label indexes live in it.
+   */
   #reserve(bytes: number): number {
     if (bytes > this.#cap) {
-      if (this.#cap > KEEP_BYTES) {
-        this.#x = instantiate();
-        this.#cap = 0;
-      }
-      this.#ptr = this.#x.io_reserve(bytes);
-      this.#cap = bytes;
-    } else if (this.#cap > KEEP_BYTES && bytes <= KEEP_BYTES) {
-      // The last request was unusually large: start over with a small memory.
-      this.#x = instantiate();
       this.#ptr = this.#x.io_reserve(bytes);
       this.#cap = bytes;
     }
     return this.#ptr;
+  }
+
+  /** @internal the instance's exports (for `RegionIndex`). */
+  get exports(): Exports {
+    return this.#x;
+  }
+
+  /**
+   * `view` itself, or, when a call that grew the memory detached it, a new view of the same
+   * bytes (`offset` and `length` as they were).
+   */
+  refresh(view: Uint8Array, offset: number, length: number): Uint8Array {
+    if (view.buffer === this.#x.memory.buffer) return view;
+    return new Uint8Array(this.#x.memory.buffer, offset, length);
   }
 
   /**
@@ -102,4 +105,165 @@ let shared: IngestBuffer | undefined;
 /** The process's decode buffer (remote-write decoding is synchronous, so one is enough). */
 export function ingestBuffer(): IngestBuffer {
   return shared ??= new IngestBuffer();
+}
+
+/** Options of a `RegionIndex` (the label cache's generation policy). */
+export interface RegionIndexOptions {
+  /** Initial entries per generation. */
+  entriesMax: number;
+  /** Largest generation (entries) it grows to. */
+  entriesCap: number;
+  /** A generation that fills within this many ms grows instead of rotating. */
+  growWindowMs: number;
+  /** Wall clock, ms. */
+  clock: () => number;
+}
+
+const indexes = new FinalizationRegistry<{ x: Exports; ptr: number }>(({ x, ptr }) => {
+  x.lx_destroy(ptr);
+});
+
+/**
+ * An index from byte regions of requests decoded in an `IngestBuffer` to values of type `T`
+ * (remote write 1.0 raw label regions to Labels), held in the buffer's WASM memory: one call
+ * hashes, probes and compares a whole request's regions in place (wasm/assembly/label_index.ts).
+ * Eviction is the label cache's: two generations; the current one holds `entriesMax` entries
+ * (or `entriesMax` KiB of keys), then becomes the previous one, unless it filled within
+ * `growWindowMs`, in which case `entriesMax` doubles up to `entriesCap`. A hit in the previous
+ * generation moves the entry forward. Memory is bounded by two generations of `entriesCap`.
+ * Keys longer than `keyBytesMax` are not indexed.
+ */
+export class RegionIndex<T> {
+  readonly #buf: IngestBuffer;
+  readonly #x: Exports;
+  readonly #ptr: number;
+  readonly #opts: RegionIndexOptions;
+  readonly #keyBytesMax: number;
+  #entriesMax: number;
+  #startedMs: number;
+  #cur: T[] = [];
+  #prev: T[] = [];
+  /** Rotations so far; results of a lookup made before a rotation are re-resolved. */
+  #rotations = 0;
+  // Results of the last lookupMany.
+  #ids = new Int32Array(256);
+  #hashes = new Uint32Array(256);
+  #starts = new Int32Array(256);
+  #ends = new Int32Array(256);
+  #n = 0;
+  #base = 0;
+  #rotationsAtLookup = 0;
+
+  constructor(buf: IngestBuffer, opts: RegionIndexOptions, keyBytesMax: number) {
+    this.#buf = buf;
+    this.#x = buf.exports;
+    this.#ptr = this.#x.lx_create();
+    this.#opts = opts;
+    this.#keyBytesMax = keyBytesMax;
+    this.#entriesMax = opts.entriesMax;
+    this.#startedMs = opts.clock();
+    indexes.register(this, { x: this.#x, ptr: this.#ptr });
+  }
+
+  /** Entries in both generations. */
+  get size(): number {
+    return this.#cur.length + this.#prev.length;
+  }
+
+  /**
+   * Looks up `n` regions `view[ranges[2k], ranges[2k + 1])` (an empty range is a miss); read the
+   * results with `valueAt(k)`. `view` must come from this index's buffer.
+   */
+  lookupMany(view: Uint8Array, ranges: Int32Array, n: number): void {
+    if (this.#ids.length < n) {
+      let cap = this.#ids.length;
+      while (cap < n) cap *= 2;
+      this.#ids = new Int32Array(cap);
+      this.#hashes = new Uint32Array(cap);
+      this.#starts = new Int32Array(cap);
+      this.#ends = new Int32Array(cap);
+    }
+    const base = view.byteOffset;
+    const x = this.#x;
+    const io = x.lx_io(n * 16); // may grow memory: addresses only from here on
+    const mem = new Uint32Array(x.memory.buffer, io, n * 4);
+    for (let k = 0; k < n; k++) {
+      const s = ranges[2 * k], e = ranges[2 * k + 1];
+      this.#starts[k] = s;
+      this.#ends[k] = e;
+      const long = e - s > this.#keyBytesMax;
+      mem[2 * k] = base + s;
+      mem[2 * k + 1] = long ? base + s : base + e;
+    }
+    x.lx_lookup_many(this.#ptr, io, n, io + 8 * n, io + 12 * n);
+    const out = new Int32Array(x.memory.buffer, io + 8 * n, n);
+    const hs = new Uint32Array(x.memory.buffer, io + 12 * n, n);
+    this.#ids.set(out);
+    this.#hashes.set(hs);
+    this.#n = n;
+    this.#base = base;
+    this.#rotationsAtLookup = this.#rotations;
+  }
+
+  /** The value found for region `k` of the last lookup (moved forward if it was old), or undefined. */
+  valueAt(k: number): T | undefined {
+    if (!(k < this.#n)) throw new RangeError(`BUG: RegionIndex.valueAt(${k}) of ${this.#n}`);
+    const id = this.#ids[k];
+    if (id === -1) return undefined;
+    const age = this.#rotations - this.#rotationsAtLookup;
+    if (id >= 0 && age === 0) return this.#cur[id];
+    if (id >= 0 && age === 1) return this.#promote(id, this.#hashes[k], k);
+    if (id <= -2 && age === 0) return this.#promote(-2 - id, this.#hashes[k], k);
+    return undefined; // its generation is gone
+  }
+
+  #promote(e: number, h: number, k: number): T {
+    const value = this.#prev[e];
+    this.#beforeAdd(0);
+    // #beforeAdd may have rotated: the entry's generation is then gone; add it from the region.
+    const gone = this.#rotations - this.#rotationsAtLookup !== (this.#ids[k] >= 0 ? 1 : 0);
+    const got = gone
+      ? this.#x.lx_insert(
+        this.#ptr,
+        this.#base + this.#starts[k],
+        this.#ends[k] - this.#starts[k],
+        h,
+      )
+      : this.#x.lx_promote(this.#ptr, e, h);
+    if (got !== this.#cur.length) throw new Error(`BUG: RegionIndex entry ${got}`);
+    this.#cur.push(value);
+    return value;
+  }
+
+  /** Remembers `value` for region `k` of the last lookup (which missed). */
+  add(k: number, value: T): void {
+    const s = this.#starts[k], e = this.#ends[k];
+    if (e <= s || e - s > this.#keyBytesMax) return;
+    this.#beforeAdd(e - s);
+    const got = this.#x.lx_insert(this.#ptr, this.#base + s, e - s, this.#hashes[k]);
+    if (got !== this.#cur.length) throw new Error(`BUG: RegionIndex entry ${got}`);
+    this.#cur.push(value);
+  }
+
+  /** Grows or rotates the current generation when it is full. */
+  #beforeAdd(len: number): void {
+    const x = this.#x;
+    if (
+      this.#cur.length < this.#entriesMax &&
+      x.lx_key_bytes(this.#ptr) + len <= this.#entriesMax * 1024
+    ) return;
+    const now = this.#opts.clock();
+    if (
+      now - this.#startedMs < this.#opts.growWindowMs &&
+      this.#entriesMax * 2 <= this.#opts.entriesCap
+    ) {
+      this.#entriesMax *= 2;
+      return;
+    }
+    x.lx_rotate(this.#ptr);
+    this.#prev = this.#cur;
+    this.#cur = [];
+    this.#startedMs = now;
+    this.#rotations++;
+  }
 }

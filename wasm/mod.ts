@@ -32,4 +32,10 @@ export {
   WASM_RANGE_KERNELS,
   type WasmRangeKernel,
 } from "./range_kernels.ts";
-export { IngestBuffer, ingestBuffer, SnappyBlockError } from "./ingest_buffer.ts";
+export {
+  IngestBuffer,
+  ingestBuffer,
+  RegionIndex,
+  type RegionIndexOptions,
+  SnappyBlockError,
+} from "./ingest_buffer.ts";

@@ -81,6 +81,16 @@ export const LABEL_CACHE_ENTRIES_MAX = 1 << 17;
  */
 export const LABEL_CACHE_ENTRIES_CAP = 1 << 22;
 
+/**
+ * A generation of the decoder's region index that fills within this window grows instead of
+ * rotating (the label cache's rule: Prometheus revisits every active series each scrape interval,
+ * so a fill this fast means the working set is bigger than the generation).
+ */
+export const LABEL_INDEX_GROW_WINDOW_MS = 5 * 60 * 1000;
+
+/** Label keys longer than this are not indexed (such label sets fail validation: > 7 KB). */
+export const LABEL_KEY_BYTES_MAX = 8192;
+
 /** Per-workspace ingest limits; every field is optional in options and filled from defaults. */
 export interface IngestLimits {
   /** Compressed body bytes. */
