@@ -112,31 +112,37 @@ const MUL: u64 = 0x9e3779b97f4a7c15;
 const MUL2: u64 = 0xc2b2ae3d27d4eb4f;
 
 /**
- * A 30-bit hash of the bytes `[p, p + len)`: two lanes of 8-byte words (the multiply chains
+ * A 30-bit hash of the bytes `[p, p + len)`: four lanes of 8-byte words (the multiply chains
  * overlap), the tail bytes, and the length. Only needs to be the same function on every call;
  * equality is decided by comparing bytes.
  */
 export function hash_bytes(p: usize, len: usize): i32 {
   let a: u64 = 0x243f6a8885a308d3 ^ <u64>len;
   let b: u64 = 0x13198a2e03707344;
+  let c: u64 = 0xa4093822299f31d0;
+  let d: u64 = 0x082efa98ec4e6c89;
   const end = p + len;
   let q = p;
-  for (; q + 16 <= end; q += 16) {
+  for (; q + 32 <= end; q += 32) {
     a = (a ^ load<u64>(q)) * MUL;
     b = (b ^ load<u64>(q + 8)) * MUL;
+    c = (c ^ load<u64>(q + 16)) * MUL;
+    d = (d ^ load<u64>(q + 24)) * MUL;
     a ^= a >> 29;
     b ^= b >> 29;
+    c ^= c >> 29;
+    d ^= d >> 29;
   }
-  if (q + 8 <= end) {
+  for (; q + 8 <= end; q += 8) {
     a = (a ^ load<u64>(q)) * MUL;
     a ^= a >> 29;
-    q += 8;
   }
   let t: u64 = 0;
   let sh: u64 = 0;
   for (; q < end; q++, sh += 8) t |= <u64>load<u8>(q) << sh;
   b = (b ^ t) * MUL2;
-  let h = (a ^ (b >> 31) ^ (b << 7)) * MUL;
+  c = (c ^ (d >> 17) ^ (d << 11)) * MUL2;
+  let h = (a ^ (b >> 31) ^ (b << 7) ^ c) * MUL;
   h ^= h >> 32;
   return <i32>(<u32>h & 0x3fffffff);
 }
