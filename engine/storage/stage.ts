@@ -11,6 +11,11 @@ import { Batch, type BatchMark, type NewSeries } from "./wal.ts";
 /** A queued append. */
 export interface PendingAppend {
   req: WriteRequest;
+  /**
+   * Per series of `req`, the head's series id when `append()` was called (0: not in the head
+   * then). A hint: staging uses it only while `head.labels[id]` is still the same object.
+   */
+  sids?: Int32Array;
   resolve: (r: { samples: number; histograms: number; exemplars: number }) => void;
   reject: (e: unknown) => void;
   result?: { samples: number; histograms: number; exemplars: number };

@@ -312,8 +312,14 @@ export class Workspace {
    */
   append(req: WriteRequest): Promise<AppendResult> {
     if (this.#closed) return Promise.reject(new StorageClosedError("storage is closed"));
+    // The series ids, looked up now: callers append right after validating the request, which
+    // just touched every Labels object, so this finds them in cache; by the time the request is
+    // staged (after the batches before it) they would be cache misses again.
+    const series = req.series;
+    const sids = new Int32Array(series.length);
+    for (let i = 0; i < series.length; i++) sids[i] = this.head.lookup(series[i].labels);
     return new Promise((resolve, reject) => {
-      this.#queue.push({ req, resolve, reject });
+      this.#queue.push({ req, sids, resolve, reject });
       if (!this.#running) this.#pump().catch((e) => this.#fail(e));
     });
   }
@@ -421,7 +427,7 @@ export class Workspace {
         for (const p of reqs) {
           const mark = stage.mark();
           try {
-            p.result = await this.#stage(p.req, stage);
+            p.result = await this.#stage(p.req, stage, p.sids);
             stage.accepted.push(p);
           } catch (e) {
             stage.rollback(mark);
@@ -530,7 +536,7 @@ export class Workspace {
       this.head.histLastT.get(sid) ?? -Infinity;
   }
 
-  async #stage(req: WriteRequest, st: Stage): Promise<AppendResult> {
+  async #stage(req: WriteRequest, st: Stage, hints?: Int32Array): Promise<AppendResult> {
     const head = this.head, user = this.#opts.user, win = this.#opts.oooWindowMs;
     const b = st.batch;
     const ooo = this.#ooo;
@@ -540,7 +546,10 @@ export class Workspace {
     const series = req.series;
     for (let si = 0; si < series.length; si++) {
       const s = series[si];
-      let sid = head.lookup(s.labels);
+      // The hint holds while the head still has this very Labels object under that id (an
+      // identity check: the Labels object itself is not touched).
+      let sid = hints !== undefined ? hints[si] : 0;
+      if (sid === 0 || head.labels[sid] !== s.labels) sid = head.lookup(s.labels);
       if (sid === 0) {
         const hash = hashLabels(s.labels);
         sid = st.lookupNew(hash, s.labels);
