@@ -175,8 +175,9 @@ export class RegionIndex<T> {
    * results with `valueAt(k)`. `view` must come from this index's buffer.
    */
   lookupMany(view: Uint8Array, ranges: Int32Array, n: number): void {
-    if (this.#ids.length < n) {
-      let cap = this.#ids.length;
+    if (this.#ids.length < n || (this.#ids.length > 65536 && n <= 65536)) {
+      // Grown for this request, or back down after an unusually large one.
+      let cap = 256;
       while (cap < n) cap *= 2;
       this.#ids = new Int32Array(cap);
       this.#hashes = new Uint32Array(cap);

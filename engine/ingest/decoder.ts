@@ -7,8 +7,9 @@
  * Output ownership: all series of one request share two Float64Arrays (`t`, `v` are subarray
  * views into them); they belong to the caller and are never reused by the decoder.
  * Input: the request bytes are read in the process's WASM decode buffer (wasm/ingest_buffer.ts;
- * `decodeRemoteWrite` decompresses into it, other buffers are copied in), where raw label regions
- * are hashed with 64-bit arithmetic. Nothing decoded refers to those bytes afterwards.
+ * `decodeRemoteWrite` decompresses into it, other buffers are copied in), where the region index
+ * (`{ regionIndex: true }`) hashes and compares raw 1.0 label regions. Nothing decoded refers to
+ * those bytes afterwards.
  * Values are copied as raw 64-bit patterns, so NaN payloads (the staleness marker) survive exactly.
  */
 import type { Exemplar, MetricMetadata, WriteRequest } from "../model/write.ts";
@@ -258,7 +259,7 @@ export class RemoteWriteDecoder {
     let labels: Labels | undefined;
     let h = 0;
     if (rs >= 0 && contiguous) {
-      h = this.#bytes.hash(buf, rs, re);
+      h = cache.hashRaw(buf, r.u32, rs, re);
       labels = cache.lookupRaw(buf, r.u32, rs, re, h);
     }
     if (labels === undefined) {
@@ -585,6 +586,11 @@ export class RemoteWriteDecoder {
       this.vW = new Uint32Array(this.vS.buffer);
     }
     if (this.ranges.length > 4 * 4096) this.ranges = new Int32Array(4 * 64);
+    if (this.#regions.length > 4 * 65536) {
+      // Bookkeeping grown by an unusually large request (up to 16 B per series).
+      this.#regions = new Int32Array(4 * 256);
+      this.#lookup = new Int32Array(2 * 256);
+    }
     const series = this.pending;
     for (let i = 0; i < series.length; i++) {
       const s = series[i];
