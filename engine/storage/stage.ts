@@ -16,6 +16,8 @@ export interface PendingAppend {
    * then). A hint: staging uses it only while `head.labels[id]` is still the same object.
    */
   sids?: Int32Array;
+  /** Float and histogram samples of `req` (counted by `append()`). */
+  samples?: number;
   resolve: (r: { samples: number; histograms: number; exemplars: number }) => void;
   reject: (e: unknown) => void;
   result?: { samples: number; histograms: number; exemplars: number };

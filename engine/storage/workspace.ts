@@ -315,11 +315,17 @@ export class Workspace {
     // The series ids, looked up now: callers append right after validating the request, which
     // just touched every Labels object, so this finds them in cache; by the time the request is
     // staged (after the batches before it) they would be cache misses again.
+    // The sample count for batching, too, while the series objects are in cache.
     const series = req.series;
     const sids = new Int32Array(series.length);
-    for (let i = 0; i < series.length; i++) sids[i] = this.head.lookup(series[i].labels);
+    let samples = 0;
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i];
+      sids[i] = this.head.lookup(s.labels);
+      samples += sampleCount(s) + s.histograms.length;
+    }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ req, sids, resolve, reject });
+      this.#queue.push({ req, sids, samples, resolve, reject });
       if (!this.#running) this.#pump().catch((e) => this.#fail(e));
     });
   }
@@ -415,7 +421,8 @@ export class Workspace {
         while (this.head.pending.length > PENDING_CHUNKS_MAX) await this.#flush();
         let samples = 0, n = 0;
         while (n < this.#queue.length && n < BATCH_REQUESTS_MAX) {
-          samples += requestSamples(this.#queue[n].req);
+          const q = this.#queue[n];
+          samples += q.samples ?? requestSamples(q.req);
           n++;
           if (samples >= BATCH_SAMPLES_MAX) break;
         }
