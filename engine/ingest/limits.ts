@@ -10,8 +10,9 @@ export const REQUEST_BYTES_MAX = 1024 * 1024;
 /**
  * Largest decompressed remote-write body we accept. AMP does not publish one; real remote-write
  * payloads compress 3-10x, so 1 MiB compressed is at most ~10 MiB of protobuf in practice. 16 MiB
- * leaves headroom and bounds what one request can make the server allocate (snappy-wasm traps on
- * absurd declared lengths, so the declared length is checked against this before decompressing).
+ * leaves headroom and bounds what one request can make the server allocate: the declared length is
+ * checked against this before decompressing, and the WASM decode buffer grows to at most this plus
+ * the body (wasm/ingest_buffer.ts).
  */
 export const DECOMPRESSED_BYTES_MAX = 16 * 1024 * 1024;
 
@@ -181,7 +182,7 @@ export function assertIngestLimits(l: IngestLimits): void {
   if (l.decompressedBytesMax < l.requestBytesMax) {
     throw new RangeError("BUG: decompressedBytesMax must be >= requestBytesMax");
   }
-  // 2^32-1 traps snappy-wasm; keep the decompressed limit far below it.
+  // The decode buffer is 32-bit WASM memory (at most 4 GiB); keep the limit far below it.
   if (l.decompressedBytesMax > 256 * 1024 * 1024) {
     throw new RangeError("BUG: decompressedBytesMax above 256 MiB");
   }
