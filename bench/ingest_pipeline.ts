@@ -8,7 +8,14 @@
  * share spent synchronously in prepare(), plus RSS and KV bytes per sample at the end.
  *
  *   ./deno run -A bench/ingest_pipeline.ts [--series 100000] [--rounds 11] [--batch 2000]
- *     [--inflight 4] [--kv /tmp/pipeline.kv]
+ *     [--inflight 4] [--kv /tmp/pipeline.kv] [--pause-ms 0] [--checkpoint-first]
+ *     [--prepare-only [--repeat 5]]
+ *
+ * `--pause-ms` sleeps between round 1 and the steady-state rounds, so that a `--cpu-prof` profile
+ * shows where the steady state starts (the longest idle run after round 1).
+ * `--prepare-only` runs only `prepare()` (snappy, decode, validation) for the steady-state rounds,
+ * `--repeat` times over, without storing: the decode path's CPU alone. The main thread's CPU
+ * (`/proc/self/task/<pid>/stat`) is printed beside the process's in both modes.
  */
 import { parseArgs } from "node:util";
 import { benchLabelSets, benchRequestV1, encodeV1 } from "../engine/ingest/payloads.ts";
@@ -24,6 +31,11 @@ const { values: args } = parseArgs({
     batch: { type: "string", default: "2000" },
     inflight: { type: "string", default: "4" },
     kv: { type: "string" },
+    "pause-ms": { type: "string", default: "0" },
+    "prepare-only": { type: "boolean", default: false },
+    /** Checkpoint after round 1 (its cost is round 1's), so the steady state never includes it. */
+    "checkpoint-first": { type: "boolean", default: false },
+    repeat: { type: "string", default: "5" },
   },
 });
 const SERIES = Number(args.series), ROUNDS = Number(args.rounds), BATCH = Number(args.batch);
@@ -48,6 +60,11 @@ function cpuSeconds(): number {
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(f[11]) + Number(f[12])) / clkTck;
 }
+function mainThreadCpuSeconds(): number {
+  const stat = Deno.readTextFileSync(`/proc/self/task/${Deno.pid}/stat`);
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / clkTck;
+}
 function rssKiB(): number {
   const m = Deno.readTextFileSync("/proc/self/status").match(/^VmRSS:\s+(\d+) kB/m);
   return m ? Number(m[1]) : NaN;
@@ -69,7 +86,7 @@ const headers = new Headers({
 
 async function phase(name: string, bodies: Uint8Array[]): Promise<void> {
   let next = 0, prepareMs = 0;
-  const cpu0 = cpuSeconds(), w0 = performance.now();
+  const cpu0 = cpuSeconds(), main0 = mainThreadCpuSeconds(), w0 = performance.now();
   const worker = async () => {
     while (next < bodies.length) {
       const body = bodies[next++];
@@ -82,19 +99,49 @@ async function phase(name: string, bodies: Uint8Array[]): Promise<void> {
   };
   await Promise.all(Array.from({ length: INFLIGHT }, worker));
   const wall = (performance.now() - w0) / 1000, cpu = cpuSeconds() - cpu0;
+  const main = mainThreadCpuSeconds() - main0;
   const n = bodies.length * BATCH;
   console.log(
     `${name}: ${n} samples in ${wall.toFixed(2)} s = ${
       Math.round(n / wall).toLocaleString("en-US")
-    } samples/s; CPU ${(cpu * 1e6 / n).toFixed(2)} us/sample (prepare ${
-      (prepareMs * 1e3 / n).toFixed(2)
-    } us wall)`,
+    } samples/s; CPU ${(cpu * 1e6 / n).toFixed(2)} us/sample, main thread ${
+      (main * 1e6 / n).toFixed(2)
+    } (prepare ${(prepareMs * 1e3 / n).toFixed(2)} us wall)`,
   );
+}
+
+if (args["prepare-only"]) {
+  // Round 1 fills the label cache; then only the decode path runs, nothing is stored.
+  for (const body of rounds[0]) ingest.prepare(body, headers);
+  if (Number(args["pause-ms"]) > 0) {
+    await new Promise((r) => setTimeout(r, Number(args["pause-ms"])));
+  }
+  const steady = rounds.slice(1).flat();
+  for (let rep = 0; rep < Number(args.repeat); rep++) {
+    const cpu0 = cpuSeconds(), main0 = mainThreadCpuSeconds(), w0 = performance.now();
+    for (const body of steady) ingest.prepare(body, headers);
+    const n = steady.length * BATCH;
+    console.log(
+      `prepare only, rounds 2-${ROUNDS}: ${
+        ((performance.now() - w0) * 1e3 / n).toFixed(3)
+      } us/sample wall, main thread CPU ${
+        ((mainThreadCpuSeconds() - main0) * 1e6 / n).toFixed(3)
+      }, process CPU ${((cpuSeconds() - cpu0) * 1e6 / n).toFixed(3)}`,
+    );
+  }
+  await tsdb.close();
+  kv.close();
+  if (!args.kv) await Deno.remove(dir, { recursive: true });
+  Deno.exit(0);
 }
 
 const rss0 = rssKiB();
 const mu0 = Deno.memoryUsage();
 await phase("round 1 (new series)", rounds[0]);
+if (args["checkpoint-first"]) await ws.checkpoint();
+if (Number(args["pause-ms"]) > 0) {
+  await new Promise((r) => setTimeout(r, Number(args["pause-ms"])));
+}
 await phase(`rounds 2-${ROUNDS} (existing series)`, rounds.slice(1).flat());
 await ws.flush();
 console.log(

@@ -58,6 +58,17 @@ export interface Exports {
     present: number,
   ): number;
   kernel_error_value(): number;
+  snappy_decode(src: number, srcLen: number, dst: number, dstLen: number): number;
+  hash_bytes(p: number, len: number): number;
+  lx_create(): number;
+  lx_destroy(x: number): void;
+  lx_rotate(x: number): void;
+  lx_count(x: number): number;
+  lx_key_bytes(x: number): number;
+  lx_lookup_many(x: number, ranges: number, n: number, out: number, hashes: number): void;
+  lx_insert(x: number, p: number, len: number, h: number): number;
+  lx_promote(x: number, e: number, h: number): number;
+  lx_io(bytes: number): number;
 }
 
 /** A new instance of promenade.wasm with its own memory. */

@@ -6,6 +6,10 @@
  *
  * Output ownership: all series of one request share two Float64Arrays (`t`, `v` are subarray
  * views into them); they belong to the caller and are never reused by the decoder.
+ * Input: the request bytes are read in the process's WASM decode buffer (wasm/ingest_buffer.ts;
+ * `decodeRemoteWrite` decompresses into it, other buffers are copied in), where the region index
+ * (`{ regionIndex: true }`) hashes and compares raw 1.0 label regions. Nothing decoded refers to
+ * those bytes afterwards.
  * Values are copied as raw 64-bit patterns, so NaN payloads (the staleness marker) survive exactly.
  */
 import type { Exemplar, MetricMetadata, WriteRequest } from "../model/write.ts";
@@ -14,9 +18,14 @@ import type { HPoint } from "../model/histogram.ts";
 import type { Labels } from "../model/labels.ts";
 import { LabelCache, labelsFromRanges } from "./label_cache.ts";
 import { readHistogram } from "./decode_histogram.ts";
-import { SERIES_PER_REQUEST_MAX } from "./limits.ts";
+import {
+  LABEL_INDEX_GROW_WINDOW_MS,
+  LABEL_KEY_BYTES_MAX,
+  SERIES_PER_REQUEST_MAX,
+} from "./limits.ts";
 import { decodeUtf8, WireReader, WT_I64, WT_LEN, WT_VARINT } from "./wire.ts";
 import { decodeV2 } from "./decode_v2.ts";
+import { ingestBuffer, RegionIndex } from "../../wasm/mod.ts";
 
 if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
   throw new Error("BUG: the decoder copies doubles as little-endian words");
@@ -38,6 +47,8 @@ export interface DecodedWrite extends WriteCounts {
 /** Shared empty arrays for series without histograms or exemplars (never mutated). */
 const NO_HISTOGRAMS: HPoint[] = Object.freeze([]) as unknown as HPoint[];
 const NO_EXEMPLARS: Exemplar[] = Object.freeze([]) as unknown as Exemplar[];
+/** Labels of a series until its label region is resolved (never handed out). */
+const UNRESOLVED: Labels = Object.freeze([]) as unknown as Labels;
 /** Sample scratch kept between requests (16 B per sample); more is released after use. */
 const SCRATCH_SAMPLES_KEEP = 1 << 17;
 
@@ -65,6 +76,8 @@ export class RemoteWriteDecoder {
   /** The workspace's label cache. */
   readonly cache: LabelCache;
   /** @internal */ readonly r = new WireReader();
+  /** The WASM buffer requests are decoded in (shared by every decoder of the process). */
+  readonly #bytes = ingestBuffer();
   /** @internal label ranges of the current series: [ns, ne, vs, ve] × nLabels */
   ranges = new Int32Array(4 * 64);
   /** @internal */ nLabels = 0;
@@ -88,8 +101,42 @@ export class RemoteWriteDecoder {
   /** @internal first start timestamp seen in the current series (2.0) */
   startT = 0;
 
-  constructor(cache: LabelCache = new LabelCache()) {
+  /**
+   * Remote write 1.0 label regions to Labels, in WASM memory (see `RegionIndex`); undefined
+   * when the decoder uses the label cache's own raw table instead.
+   */
+  readonly #index: RegionIndex<Labels> | undefined;
+  /** Per pending 1.0 series: label region start, end (-1 when none), series start, end. */
+  #regions = new Int32Array(4 * 256);
+  /** Region pairs [start, end) for the index (empty when not contiguous). */
+  #lookup = new Int32Array(2 * 256);
+  #reqOff = 0;
+  #reqLen = 0;
+
+  /**
+   * `opts.regionIndex`: look 1.0 label regions up in a `RegionIndex` in the decode buffer's WASM
+   * memory (what `WorkspaceIngest` uses: one call per request, bytes compared in place) rather
+   * than in `cache`'s raw table; it follows `cache`'s generation sizes. `opts.clock` (ms) drives
+   * its growth window.
+   */
+  constructor(
+    cache: LabelCache = new LabelCache(),
+    opts: { regionIndex?: boolean; clock?: () => number } = {},
+  ) {
     this.cache = cache;
+    this.#index = opts.regionIndex
+      ? new RegionIndex<Labels>(this.#bytes, {
+        entriesMax: cache.entriesMax,
+        entriesCap: cache.entriesCap,
+        growWindowMs: LABEL_INDEX_GROW_WINDOW_MS,
+        clock: opts.clock ?? Date.now,
+      }, LABEL_KEY_BYTES_MAX)
+      : undefined;
+  }
+
+  /** Entries of the region index (0 without one). */
+  get regionIndexSize(): number {
+    return this.#index?.size ?? 0;
   }
 
   /** Decodes an uncompressed remote write 1.0 `WriteRequest`. */
@@ -98,14 +145,25 @@ export class RemoteWriteDecoder {
     this.v2 = false;
     const r = this.r;
     const end = buf.length;
-    while (r.pos < end) {
-      const tag = r.uint32(end);
-      const f = tag >>> 3, wt = tag & 7;
-      if (f === 1 && wt === WT_LEN) this.seriesV1(r.lenEnd(end));
-      else if (f === 3 && wt === WT_LEN) this.metadataV1(r.lenEnd(end));
-      else if (f === 1 || f === 3) r.fail(`bad wire type ${wt} for field ${f}`);
-      else r.skip(wt, end);
+    let failure: unknown = undefined;
+    try {
+      while (r.pos < end) {
+        const tag = r.uint32(end);
+        const f = tag >>> 3, wt = tag & 7;
+        if (f === 1 && wt === WT_LEN) this.seriesV1(r.lenEnd(end));
+        else if (f === 3 && wt === WT_LEN) this.metadataV1(r.lenEnd(end));
+        else if (f === 1 || f === 3) r.fail(`bad wire type ${wt} for field ${f}`);
+        else r.skip(wt, end);
+      }
+    } catch (e) {
+      if (this.#index === undefined) throw e;
+      failure = e;
     }
+    // With the region index, labels are resolved after the walk, all series at once. A label
+    // problem of a series before the one the walk failed on is still the error reported first,
+    // as in a one-pass decode.
+    if (this.#index !== undefined) this.#resolveV1();
+    if (failure !== undefined) throw failure;
     return this.finish("1.0");
   }
 
@@ -113,13 +171,15 @@ export class RemoteWriteDecoder {
   decodeV2(buf: Uint8Array): DecodedWrite {
     this.reset(buf);
     this.v2 = true;
-    decodeV2(this, buf);
+    decodeV2(this, this.r.buf);
     return this.finish("2.0");
   }
 
   /** @internal */
   reset(buf: Uint8Array): void {
-    this.r.reset(buf);
+    this.r.reset(this.#bytes.adopt(buf));
+    this.#reqOff = this.r.buf.byteOffset;
+    this.#reqLen = this.r.buf.length;
     this.n = 0;
     this.pending = [];
     this.metadata = [];
@@ -178,6 +238,22 @@ export class RemoteWriteDecoder {
       }
     }
     if (!this.hasData()) return;
+    if (this.#index !== undefined) {
+      // Resolved by #resolveV1 once the whole request is walked.
+      const k = this.pending.length;
+      if (4 * k + 4 > this.#regions.length) {
+        const g = new Int32Array(this.#regions.length * 2);
+        g.set(this.#regions);
+        this.#regions = g;
+      }
+      const rg = this.#regions;
+      rg[4 * k] = rs >= 0 && contiguous ? rs : -1;
+      rg[4 * k + 1] = re;
+      rg[4 * k + 2] = seriesStart;
+      rg[4 * k + 3] = end;
+      this.pushSeries(UNRESOLVED, 0);
+      return;
+    }
     const after = r.pos;
     const cache = this.cache;
     let labels: Labels | undefined;
@@ -206,6 +282,57 @@ export class RemoteWriteDecoder {
     }
     r.pos = after;
     this.pushSeries(labels, 0);
+  }
+
+  /** Views of the request again after a call that may have grown the WASM memory. */
+  #syncViews(): void {
+    const r = this.r;
+    const fresh = this.#bytes.refresh(r.buf, this.#reqOff, this.#reqLen);
+    if (fresh !== r.buf) r.rebase(fresh);
+  }
+
+  /** Gives every pending 1.0 series its Labels: one index lookup for all, then the misses. */
+  #resolveV1(): void {
+    const index = this.#index!;
+    const series = this.pending;
+    const n = series.length;
+    if (n === 0) return;
+    if (this.#lookup.length < 2 * n) this.#lookup = new Int32Array(4 * n);
+    const rg = this.#regions, lk = this.#lookup;
+    for (let k = 0; k < n; k++) {
+      const rs = rg[4 * k];
+      lk[2 * k] = rs < 0 ? 0 : rs;
+      lk[2 * k + 1] = rs < 0 ? 0 : rg[4 * k + 1];
+    }
+    index.lookupMany(this.r.buf, lk, n);
+    this.#syncViews();
+    const cache = this.cache, r = this.r;
+    for (let k = 0; k < n; k++) {
+      let labels = index.valueAt(k);
+      if (labels !== undefined) {
+        cache.hits++;
+      } else {
+        // Miss: parse the Label messages, from the region or (rarely) by rescanning the series.
+        this.#syncViews();
+        const rs = rg[4 * k], contig = rs >= 0;
+        this.nLabels = 0;
+        r.pos = contig ? rs : rg[4 * k + 2];
+        const stop = contig ? rg[4 * k + 1] : rg[4 * k + 3];
+        while (r.pos < stop) {
+          const tag = r.uint32(stop);
+          if (tag === 0x0a) this.readLabel(r.lenEnd(stop), false);
+          else r.skip(tag & 7, stop);
+        }
+        if (contig) {
+          labels = cache.build(r.buf, r.u32, this.ranges, this.nLabels);
+          index.add(k, labels);
+        } else {
+          labels = cache.labels(r.buf, r.dv, r.u32, this.ranges, this.nLabels);
+        }
+      }
+      series[k].labels = labels;
+    }
+    this.#syncViews();
   }
 
   /** Reads one 1.0 `Label` message into the series (or exemplar) ranges. */
@@ -459,6 +586,11 @@ export class RemoteWriteDecoder {
       this.vW = new Uint32Array(this.vS.buffer);
     }
     if (this.ranges.length > 4 * 4096) this.ranges = new Int32Array(4 * 64);
+    if (this.#regions.length > 4 * 65536) {
+      // Bookkeeping grown by an unusually large request (up to 16 B per series).
+      this.#regions = new Int32Array(4 * 256);
+      this.#lookup = new Int32Array(2 * 256);
+    }
     const series = this.pending;
     for (let i = 0; i < series.length; i++) {
       const s = series[i];

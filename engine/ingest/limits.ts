@@ -10,8 +10,9 @@ export const REQUEST_BYTES_MAX = 1024 * 1024;
 /**
  * Largest decompressed remote-write body we accept. AMP does not publish one; real remote-write
  * payloads compress 3-10x, so 1 MiB compressed is at most ~10 MiB of protobuf in practice. 16 MiB
- * leaves headroom and bounds what one request can make the server allocate (snappy-wasm traps on
- * absurd declared lengths, so the declared length is checked against this before decompressing).
+ * leaves headroom and bounds what one request can make the server allocate: the declared length is
+ * checked against this before decompressing, and the WASM decode buffer grows to at most this plus
+ * the body (wasm/ingest_buffer.ts).
  */
 export const DECOMPRESSED_BYTES_MAX = 16 * 1024 * 1024;
 
@@ -86,6 +87,16 @@ export const LABEL_PAIRS_MAX = 1 << 20;
  * (~270 B of cache per entry besides the shared Labels objects: ~1.1 GiB at the cap).
  */
 export const LABEL_CACHE_ENTRIES_CAP = 1 << 22;
+
+/**
+ * A generation of the decoder's region index that fills within this window grows instead of
+ * rotating (the label cache's rule: Prometheus revisits every active series each scrape interval,
+ * so a fill this fast means the working set is bigger than the generation).
+ */
+export const LABEL_INDEX_GROW_WINDOW_MS = 5 * 60 * 1000;
+
+/** Label keys longer than this are not indexed (such label sets fail validation: > 7 KB). */
+export const LABEL_KEY_BYTES_MAX = 8192;
 
 /** Per-workspace ingest limits; every field is optional in options and filled from defaults. */
 export interface IngestLimits {
@@ -177,7 +188,7 @@ export function assertIngestLimits(l: IngestLimits): void {
   if (l.decompressedBytesMax < l.requestBytesMax) {
     throw new RangeError("BUG: decompressedBytesMax must be >= requestBytesMax");
   }
-  // 2^32-1 traps snappy-wasm; keep the decompressed limit far below it.
+  // The decode buffer is 32-bit WASM memory (at most 4 GiB); keep the limit far below it.
   if (l.decompressedBytesMax > 256 * 1024 * 1024) {
     throw new RangeError("BUG: decompressedBytesMax above 256 MiB");
   }

@@ -6,7 +6,7 @@ import { BodyTooLargeError } from "./errors.ts";
 import { type DecodedWrite, RemoteWriteDecoder, type WriteCounts } from "./decoder.ts";
 import { DECOMPRESSED_BYTES_MAX, REQUEST_BYTES_MAX } from "./limits.ts";
 import { negotiateRemoteWrite, type RemoteWriteProtocol } from "./negotiate.ts";
-import { snappyDecode } from "./snappy.ts";
+import { snappyDecodeView } from "./snappy.ts";
 
 /** Options of `decodeRemoteWrite`. */
 export interface DecodeRemoteWriteOptions {
@@ -35,7 +35,8 @@ export function decodeRemoteWrite(
   const protocol = negotiateRemoteWrite(headers);
   const requestMax = opts.requestBytesMax ?? REQUEST_BYTES_MAX;
   if (body.length > requestMax) throw new BodyTooLargeError(body.length, requestMax);
-  const raw = snappyDecode(body, opts.decompressedBytesMax ?? DECOMPRESSED_BYTES_MAX);
+  // A view into the WASM decode buffer: decoding below is synchronous and copies what it keeps.
+  const raw = snappyDecodeView(body, opts.decompressedBytesMax ?? DECOMPRESSED_BYTES_MAX);
   const decoder = opts.decoder ?? new RemoteWriteDecoder();
   const decoded = protocol.version === "2.0" ? decoder.decodeV2(raw) : decoder.decodeV1(raw);
   return { ...decoded, protocol };

@@ -1,9 +1,11 @@
 /**
- * Snappy block format (what remote write uses) through snappy-wasm. The block starts with a
- * uvarint of the decompressed length; we read and check it against the caller's limit BEFORE
- * calling into WASM, because a declared length near 2^32 makes snappy-wasm trap on allocation.
+ * Snappy block format (what remote write uses). Decoding is our own (wasm/assembly/snappy.ts),
+ * straight into the WASM buffer the remote-write decoder reads; snappy-wasm compresses (clients,
+ * tests, benchmarks) and is the oracle of decoder tests. The block starts with a uvarint of the
+ * decompressed length; we read and check it against the caller's limit before decoding.
  */
 import { compress_raw, decompress_raw, initSync } from "snappy-wasm";
+import { ingestBuffer, SnappyBlockError } from "../../wasm/mod.ts";
 import { BodyTooLargeError, SnappyDecodeError } from "./errors.ts";
 
 let ready = false;
@@ -33,27 +35,32 @@ export function snappyDecodedLength(block: Uint8Array): number {
 }
 
 /**
- * Decompresses one snappy block. Throws `BodyTooLargeError` when the declared length exceeds
+ * Decompresses one snappy block into the process's WASM decode buffer and returns a view of the
+ * result there, valid until the next decode (remote-write decoding reads it synchronously and
+ * copies what it keeps). Throws `BodyTooLargeError` when the declared length exceeds
  * `decompressedBytesMax` and `SnappyDecodeError` when the block is corrupt or its length lies.
  */
-export function snappyDecode(block: Uint8Array, decompressedBytesMax: number): Uint8Array {
+export function snappyDecodeView(block: Uint8Array, decompressedBytesMax: number): Uint8Array {
   const declared = snappyDecodedLength(block);
   if (declared < 0) throw new SnappyDecodeError("corrupt input: bad length header");
   if (declared > decompressedBytesMax) throw new BodyTooLargeError(declared, decompressedBytesMax);
-  init();
-  let out: Uint8Array;
   try {
-    out = decompress_raw(block);
+    return ingestBuffer().decodeSnappy(block, declared);
   } catch (e) {
-    const msg = e instanceof Error ? e.message.replace(/^snappy: /, "") : String(e);
-    throw new SnappyDecodeError(msg);
+    if (e instanceof SnappyBlockError) throw new SnappyDecodeError(e.detail);
+    throw e;
   }
-  if (out.length !== declared) {
-    throw new SnappyDecodeError(
-      `corrupt input: decoded ${out.length} bytes, header said ${declared}`,
-    );
-  }
-  return out;
+}
+
+/** `snappyDecodeView`, but the result is a copy the caller owns. */
+export function snappyDecode(block: Uint8Array, decompressedBytesMax: number): Uint8Array {
+  return snappyDecodeView(block, decompressedBytesMax).slice();
+}
+
+/** snappy-wasm's decoder (a test oracle for ours). */
+export function snappyDecodeReference(block: Uint8Array): Uint8Array {
+  init();
+  return decompress_raw(block);
 }
 
 /** Compresses bytes as one snappy block (for clients, tests and benchmarks). */

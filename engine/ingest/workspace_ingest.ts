@@ -70,6 +70,7 @@ export class WorkspaceIngest {
         clock: this.clock,
         entriesCap: opts.labelCacheEntriesCap,
       }),
+      { regionIndex: true, clock: this.clock },
     );
     this.rateLimiter = new RateLimiter(
       { rate: this.limits.ingestionRate, burst: this.limits.ingestionBurst },

@@ -11,6 +11,13 @@ import { Batch, type BatchMark, type NewSeries } from "./wal.ts";
 /** A queued append. */
 export interface PendingAppend {
   req: WriteRequest;
+  /**
+   * Per series of `req`, the head's series id when `append()` was called (0: not in the head
+   * then). A hint: staging uses it only while `head.labels[id]` is still the same object.
+   */
+  sids?: Int32Array;
+  /** Float and histogram samples of `req` (counted by `append()`). */
+  samples?: number;
   resolve: (r: { samples: number; histograms: number; exemplars: number }) => void;
   reject: (e: unknown) => void;
   result?: { samples: number; histograms: number; exemplars: number };
@@ -92,8 +99,24 @@ export class Stage {
     return this.#v[sid];
   }
 
+  /** `set(sid, T[i], V[i])` without passing doubles through a call (they would be boxed). */
+  setFrom(sid: number, T: Float64Array, V: Float64Array, i: number): void {
+    this.#logUndo(sid);
+    this.#genOf[sid] = this.#gen;
+    this.#t[sid] = T[i];
+    this.#v[sid] = V[i];
+  }
+
   /** Records the last sample of `sid`, remembering the previous state for rollback. */
   set(sid: number, t: number, v: number): void {
+    this.#logUndo(sid);
+    this.#genOf[sid] = this.#gen;
+    this.#t[sid] = t;
+    this.#v[sid] = v;
+  }
+
+  /** Makes room for `sid` and logs its current state for rollback. */
+  #logUndo(sid: number): void {
     if (sid >= this.#genOf.length) {
       let cap = this.#genOf.length;
       while (cap <= sid) cap *= 2;
@@ -112,9 +135,6 @@ export class Stage {
     this.#undoT[u] = this.#t[sid];
     this.#undoV[u] = this.#v[sid];
     this.#undoN = ++u;
-    this.#genOf[sid] = this.#gen;
-    this.#t[sid] = t;
-    this.#v[sid] = v;
   }
 
   /** The id of a series this batch creates with these labels, or 0. */

@@ -72,17 +72,29 @@ export class Batch {
 
   /** Appends a sample to the last entry. */
   push(t: number, v: number): void {
-    if (this.samples === this.t.length) {
-      const nt = new Float64Array(this.t.length * 2), nv = new Float64Array(this.t.length * 2);
-      nt.set(this.t);
-      nv.set(this.v);
-      this.t = nt;
-      this.v = nv;
-    }
+    if (this.samples === this.t.length) this.#grow();
     this.t[this.samples] = t;
     this.v[this.samples] = v;
     this.samples++;
     this.counts[this.entries - 1]++;
+  }
+
+  /** Appends sample `i` of the columns `T`, `V` to the last entry (no double crosses a call). */
+  pushFrom(T: Float64Array, V: Float64Array, i: number): void {
+    const n = this.samples;
+    if (n === this.t.length) this.#grow();
+    this.t[n] = T[i];
+    this.v[n] = V[i];
+    this.samples = n + 1;
+    this.counts[this.entries - 1]++;
+  }
+
+  #grow(): void {
+    const nt = new Float64Array(this.t.length * 2), nv = new Float64Array(this.t.length * 2);
+    nt.set(this.t);
+    nv.set(this.v);
+    this.t = nt;
+    this.v = nv;
   }
 
   /** Drops entries and samples after a mark (rollback of a rejected request). */

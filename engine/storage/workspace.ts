@@ -314,8 +314,20 @@ export class Workspace {
    */
   append(req: WriteRequest): Promise<AppendResult> {
     if (this.#closed) return Promise.reject(new StorageClosedError("storage is closed"));
+    // The series ids, looked up now: callers append right after validating the request, which
+    // just touched every Labels object, so this finds them in cache; by the time the request is
+    // staged (after the batches before it) they would be cache misses again.
+    // The sample count for batching, too, while the series objects are in cache.
+    const series = req.series;
+    const sids = new Int32Array(series.length);
+    let samples = 0;
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i];
+      sids[i] = this.head.lookup(s.labels);
+      samples += sampleCount(s) + s.histograms.length;
+    }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ req, resolve, reject });
+      this.#queue.push({ req, sids, samples, resolve, reject });
       if (!this.#running) this.#pump().catch((e) => this.#fail(e));
     });
   }
@@ -411,7 +423,8 @@ export class Workspace {
         while (this.head.pending.length > PENDING_CHUNKS_MAX) await this.#flush();
         let samples = 0, n = 0;
         while (n < this.#queue.length && n < BATCH_REQUESTS_MAX) {
-          samples += requestSamples(this.#queue[n].req);
+          const q = this.#queue[n];
+          samples += q.samples ?? requestSamples(q.req);
           n++;
           if (samples >= BATCH_SAMPLES_MAX) break;
         }
@@ -423,7 +436,7 @@ export class Workspace {
         for (const p of reqs) {
           const mark = stage.mark();
           try {
-            p.result = await this.#stage(p.req, stage);
+            p.result = await this.#stage(p.req, stage, p.sids);
             stage.accepted.push(p);
           } catch (e) {
             stage.rollback(mark);
@@ -532,14 +545,20 @@ export class Workspace {
       this.head.histLastT.get(sid) ?? -Infinity;
   }
 
-  async #stage(req: WriteRequest, st: Stage): Promise<AppendResult> {
+  async #stage(req: WriteRequest, st: Stage, hints?: Int32Array): Promise<AppendResult> {
     const head = this.head, user = this.#opts.user, win = this.#opts.oooWindowMs;
     const b = st.batch;
     const ooo = this.#ooo;
     ooo.length = 0;
     let samples = 0, histograms = 0, exemplars = 0;
-    for (const s of req.series) {
-      let sid = head.lookup(s.labels);
+    // Indexed: in this async function a for-of allocated an iterator result per series.
+    const series = req.series;
+    for (let si = 0; si < series.length; si++) {
+      const s = series[si];
+      // The hint holds while the head still has this very Labels object under that id (an
+      // identity check: the Labels object itself is not touched).
+      let sid = hints !== undefined ? hints[si] : 0;
+      if (sid === 0 || head.labels[sid] !== s.labels) sid = head.lookup(s.labels);
       if (sid === 0) {
         const hash = hashLabels(s.labels);
         sid = st.lookupNew(hash, s.labels);
@@ -576,23 +595,29 @@ export class Workspace {
           lastV = 0;
         }
         const e = b.beginEntry(sid);
+        // Samples move by index (pushFrom/setFrom): a double passed to a call V8 does not inline
+        // is boxed, which cost ~64 B of garbage per series here.
+        let lastI = -1;
         for (let i = off; i < off + n; i++) {
-          const t = T[i], v = V[i];
+          const t = T[i];
           if (!(t <= lastT)) {
-            b.push(t, v);
+            b.pushFrom(T, V, i);
             lastT = t;
-            lastV = v;
+            lastI = i;
           } else if (t === lastT) {
-            if (!sameBits(v, lastV)) throw new DuplicateSampleError(user, t, s.labels);
+            const have = lastI >= 0 ? V[lastI] : lastV;
+            if (!sameBits(V[i], have)) throw new DuplicateSampleError(user, t, s.labels);
           } else if (t >= lastT - win) {
-            ooo.push({ sid, t, v, index: b.samples });
-            b.push(t, v);
+            ooo.push({ sid, t, v: V[i], index: b.samples });
+            b.pushFrom(T, V, i);
           } else {
             throw new OutOfOrderSampleError(user, t, s.labels);
           }
         }
         if (b.counts[e] === 0) b.entries--;
-        st.set(sid, lastT, lastV);
+        // Nothing newer accepted: the newest sample is still what st, the batch in flight or the
+        // head says, so there is nothing to record.
+        if (lastI >= 0) st.setFrom(sid, T, V, lastI);
         samples += n;
       }
       if (s.histograms.length > 0) {
@@ -619,8 +644,10 @@ export class Workspace {
         if (points.length > 0) b.hist.push({ sid, points });
         histograms += s.histograms.length;
       }
-      for (const ex of s.exemplars) {
-        b.exemplars.push({ sid, ex });
+      // Indexed: a for-of here allocated an iterator per series (see validate.ts).
+      const exs = s.exemplars;
+      for (let i = 0; i < exs.length; i++) {
+        b.exemplars.push({ sid, ex: exs[i] });
         exemplars++;
       }
     }
