@@ -1,11 +1,11 @@
 /**
  * Postings at 100k series (bench/ingest.ts's label sets): building the index and the matcher
- * shapes queries use. `./deno bench -A engine/storage/postings_bench.ts`
+ * shapes queries use. `./deno bench -A bench/postings_bench.ts`
  */
-import { labelsFromPairs } from "../model/labels.ts";
-import { Matcher } from "../model/matcher.ts";
-import { benchLabelSets } from "../ingest/payloads.ts";
-import { MemPostings } from "./postings.ts";
+import { labelsFromPairs } from "../engine/model/labels.ts";
+import { Matcher } from "../engine/model/matcher.ts";
+import { benchLabelSets } from "../engine/ingest/payloads.ts";
+import { MemPostings } from "../engine/storage/postings.ts";
 
 const sets = benchLabelSets(100_000).map((s) => labelsFromPairs(s));
 const p = new MemPostings();
