@@ -18,6 +18,13 @@ import { encodeXorChunk } from "../../wasm/mod.ts";
 import { ByteWriter } from "./byte_buffer.ts";
 import { encodeHistogram } from "./histogram_codec.ts";
 
+/** Chunk state of a series carried between entries of one batch (see `#applyFloats`). */
+interface ChunkCarry {
+  count: number;
+  part: number;
+  round: number;
+  open: boolean;
+}
 /** Labels carrying series ids of heads (see Head.lookup). */
 type Tagged = Labels & { [k: symbol]: number | undefined };
 
@@ -143,6 +150,9 @@ export class Head {
   chunkMinT = new Float64Array(1024);
   chunkMaxT = new Float64Array(1024);
   chunkCount = new Uint16Array(1024);
+  /** Per series: the last batch (`#batchSeq`) with an entry for it (finds repeated series). */
+  #batchMark = new Int32Array(1024);
+  #batchSeq = 0;
 
   readonly ooo = new Map<number, OooBuffer>();
   readonly hist = new Map<number, HPoint[]>();
@@ -232,6 +242,9 @@ export class Head {
     const c = new Uint16Array(cap);
     c.set(this.chunkCount);
     this.chunkCount = c;
+    const m = new Int32Array(cap);
+    m.set(this.#batchMark);
+    this.#batchMark = m;
   }
 
   /** Adds a series with a given id (from a batch, a series record or recovery). */
@@ -325,6 +338,26 @@ export class Head {
     for (const m of b.metadata) this.#addMetadata(m);
   }
 
+  /**
+   * Series with more than one entry in `b` (undefined when none, the usual case), each mapped to
+   * the chunk state its previous entry left (undefined until that entry is applied).
+   */
+  #repeatedSids(b: Batch): Map<number, ChunkCarry | undefined> | undefined {
+    if (++this.#batchSeq === 0x7fffffff) {
+      this.#batchMark.fill(0);
+      this.#batchSeq = 1;
+    }
+    const seq = this.#batchSeq, mark = this.#batchMark;
+    let out: Map<number, ChunkCarry | undefined> | undefined;
+    for (let e = 0; e < b.entries; e++) {
+      const sid = b.sids[e];
+      if (sid >= mark.length) continue; // unknown series: rejected or skipped by the caller
+      if (mark[sid] === seq) (out ??= new Map()).set(sid, undefined);
+      else mark[sid] = seq;
+    }
+    return out;
+  }
+
   #applyFloats(b: Batch): void {
     const P = this.opts.partitionMs;
     let runs = 0, ap = 0, rounds = 0;
@@ -332,6 +365,9 @@ export class Head {
       this.#apT = new Float64Array(b.samples * 2);
       this.#apV = new Float64Array(b.samples * 2);
     }
+    // A group-commit batch may hold several entries of one series (concurrent requests): those
+    // carry their chunk state (count, partition, round) from one entry to the next.
+    const repeated = this.#repeatedSids(b);
     for (let e = 0; e < b.entries; e++) {
       const sid = b.sids[e];
       if (this.labels[sid] === undefined) {
@@ -339,9 +375,12 @@ export class Head {
         throw new Error(`BUG: samples for unknown series ${sid}`);
       }
       const end = b.starts[e] + b.counts[e];
-      let count = this.chunkCount[sid];
-      let part = count > 0 ? partitionOf(this.chunkMinT[sid], P) : -1;
-      let round = 0, runOpen = false;
+      const carry = repeated?.get(sid);
+      let count = carry ? carry.count : this.chunkCount[sid];
+      let part = carry ? carry.part : count > 0 ? partitionOf(this.chunkMinT[sid], P) : -1;
+      let round = carry ? carry.round : 0, runOpen = false;
+      // An earlier entry's run is open in `round`: a cut must start the next round.
+      let carried = carry ? carry.open : false;
       for (let i = b.starts[e]; i < end; i++) {
         const t = b.t[i], v = b.v[i];
         const last = this.lastT[sid];
@@ -357,8 +396,9 @@ export class Head {
         const p = partitionOf(t, P);
         if (count >= CHUNK_SAMPLES_MAX || (count > 0 && p !== part)) {
           // Cut: the next run starts a fresh chunk (closed at the start of its round).
-          if (runOpen) round++;
+          if (runOpen || carried) round++;
           runOpen = false;
+          carried = false;
           count = 0;
         }
         if (count === 0) part = p;
@@ -378,6 +418,7 @@ export class Head {
         this.#runCount[runs - 1]++;
         count++;
       }
+      if (repeated?.has(sid)) repeated.set(sid, { count, part, round, open: runOpen || carried });
     }
     for (let r = 0; r < rounds; r++) {
       let n = 0;

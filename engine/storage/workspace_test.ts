@@ -619,3 +619,29 @@ Deno.test("ids of series removed by retention are reused, and restarts agree", a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("concurrent requests for one series in one group commit still cut chunks at 120 samples", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const db = await Tsdb.open(kv);
+  const ws = await db.workspace("w", {});
+  const T = 1_700_000_000_000;
+  await ws.append(request(series({ __name__: "m" }, [[T, 0]])));
+  // 250 one-sample requests in flight at once: the group commit batches them together.
+  await Promise.all(
+    Array.from(
+      { length: 250 },
+      (_, i) => ws.append(request(series({ __name__: "m" }, [[T + (i + 1) * 1000, i + 1]]))),
+    ),
+  );
+  await ws.flush();
+  const counts: number[] = [];
+  for await (const c of storedChunks(kv, "w")) counts.push((c.bytes[0] << 8) | c.bytes[1]);
+  assertEquals(counts, [120, 120]); // and 11 in the open chunk
+  const got = await ws.querier().select([new Matcher("=", "__name__", "m")], {
+    minT: 0,
+    maxT: T * 2,
+  });
+  assertEquals(got.length, 1);
+  assertEquals(got[0].t.length, 251);
+  await db.close();
+});
