@@ -11,19 +11,13 @@ import { ByteReader, ByteWriter, CorruptValueError } from "./byte_buffer.ts";
 import { chunksPrefix } from "./keys.ts";
 import { CHUNK_BLOCK_BYTES_MAX, CHUNK_BLOCK_SID_SPAN } from "./limits.ts";
 import { tag } from "./chunk_lists.ts";
+import type { ClosedChunk } from "./head.ts";
 
 /** First byte of every block value: the chunk block format version. */
 export const CHUNK_BLOCK_VERSION = 1;
 
-/** A chunk to pack (ClosedChunk has these fields). */
-export interface ChunkToPack {
-  sid: number;
-  partition: number;
-  minT: number;
-  maxT: number;
-  kind: number;
-  bytes: Uint8Array;
-}
+/** A chunk to pack: the head's closed chunk (series id, partition, time range, kind, bytes). */
+export type ChunkToPack = ClosedChunk;
 
 /** One packed block, ready to be written under `chunkBlockKey(ws, partition, sidLo, id)`. */
 export interface ChunkBlock {
