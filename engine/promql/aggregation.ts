@@ -568,9 +568,12 @@ export function aggregateColumnar(
       }
       switch (op) {
         case "sum": {
-          const [t, cc] = kahanInc(v, f[x], c[x]);
+          // kahanInc inlined: no pair per sample.
+          const sum = f[x], t = sum + v;
+          if (t === Infinity || t === -Infinity) c[x] = 0;
+          else if (Math.abs(sum) >= Math.abs(v)) c[x] += (sum - t) + v;
+          else c[x] += (v - t) + sum;
           f[x] = t;
-          c[x] = cc;
           break;
         }
         case "avg": {

@@ -124,7 +124,13 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
   const kernel = wasmOrTs(name); // WASM where ported; the TS kernels are the oracle
   const isAbsent = name === "absent_over_time";
   if (!kernel && !HISTOGRAM_AWARE.has(name)) execError(`function "${name}" is not implemented`);
-  const anyAt = new Uint8Array(steps);
+  const anyAt = new Uint8Array(isAbsent ? steps : 0);
+  const checkCounter = name === "rate" || name === "increase";
+  let checkedName: string | undefined;
+  // A selector with `__name__="x"` names every series it selects: no label lookup per series.
+  const pinnedName = arg.kind === "MatrixSelector"
+    ? arg.vectorSelector.matchers.find((m) => m.name === METRIC_NAME && m.type === "=")?.value
+    : undefined;
   for (const s of inputs) {
     ctx.checkDone();
     present.fill(0);
@@ -163,17 +169,22 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
     }
     const n = series.fT.length + series.hT.length;
     if (n === 0) continue;
-    for (const t of series.fT) anyAt[Math.round((t - ev.start) / (ev.interval || 1))] = 1;
-    for (const t of series.hT) anyAt[Math.round((t - ev.start) / (ev.interval || 1))] = 1;
+    if (isAbsent) {
+      for (const t of series.fT) anyAt[Math.round((t - ev.start) / (ev.interval || 1))] = 1;
+      for (const t of series.hT) anyAt[Math.round((t - ev.start) / (ev.interval || 1))] = 1;
+    }
     ctx.addSamples(n);
     result.push(series);
-    if ((name === "rate" || name === "increase") && series.fT.length > 0) {
-      const metricName = labelsGet(s.labels, METRIC_NAME);
-      if (
-        metricName !== "" && !metricName.endsWith("_total") && !metricName.endsWith("_sum") &&
-        !metricName.endsWith("_count") && !metricName.endsWith("_bucket")
-      ) {
-        ctx.annos.info(ANNO.possibleNonCounter(metricName), e.args[0].pos);
+    if (checkCounter && series.fT.length > 0) {
+      const metricName = pinnedName ?? labelsGet(s.labels, METRIC_NAME);
+      if (metricName !== checkedName) { // series of one metric name mostly come in a row
+        checkedName = metricName;
+        if (
+          metricName !== "" && !metricName.endsWith("_total") && !metricName.endsWith("_sum") &&
+          !metricName.endsWith("_count") && !metricName.endsWith("_bucket")
+        ) {
+          ctx.annos.info(ANNO.possibleNonCounter(metricName), e.args[0].pos);
+        }
       }
     }
   }
