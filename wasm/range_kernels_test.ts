@@ -26,7 +26,7 @@ function series(seed: number): Series {
   const n = Math.floor(r() * 300);
   const t = new Float64Array(n), v = new Float64Array(n);
   let ts = Math.floor(r() * 100000) - 50000, val = r() * 100;
-  const kind = seed % 5;
+  const kind = seed % 6;
   for (let i = 0; i < n; i++) {
     ts += r() < 0.1 ? Math.floor(r() * 200000) : 1 + Math.floor(r() * 30000);
     t[i] = ts;
@@ -35,7 +35,8 @@ function series(seed: number): Series {
     else if (kind === 2) val = r() < 0.3 ? val : Math.round(r() * 4); // few repeated values
     else if (kind === 3) {
       val = [NaN, Infinity, -Infinity, 0, -0, 1, 1e308, -1e308][Math.floor(r() * 8)];
-    } else val = 1e15 + r(); // large magnitudes, Kahan matters
+    } else if (kind === 4) val = 1e15 + r(); // large magnitudes, Kahan matters
+    else val += Math.floor(r() * 10) * 0.1; // counter without resets
     v[i] = val;
   }
   return { t, v };
