@@ -36,7 +36,7 @@ import {
   aggregateK,
   Aggregator,
   countValues,
-  groupingLabels,
+  groupKeyFn,
   selectK,
 } from "./aggregation.ts";
 import { absentLabels, INSTANT_FUNCTIONS, pointwiseFloatFunction } from "./functions/instant.ts";
@@ -500,8 +500,9 @@ export class Evaluator {
     const n = m.length;
     const groupOf = new Int32Array(n);
     const groupIds = new Map<string, number>();
+    const keyOf = groupKeyFn(grouping, without);
     for (let j = 0; j < n; j++) {
-      const key = labelsKey(groupingLabels(m[j].metric, grouping, without));
+      const key = keyOf(m[j].metric);
       let gi = groupIds.get(key);
       if (gi === undefined) groupIds.set(key, gi = groupIds.size);
       groupOf[j] = gi;
