@@ -29,5 +29,7 @@ export {
   type KernelWindows,
   RangeKernelError,
   WASM_RANGE_KERNELS,
+  wasmKernelParts,
   type WasmRangeKernel,
+  type WasmRangeKernelParts,
 } from "./range_kernels.ts";

@@ -15,6 +15,8 @@ import { unwrapParens } from "./evaluator.ts";
 import { absentLabels } from "./functions/instant.ts";
 import { RangeKernelError, type RangeWindows } from "./functions/range_kernels.ts";
 import { wasmOrTs } from "./range_backend.ts";
+import { wasmKernelParts } from "../../wasm/mod.ts";
+import type { SeriesPart } from "../storage/querier.ts";
 import { histogramsWithoutStale, lastLE, withoutStale } from "./selectors.ts";
 import { type Matrix, newSeries } from "./value.ts";
 import { rangeWithHistograms } from "./range_histogram.ts";
@@ -37,10 +39,15 @@ interface InputSeries {
   labels: Labels;
   t: Float64Array;
   v: Float64Array;
-  ht: number[];
-  h: FloatHistogram[];
+  ht: readonly number[];
+  h: readonly FloatHistogram[];
   dropName: boolean;
+  /** The float samples as ordered parts (SeriesData.parts), for kernels that take them. */
+  parts?: readonly SeriesPart[];
 }
+
+const NO_TIMES: readonly number[] = Object.freeze([]);
+const NO_HISTOGRAMS: readonly FloatHistogram[] = Object.freeze([]);
 
 /** Evaluates a call whose argument `mi` is a matrix selector or a subquery. */
 export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
@@ -70,7 +77,23 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
         );
       }
     }
-    inputs = ev.seriesOf(vs).map((sd) => {
+    inputs = ev.seriesOf(vs).map((sd): InputSeries => {
+      if (sd.parts !== undefined && sd.noNaN === true && sd.ht === undefined) {
+        // Float-only and nothing to drop: the kernel takes the parts, t/v join only if read.
+        return {
+          labels: sd.labels,
+          get t() {
+            return sd.t;
+          },
+          get v() {
+            return sd.v;
+          },
+          ht: NO_TIMES,
+          h: NO_HISTOGRAMS,
+          dropName: false,
+          parts: sd.parts,
+        };
+      }
       const f = withoutStale(sd);
       const hs = histogramsWithoutStale(sd);
       return { labels: sd.labels, t: f.t, v: f.v, ht: hs.t, h: hs.h, dropName: false };
@@ -122,6 +145,7 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
   const dropName = name !== "last_over_time" && name !== "first_over_time";
   const result: Matrix = [];
   const kernel = wasmOrTs(name); // WASM where ported; the TS kernels are the oracle
+  const partsKernel = kernel && wasmKernelParts(kernel);
   const isAbsent = name === "absent_over_time";
   if (!kernel && !HISTOGRAM_AWARE.has(name)) execError(`function "${name}" is not implemented`);
   const anyAt = new Uint8Array(isAbsent ? steps : 0);
@@ -156,7 +180,10 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
       try {
         // One call per series over all steps (under @ too: the kernels run every step's body,
         // so per-step parameters and predict_linear's evaluation times still apply).
-        kernel!(s.t, s.v, w, params, out, present);
+        const p = s.parts;
+        if (p !== undefined && p.length === 2 && partsKernel !== undefined) {
+          partsKernel(p[0].t, p[0].v, p[1].t, p[1].v, w, params, out, present);
+        } else kernel!(s.t, s.v, w, params, out, present);
       } catch (err) {
         if (err instanceof RangeKernelError) execError(err.message);
         throw err;

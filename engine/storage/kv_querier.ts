@@ -7,7 +7,7 @@ import type { Labels } from "../model/labels.ts";
 import { labelsCompare, labelsGet } from "../model/labels.ts";
 import type { Matcher } from "../model/matcher.ts";
 import type { FloatHistogram, HPoint } from "../model/histogram.ts";
-import type { Querier, SelectHints, SeriesData } from "./querier.ts";
+import type { Querier, SelectHints, SeriesData, SeriesPart } from "./querier.ts";
 import { ByteReader } from "./byte_buffer.ts";
 import { decodeHistogram } from "./histogram_codec.ts";
 import {
@@ -500,6 +500,24 @@ function mergeFast(
       noNaN: d!.noNaN && d!.ascending,
     };
   }
+  if (nk > 0 && d!.ascending && dt[a] > d!.t[hi - 1]) {
+    // Two ordered parts: the cached columns as they are and a copy of the open chunk's part.
+    const t = slab.take(nh), v = slab.take(nh);
+    let noNaN = d!.noNaN, ordered = true, prev = -Infinity;
+    for (let i = 0; i < nh; i++) {
+      const x = dt[a + i], y = dv[a + i];
+      if (!(x > prev)) ordered = false;
+      if (y !== y) noNaN = false;
+      prev = x;
+      t[i] = x;
+      v[i] = y;
+    }
+    if (ordered) {
+      const whole = lo === 0 && hi === d!.t.length;
+      const kt = whole ? d!.t : d!.t.subarray(lo, hi), kv = whole ? d!.v : d!.v.subarray(lo, hi);
+      return new TwoPartSeries(labels, noNaN, { t: kt, v: kv }, { t, v });
+    }
+  }
   const t = slab.take(nk + nh), v = slab.take(nk + nh);
   let noNaN = true, ordered = true, prev = -Infinity;
   if (nk > 0) {
@@ -525,6 +543,41 @@ function mergeFast(
     return { labels, t: m.t, v: m.v, noNaN: false };
   }
   return { labels, t, v, noNaN };
+}
+
+/**
+ * A series read as two ordered parts (cached KV columns, then the open chunk's samples): `t`
+ * and `v` are joined on first read; kernels take the parts (SeriesData.parts).
+ */
+class TwoPartSeries implements SeriesData {
+  readonly parts: readonly SeriesPart[];
+  #t: Float64Array | undefined;
+  #v: Float64Array | undefined;
+
+  constructor(readonly labels: Labels, readonly noNaN: boolean, a: SeriesPart, b: SeriesPart) {
+    this.parts = [a, b];
+  }
+
+  get t(): Float64Array {
+    if (this.#t === undefined) this.#join();
+    return this.#t!;
+  }
+
+  get v(): Float64Array {
+    if (this.#v === undefined) this.#join();
+    return this.#v!;
+  }
+
+  #join(): void {
+    const [a, b] = this.parts;
+    const t = new Float64Array(a.t.length + b.t.length), v = new Float64Array(t.length);
+    t.set(a.t);
+    t.set(b.t, a.t.length);
+    v.set(a.v);
+    v.set(b.v, a.v.length);
+    this.#t = t;
+    this.#v = v;
+  }
 }
 
 /**

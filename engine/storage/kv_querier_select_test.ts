@@ -74,6 +74,7 @@ Deno.test("select() returns every source's samples in any window, bit for bit", 
     [T0 + 1_000_000, T0 + 1_000_001],
     [T0 + 10_000_000, T0 + 20_000_000],
   ];
+  let twoParts = 0;
   for (const [minT, maxT] of windows) {
     const got = await q.select([new Matcher("=", "__name__", "m")], { minT, maxT });
     const want = full.flatMap((s) => {
@@ -91,7 +92,14 @@ Deno.test("select() returns every source's samples in any window, bit for bit", 
       assertEquals(Array.from(got[x].t), want[x].t, `window ${minT - T0}: ${x}`);
       assertEquals(bits(got[x].v), want[x].v, `window ${minT - T0}: ${x}`);
       if (got[x].noNaN) assert(!got[x].v.some((y) => y !== y), "noNaN with a NaN");
+      const parts = got[x].parts;
+      if (parts !== undefined) {
+        twoParts++;
+        assertEquals(parts.flatMap((p) => Array.from(p.t)), want[x].t, "parts' times");
+        assertEquals(parts.flatMap((p) => bits(p.v)), want[x].v, "parts' values");
+      }
     }
   }
+  assert(twoParts > 100, `too few series read as two parts: ${twoParts}`);
   await db.close();
 });
