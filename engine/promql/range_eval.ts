@@ -16,7 +16,7 @@ import { absentLabels } from "./functions/instant.ts";
 import { RangeKernelError, type RangeWindows } from "./functions/range_kernels.ts";
 import { wasmOrTs } from "./range_backend.ts";
 import { wasmKernelParts } from "../../wasm/mod.ts";
-import type { SeriesPart } from "../storage/querier.ts";
+import type { SeriesData, SeriesPart } from "../storage/querier.ts";
 import { histogramsWithoutStale, lastLE, withoutStale } from "./selectors.ts";
 import { type Matrix, newSeries } from "./value.ts";
 import { rangeWithHistograms } from "./range_histogram.ts";
@@ -49,6 +49,28 @@ interface InputSeries {
 const NO_TIMES: readonly number[] = Object.freeze([]);
 const NO_HISTOGRAMS: readonly FloatHistogram[] = Object.freeze([]);
 
+/** A float-only series without NaNs read as parts: `t`/`v` are joined only if something reads them. */
+class PartsInput implements InputSeries {
+  readonly ht = NO_TIMES;
+  readonly h = NO_HISTOGRAMS;
+  readonly dropName = false;
+  readonly labels: Labels;
+  readonly parts: readonly SeriesPart[] | undefined;
+
+  constructor(readonly sd: SeriesData) {
+    this.labels = sd.labels;
+    this.parts = sd.parts;
+  }
+
+  get t(): Float64Array {
+    return this.sd.t;
+  }
+
+  get v(): Float64Array {
+    return this.sd.v;
+  }
+}
+
 /** Evaluates a call whose argument `mi` is a matrix selector or a subquery. */
 export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
   const name = e.func.name;
@@ -79,20 +101,7 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
     }
     inputs = ev.seriesOf(vs).map((sd): InputSeries => {
       if (sd.parts !== undefined && sd.noNaN === true && sd.ht === undefined) {
-        // Float-only and nothing to drop: the kernel takes the parts, t/v join only if read.
-        return {
-          labels: sd.labels,
-          get t() {
-            return sd.t;
-          },
-          get v() {
-            return sd.v;
-          },
-          ht: NO_TIMES,
-          h: NO_HISTOGRAMS,
-          dropName: false,
-          parts: sd.parts,
-        };
+        return new PartsInput(sd); // float-only, nothing to drop: kernels take the parts
       }
       const f = withoutStale(sd);
       const hs = histogramsWithoutStale(sd);
