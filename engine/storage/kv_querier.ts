@@ -20,7 +20,7 @@ import {
 import { CHUNK_CACHE_BYTES_MAX, DECODED_CACHE_BYTES_MAX, KV_GET_MANY_KEYS_MAX } from "./limits.ts";
 import { decodeLabels } from "./wal.ts";
 import type { Workspace } from "./workspace.ts";
-import { flushLog, Slab, tag } from "./chunk_lists.ts";
+import { cachedLists, evictOldestList, flushLog, setCachedList, Slab, tag } from "./chunk_lists.ts";
 import { type ChunkArena, createChunkArena, decodeXorChunk } from "../../wasm/mod.ts";
 
 interface Piece {
@@ -245,10 +245,11 @@ export class KvQuerier implements Querier {
     };
     for (let p = pMin; p <= pMax; p++) {
       const todo: number[] = [];
+      const cached = cachedLists(ws, p);
       for (const sid of sids) {
         // Evicted first in, first out: refreshing an LRU position per series per query costs
         // more than the occasional refetch.
-        const hit = ws.chunkCache.get(`${p}:${sid}`);
+        const hit = cached(sid);
         if (hit === undefined) todo.push(sid);
         else add(sid, hit);
       }
@@ -283,17 +284,9 @@ export class KvQuerier implements Querier {
         add(sid, list);
         // A flush of this series since the read began may be missing from what was read.
         if ((log.lastBySid.get(sid) ?? 0) > seq0) continue;
-        const key = `${p}:${sid}`;
-        const old = ws.chunkCache.get(key);
-        if (old !== undefined) ws.chunkCacheBytes -= listBytes(old);
-        ws.chunkCache.set(key, list);
-        ws.chunkCacheBytes += listBytes(list);
+        setCachedList(ws, p, sid, list);
       }
-      while (ws.chunkCacheBytes > CHUNK_CACHE_BYTES_MAX) {
-        const [k, l] = ws.chunkCache.entries().next().value!;
-        ws.chunkCache.delete(k);
-        ws.chunkCacheBytes -= listBytes(l);
-      }
+      while (ws.chunkCacheBytes > CHUNK_CACHE_BYTES_MAX) evictOldestList(ws);
     }
   }
 
@@ -734,7 +727,9 @@ export function sortByLabels(
     }
     if (same) {
       found.dups = hit.dups;
-      return Array.from(hit.perm, (i) => series[i]);
+      const out: SeriesData[] = new Array(series.length);
+      for (let i = 0; i < out.length; i++) out[i] = series[hit.perm[i]];
+      return out;
     }
   }
   const keys = series.map((s) => sortKey(s.labels));
@@ -770,12 +765,6 @@ export function sortByLabels(
 
 /** Selector shapes whose last order is remembered per workspace. */
 const SORT_MEMO_KEYS_MAX = 64;
-
-function listBytes(list: Uint8Array[]): number {
-  let n = 16;
-  for (const c of list) n += c.length;
-  return n;
-}
 
 /** 0 when the timestamps are not strictly increasing, else 1, or 2 when no value is NaN. */
 function columnsShape(t: Float64Array, v: Float64Array): number {
