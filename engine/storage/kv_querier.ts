@@ -17,7 +17,12 @@ import {
   partitionOf,
   seriesKey,
 } from "./keys.ts";
-import { CHUNK_CACHE_BYTES_MAX, DECODED_CACHE_BYTES_MAX, KV_GET_MANY_KEYS_MAX } from "./limits.ts";
+import {
+  CHUNK_CACHE_BYTES_MAX,
+  DECODED_CACHE_BYTES_MAX,
+  KV_GET_MANY_KEYS_MAX,
+  OPEN_DECODED_BYTES_MAX,
+} from "./limits.ts";
 import { decodeLabels } from "./wal.ts";
 import type { Workspace } from "./workspace.ts";
 import { cachedLists, evictOldestList, flushLog, setCachedList, Slab, tag } from "./chunk_lists.ts";
@@ -69,6 +74,13 @@ interface Gathered {
   headOff: Uint32Array;
   kv: (Uint8Array[] | undefined)[];
   extra: (Extra | undefined)[];
+  /** The open chunk's cached decoded columns, when still current. */
+  hit: (OpenEntry | undefined)[];
+  /** Open chunk k's first and last timestamps and sample count when its bytes were copied. */
+  headMinT: Float64Array;
+  headMaxT: Float64Array;
+  headCount: Uint16Array;
+  openCache: OpenChunkCache;
 }
 
 function newExtra(): Extra {
@@ -112,7 +124,8 @@ export class KvQuerier implements Querier {
     const labels: Labels[] = new Array(n);
     const head: number[] = new Array(n);
     const extra: (Extra | undefined)[] = new Array(n).fill(undefined);
-    const slots: number[] = [];
+    const slots: number[] = [], hit: (OpenEntry | undefined)[] = new Array(n).fill(undefined);
+    const openCache = openCacheOf(h);
     const pending = h.pendingBySid.size > 0, ooo = h.ooo.size > 0, hists = h.hist.size > 0;
     for (let i = 0; i < n; i++) {
       const sid = sids[i];
@@ -129,6 +142,7 @@ export class KvQuerier implements Querier {
       if (h.chunkCount[sid] > 0 && h.chunkMaxT[sid] >= minT && h.chunkMinT[sid] <= maxT) {
         head[i] = slots.length;
         slots.push(h.slot[sid]);
+        hit[i] = openCache.get(sid, h.chunkMinT[sid], h.chunkMaxT[sid], h.chunkCount[sid]);
       } else head[i] = -1;
       const buf = ooo ? h.ooo.get(sid) : undefined;
       if (buf) (x ??= newExtra()).pieces.push(buf.columns());
@@ -150,6 +164,15 @@ export class KvQuerier implements Querier {
       headData = new Uint8Array(headOff[parts.length]);
       for (let i = 0; i < parts.length; i++) headData.set(parts[i], headOff[i]);
     }
+    const headMinT = new Float64Array(slots.length), headMaxT = new Float64Array(slots.length);
+    const headCount = new Uint16Array(slots.length);
+    for (let i = 0; i < n; i++) {
+      const k = head[i], sid = sids[i];
+      if (k < 0) continue;
+      headMinT[k] = h.chunkMinT[sid];
+      headMaxT[k] = h.chunkMaxT[sid];
+      headCount[k] = h.chunkCount[sid];
+    }
     const g: Gathered = {
       sids,
       labels,
@@ -158,6 +181,11 @@ export class KvQuerier implements Querier {
       headOff,
       kv: new Array(n).fill(undefined),
       extra,
+      hit,
+      headMinT,
+      headMaxT,
+      headCount,
+      openCache,
     };
     // 2. Cold series (evicted from memory, data only in KV).
     const cold = await this.#coldSeries(matchers, hints);
@@ -409,18 +437,41 @@ function mergeAll(g: Gathered, minT: number, maxT: number): SeriesData[] {
     views.length = 0;
     for (const i of batch) {
       const k = g.head[i];
-      if (k >= 0) views.push(headData.subarray(headOff[k], headOff[k + 1]));
+      if (k >= 0 && g.hit[i] === undefined) {
+        views.push(headData.subarray(headOff[k], headOff[k + 1]));
+      }
     }
     if (views.length > 0) ({ t: dt, v: dv } = arena.decodeMany(views));
     let a = 0; // start of the current series' open-chunk samples in dt/dv
     for (let j = 0; j < batch.length; j++) {
-      const i = batch[j], k = g.head[i];
-      let b = a;
-      if (k >= 0) b += (headData[headOff[k]] << 8) | headData[headOff[k] + 1];
-      if (b > dt.length) throw new RangeError("BUG: open chunk decoded to fewer samples");
-      const s = mergeFast(g.labels[i], kvd[j], dt, dv, a, b, minT, maxT, slab);
+      const i = batch[j], k = g.head[i], e = g.hit[i];
+      let s: SeriesData | undefined;
+      if (e !== undefined) {
+        s = mergeFast(g.labels[i], kvd[j], e.t, e.v, 0, e.t.length, minT, maxT, slab, e);
+      } else {
+        let b = a;
+        if (k >= 0) b += (headData[headOff[k]] << 8) | headData[headOff[k] + 1];
+        if (b > dt.length) throw new RangeError("BUG: open chunk decoded to fewer samples");
+        const owned = k >= 0
+          ? g.openCache.offer(g.sids[i], g.headMinT[k], g.headMaxT[k], g.headCount[k], dt, dv, a, b)
+          : undefined;
+        s = owned
+          ? mergeFast(
+            g.labels[i],
+            kvd[j],
+            owned.t,
+            owned.v,
+            0,
+            owned.t.length,
+            minT,
+            maxT,
+            slab,
+            owned,
+          )
+          : mergeFast(g.labels[i], kvd[j], dt, dv, a, b, minT, maxT, slab);
+        a = b;
+      }
       if (s !== undefined) out.push(s);
-      a = b;
     }
     if (a !== dt.length) throw new RangeError("BUG: open chunks decoded to more samples");
     batch.length = 0;
@@ -469,6 +520,7 @@ function mergeFast(
   minT: number,
   maxT: number,
   slab: Slab,
+  owned?: OpenEntry,
 ): SeriesData | undefined {
   let lo = 0, hi = 0;
   if (d !== undefined && d.t.length > 0) {
@@ -492,6 +544,17 @@ function mergeFast(
       v: whole ? d!.v : d!.v.subarray(lo, hi),
       noNaN: d!.noNaN && d!.ascending,
     };
+  }
+  if (
+    owned !== undefined && owned.ascending && (nk === 0 || (d!.ascending && dt[a] > d!.t[hi - 1]))
+  ) {
+    // The open chunk's columns are cache-owned (never written): handed out without a copy.
+    const whole = a === 0 && b === dt.length;
+    const head = { t: whole ? dt : dt.subarray(a, b), v: whole ? dv : dv.subarray(a, b) };
+    if (nk === 0) return { labels, t: head.t, v: head.v, noNaN: owned.noNaN };
+    const kWhole = lo === 0 && hi === d!.t.length;
+    const kt = kWhole ? d!.t : d!.t.subarray(lo, hi), kv = kWhole ? d!.v : d!.v.subarray(lo, hi);
+    return new TwoPartSeries(labels, d!.noNaN && owned.noNaN, { t: kt, v: kv }, head);
   }
   if (nk > 0 && d!.ascending && dt[a] > d!.t[hi - 1]) {
     // Two ordered parts: the cached columns as they are and a copy of the open chunk's part.
@@ -662,6 +725,99 @@ function addCold(g: Gathered, cold: { sid: number; labels: Labels }[]): void {
     }
   }
   Object.assign(g, { sids, labels, head, kv, extra });
+}
+
+/** An open head chunk's decoded columns (owned by the cache: never written). */
+interface OpenEntry {
+  minT: number;
+  maxT: number;
+  count: number;
+  t: Float64Array;
+  v: Float64Array;
+  ascending: boolean;
+  noNaN: boolean;
+  /** Read since the clock hand last passed (second chance). */
+  ref: boolean;
+  bytes: number;
+}
+
+/**
+ * Decoded open head chunks of one workspace by series id, valid while the chunk's first and
+ * last timestamps and sample count are unchanged (appends only add samples, so these fix its
+ * content), within OPEN_DECODED_BYTES_MAX. When full, a clock hand passes over a few entries per
+ * new chunk offered, giving read ones a second chance and evicting the others: a working set
+ * larger than the cache keeps a stable part of it cached rather than cycling all of it through.
+ */
+class OpenChunkCache {
+  readonly #entries = new Map<number, OpenEntry>();
+  #bytes = 0;
+  #hand: Iterator<[number, OpenEntry]> | undefined;
+
+  /** The entry of `sid` if its chunk is still the one cached. */
+  get(sid: number, minT: number, maxT: number, count: number): OpenEntry | undefined {
+    const e = this.#entries.get(sid);
+    if (e === undefined || e.count !== count || e.minT !== minT || e.maxT !== maxT) return;
+    e.ref = true;
+    return e;
+  }
+
+  /** Caches a copy of `t`/`v`[a, b) for `sid` if there is room; returns the entry or undefined. */
+  offer(
+    sid: number,
+    minT: number,
+    maxT: number,
+    count: number,
+    t: Float64Array,
+    v: Float64Array,
+    a: number,
+    b: number,
+  ): OpenEntry | undefined {
+    const bytes = (b - a) * 16 + 96;
+    const old = this.#entries.get(sid);
+    if (old !== undefined) {
+      this.#entries.delete(sid);
+      this.#bytes -= old.bytes;
+    }
+    for (let i = 0; i < 2 && this.#bytes + bytes > OPEN_DECODED_BYTES_MAX; i++) this.#sweep();
+    if (this.#bytes + bytes > OPEN_DECODED_BYTES_MAX) return undefined;
+    const ct = t.slice(a, b), cv = v.slice(a, b);
+    const shape = columnsShape(ct, cv);
+    const e: OpenEntry = {
+      minT,
+      maxT,
+      count,
+      t: ct,
+      v: cv,
+      ascending: shape !== 0,
+      noNaN: shape === 2,
+      ref: false,
+      bytes,
+    };
+    this.#entries.set(sid, e);
+    this.#bytes += bytes;
+    return e;
+  }
+
+  /** Moves the hand one entry: clears its second chance, or evicts it if it has none. */
+  #sweep(): void {
+    if (this.#entries.size === 0) return;
+    let r = (this.#hand ??= this.#entries.entries()).next();
+    if (r.done) r = (this.#hand = this.#entries.entries()).next();
+    const [sid, e] = r.value as [number, OpenEntry];
+    if (e.ref) e.ref = false;
+    else {
+      this.#entries.delete(sid);
+      this.#bytes -= e.bytes;
+    }
+  }
+}
+
+const openCaches = new WeakMap<object, OpenChunkCache>();
+
+function openCacheOf(head: object): OpenChunkCache {
+  let c = openCaches.get(head);
+  if (c === undefined) openCaches.set(head, c = new OpenChunkCache());
+  return c;
 }
 
 /**

@@ -101,5 +101,17 @@ Deno.test("select() returns every source's samples in any window, bit for bit", 
     }
   }
   assert(twoParts > 100, `too few series read as two parts: ${twoParts}`);
+  // One more sample per series: cached open chunks are stale now, and must not be served.
+  const lastT = (s: { t: Float64Array }) => s.t[s.t.length - 1];
+  await ws.append(request(
+    ...full.map((s) =>
+      series(Object.fromEntries(s.labels.map((l) => [l.name, l.value])), [[lastT(s) + 15_000, -1]])
+    ),
+  ));
+  const after = await q.select([new Matcher("=", "__name__", "m")], { minT: -1e15, maxT: 1e15 });
+  for (let x = 0; x < after.length; x++) {
+    assertEquals(Array.from(after[x].t), [...Array.from(full[x].t), lastT(full[x]) + 15_000]);
+    assertEquals(bits(after[x].v), [...bits(full[x].v), bits(Float64Array.of(-1))[0]]);
+  }
   await db.close();
 });
