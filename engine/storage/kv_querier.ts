@@ -603,7 +603,8 @@ function mergeFast(
 
 /**
  * A series read as two ordered parts (cached KV columns, then the open chunk's samples): `t`
- * and `v` are joined on first read; kernels take the parts (SeriesData.parts).
+ * and `v` are joined on first read; kernels take the parts (SeriesData.parts). They are
+ * prototype accessors, so an object spread of this drops them: read them by name.
  */
 class TwoPartSeries implements SeriesData {
   readonly parts: readonly SeriesPart[];
