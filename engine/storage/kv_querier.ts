@@ -260,6 +260,9 @@ export class KvQuerier implements Querier {
     const prefix = chunksPrefix(ws.id);
     let at = 0; // position of the last series added: calls come in ascending id order
     const add = (sid: number, list: Uint8Array[]) => {
+      // Nothing of the series in this partition (a flush landing here meanwhile was pending or
+      // in the open chunk when the head was read, so it is read from there).
+      if (list.length === 0) return;
       if (!(sids[at] <= sid)) at = 0;
       while (at < sids.length && sids[at] !== sid) at++;
       if (at === sids.length) throw new Error(`BUG: KV list of unselected series ${sid}`);
@@ -745,7 +748,7 @@ interface OpenEntry {
 /**
  * Decoded open head chunks of one workspace by series id, valid while the chunk's first and
  * last timestamps and sample count are unchanged (appends only add samples, so these fix its
- * content), within OPEN_DECODED_BYTES_MAX. When full, a clock hand passes over a few entries per
+ * content), within OPEN_DECODED_BYTES_MAX. When full, a clock hand passes over one entry per
  * new chunk offered, giving read ones a second chance and evicting the others: a working set
  * larger than the cache keeps a stable part of it cached rather than cycling all of it through.
  */
@@ -779,7 +782,7 @@ class OpenChunkCache {
       this.#entries.delete(sid);
       this.#bytes -= old.bytes;
     }
-    for (let i = 0; i < 2 && this.#bytes + bytes > OPEN_DECODED_BYTES_MAX; i++) this.#sweep();
+    if (this.#bytes + bytes > OPEN_DECODED_BYTES_MAX) this.#sweep();
     if (this.#bytes + bytes > OPEN_DECODED_BYTES_MAX) return undefined;
     const ct = t.slice(a, b), cv = v.slice(a, b);
     const shape = columnsShape(ct, cv);
