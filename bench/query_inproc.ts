@@ -1,7 +1,8 @@
 /**
  * In-process variant of bench/query.ts for profiling: loads the same workload into a service on
  * in-memory KV through `app.request()` and times the same query set (gzip accepted, as `fetch`
- * sends), printing the median per query and the sum. Run with `--cpu-prof` to profile.
+ * sends), printing the median latency and the median process CPU time (user + system) per query
+ * and their sums. Run with `--cpu-prof` to profile.
  *
  *   ./deno run -A [--cpu-prof] bench/query_inproc.ts [--series 10000] [--runs 5] [--only name]
  *     [--data /tmp/kv.sqlite [--skip-load]]
@@ -10,6 +11,7 @@
  * `--skip-load` profiles the queries alone.
  */
 import { parseArgs } from "node:util";
+import process from "node:process";
 import { testService } from "../tests/harness.ts";
 import { benchLabelSets } from "../engine/ingest/payloads.ts";
 import { POINTS, QUERIES, queryPath, RW_HEADERS, STEP_MS, writeBodies } from "./query_workload.ts";
@@ -52,14 +54,14 @@ try {
   }
   console.log(`loaded ${SERIES} series in ${((performance.now() - began) / 1000).toFixed(1)} s`);
   const evalMs = endMs + 7_500;
-  let sum = 0;
+  let sum = 0, cpuSum = 0;
   for (const [name, expr, kind] of QUERIES) {
     const label = `${kind.padEnd(7)} ${name}`;
     if (args.only && !label.includes(args.only)) continue;
     const path = queryPath(expr, kind, evalMs);
-    const runs: number[] = [];
+    const runs: number[] = [], cpus: number[] = [];
     for (let r = 0; r <= RUNS; r++) {
-      const t0 = performance.now();
+      const t0 = performance.now(), c0 = process.cpuUsage();
       const res = await svc.app.request(path, { headers: { "accept-encoding": "gzip, br" } });
       const body = await new Response(
         res.headers.get("content-encoding") === "gzip"
@@ -70,14 +72,22 @@ try {
       if (body.status !== "success" || body.data.result.length === 0) {
         throw new Error(`${path}: ${JSON.stringify(body).slice(0, 300)}`);
       }
-      if (r > 0) runs.push(ms);
+      const c = process.cpuUsage(c0);
+      if (r > 0) {
+        runs.push(ms);
+        cpus.push((c.user + c.system) / 1000);
+      }
     }
     runs.sort((a, b) => a - b);
-    const med = runs[runs.length >> 1];
+    cpus.sort((a, b) => a - b);
+    const med = runs[runs.length >> 1], cpu = cpus[cpus.length >> 1];
     sum += med;
-    console.log(`${label.padEnd(30)}${med.toFixed(1).padStart(10)}`);
+    cpuSum += cpu;
+    console.log(`${label.padEnd(30)}${med.toFixed(1).padStart(10)} ms, cpu ${cpu.toFixed(1)} ms`);
   }
-  console.log(`${"sum of medians".padEnd(30)}${sum.toFixed(1).padStart(10)}`);
+  console.log(
+    `${"sum of medians".padEnd(30)}${sum.toFixed(1).padStart(10)} ms, cpu ${cpuSum.toFixed(1)} ms`,
+  );
 } finally {
   await svc.close();
 }

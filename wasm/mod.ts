@@ -30,7 +30,9 @@ export {
   type KernelWindows,
   RangeKernelError,
   WASM_RANGE_KERNELS,
+  wasmKernelParts,
   type WasmRangeKernel,
+  type WasmRangeKernelParts,
 } from "./range_kernels.ts";
 export {
   IngestBuffer,

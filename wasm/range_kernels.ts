@@ -85,18 +85,40 @@ function goFixed(x: number): string {
   return x.toFixed(6);
 }
 
+/**
+ * A WasmRangeKernel over a series given as two parts, `t1`/`v1` then `t2`/`v2` (ascending, the
+ * second starting after the first ends), as if called with their concatenation: the parts are
+ * copied straight into WASM memory, so the caller needs no concatenated copy.
+ */
+export type WasmRangeKernelParts = (
+  t1: Float64Array,
+  v1: Float64Array,
+  t2: Float64Array,
+  v2: Float64Array,
+  w: KernelWindows,
+  params: readonly (number | Float64Array)[],
+  out: Float64Array,
+  present: Uint8Array,
+) => void;
+
+const NONE = new Float64Array(0);
+
 function runKernel(
   fn: number,
   t: Float64Array,
   v: Float64Array,
+  t2: Float64Array,
+  v2: Float64Array,
   w: KernelWindows,
   params: readonly (number | Float64Array)[],
   out: Float64Array,
   present: Uint8Array,
 ): void {
   const x = kernelExports ??= instantiate();
-  const n = t.length, steps = Math.max(0, w.steps);
-  if (v.length !== n) throw new RangeError("BUG: kernel columns differ in length");
+  const n1 = t.length, n = n1 + t2.length, steps = Math.max(0, w.steps);
+  if (v.length !== n1 || v2.length !== t2.length) {
+    throw new RangeError("BUG: kernel columns differ in length");
+  }
   const a0 = params[0], a1 = params[1];
   const len0 = typeof a0 === "object" ? steps : 0, len1 = typeof a1 === "object" ? steps : 0;
   const bytes = n * 16 + (len0 + len1 + steps) * 8 + steps;
@@ -109,6 +131,10 @@ function runKernel(
   let f64 = kernelViews(x);
   f64.set(t, pT >> 3);
   f64.set(v, pV >> 3);
+  if (n > n1) {
+    f64.set(t2, (pT >> 3) + n1);
+    f64.set(v2, (pV >> 3) + n1);
+  }
   if (len0) f64.set((a0 as Float64Array).subarray(0, steps), p0 >> 3);
   if (len1) f64.set((a1 as Float64Array).subarray(0, steps), p1 >> 3);
   const rc = x.range_kernel(
@@ -152,10 +178,22 @@ function runKernel(
 }
 
 function kernel(fn: number, anchored = fn, smoothed = fn): WasmRangeKernel {
-  return (t, v, w, params, out, present) => {
+  const k: WasmRangeKernel = (t, v, w, params, out, present) => {
     const id = w.mode === "anchored" ? anchored : w.mode === "smoothed" ? smoothed : fn;
-    runKernel(id, t, v, w, params, out, present);
+    runKernel(id, t, v, NONE, NONE, w, params, out, present);
   };
+  partsOf.set(k, (t1, v1, t2, v2, w, params, out, present) => {
+    const id = w.mode === "anchored" ? anchored : w.mode === "smoothed" ? smoothed : fn;
+    runKernel(id, t1, v1, t2, v2, w, params, out, present);
+  });
+  return k;
+}
+
+const partsOf = new Map<WasmRangeKernel, WasmRangeKernelParts>();
+
+/** The two-part form of a kernel of WASM_RANGE_KERNELS; undefined for any other function. */
+export function wasmKernelParts(k: WasmRangeKernel): WasmRangeKernelParts | undefined {
+  return partsOf.get(k);
 }
 
 /**

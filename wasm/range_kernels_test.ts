@@ -4,7 +4,12 @@
  * engine/promql/range_backend_test.ts checks the same through the evaluator.
  */
 import { assert, assertEquals, assertThrows } from "../tests/assert.ts";
-import { type KernelWindows, RangeKernelError, WASM_RANGE_KERNELS } from "./mod.ts";
+import {
+  type KernelWindows,
+  RangeKernelError,
+  WASM_RANGE_KERNELS,
+  wasmKernelParts,
+} from "./mod.ts";
 import { RANGE_KERNELS } from "../engine/promql/functions/range_kernels.ts";
 
 function rng(seed: number): () => number {
@@ -26,7 +31,7 @@ function series(seed: number): Series {
   const n = Math.floor(r() * 300);
   const t = new Float64Array(n), v = new Float64Array(n);
   let ts = Math.floor(r() * 100000) - 50000, val = r() * 100;
-  const kind = seed % 5;
+  const kind = seed % 6;
   for (let i = 0; i < n; i++) {
     ts += r() < 0.1 ? Math.floor(r() * 200000) : 1 + Math.floor(r() * 30000);
     t[i] = ts;
@@ -35,7 +40,8 @@ function series(seed: number): Series {
     else if (kind === 2) val = r() < 0.3 ? val : Math.round(r() * 4); // few repeated values
     else if (kind === 3) {
       val = [NaN, Infinity, -Infinity, 0, -0, 1, 1e308, -1e308][Math.floor(r() * 8)];
-    } else val = 1e15 + r(); // large magnitudes, Kahan matters
+    } else if (kind === 4) val = 1e15 + r(); // large magnitudes, Kahan matters
+    else val += Math.floor(r() * 10) * 0.1; // counter without resets
     v[i] = val;
   }
   return { t, v };
@@ -103,6 +109,38 @@ Deno.test("every WASM range kernel matches the TypeScript kernel bit for bit", (
     }
   }
   assert(compared > 10000, `too few present steps compared: ${compared}`);
+});
+
+Deno.test("a kernel given a series in two parts gives the bits of the whole series", () => {
+  let compared = 0;
+  for (let seed = 1; seed <= 40; seed++) {
+    const s = series(seed);
+    const w = windows(seed, s);
+    const r = rng(seed * 17);
+    const cut = Math.floor(r() * (s.t.length + 1));
+    for (const name of Object.keys(WASM_RANGE_KERNELS)) {
+      const parts = wasmKernelParts(WASM_RANGE_KERNELS[name])!;
+      assert(parts !== undefined, `${name} has no two-part form`);
+      for (const mode of MODES) {
+        const wm: KernelWindows = mode ? { ...w, mode } : w;
+        const params = paramsFor(name, w.steps, r);
+        const want = new Float64Array(w.steps).fill(-7), got = new Float64Array(w.steps).fill(-7);
+        const wantP = new Uint8Array(w.steps).fill(9), gotP = new Uint8Array(w.steps).fill(9);
+        WASM_RANGE_KERNELS[name](s.t, s.v, wm, params, want, wantP);
+        const [t1, t2] = [s.t.subarray(0, cut), s.t.subarray(cut)];
+        const [v1, v2] = [s.v.subarray(0, cut), s.v.subarray(cut)];
+        parts(t1, v1, t2, v2, wm, params, got, gotP);
+        const where = `${name} mode ${mode} seed ${seed} cut ${cut}`;
+        assertEquals(Array.from(gotP), Array.from(wantP), where);
+        for (let k = 0; k < w.steps; k++) {
+          if (wantP[k]) compared++;
+          assert(!wantP[k] || same(got[k], want[k]), `${where} step ${k}: ${got[k]} != ${want[k]}`);
+        }
+      }
+    }
+  }
+  assert(compared > 10000, `too few present steps compared: ${compared}`);
+  assertEquals(wasmKernelParts(RANGE_KERNELS.rate), undefined);
 });
 
 Deno.test("WASM double_exponential_smoothing rejects factors outside (0, 1) like the TS kernel", () => {

@@ -483,6 +483,53 @@ export function countValues(
   return order.map((g) => ({ metric: g.labels, t: 0, f: g.count, h: undefined, dropName: false }));
 }
 
+/** Group keys by grouping (`by`/`without` and sorted names), then by label-set identity. */
+const groupKeys = new Map<string, WeakMap<Labels, string>>();
+/** Groupings whose keys are remembered; the oldest is forgotten first. */
+const GROUPINGS_REMEMBERED_MAX = 64;
+
+function groupKeyIn(
+  cache: WeakMap<Labels, string>,
+  metric: Labels,
+  grouping: readonly string[],
+  without: boolean,
+): string {
+  let key = cache.get(metric);
+  if (key !== undefined) return key;
+  key = "";
+  for (const l of metric) {
+    if (
+      without ? !grouping.includes(l.name) && l.name !== METRIC_NAME : grouping.includes(l.name)
+    ) {
+      key += l.name + "\xff" + l.value + "\xfe";
+    }
+  }
+  cache.set(metric, key);
+  return key;
+}
+
+/**
+ * A function giving each series' group key for `by`/`without` `grouping` (sorted): equal keys
+ * for equal grouping labels. Keys are remembered per label-set object (series keep their Labels
+ * across queries; at 100k series reading every label of every series again costs more than
+ * the lookup).
+ */
+export function groupKeyFn(
+  grouping: readonly string[],
+  without: boolean,
+): (metric: Labels) => string {
+  const sig = (without ? "w\xff" : "b\xff") + grouping.join("\xff");
+  let cache = groupKeys.get(sig);
+  if (cache === undefined) {
+    if (groupKeys.size >= GROUPINGS_REMEMBERED_MAX) {
+      groupKeys.delete(groupKeys.keys().next().value!);
+    }
+    groupKeys.set(sig, cache = new WeakMap());
+  }
+  const c = cache;
+  return (metric) => groupKeyIn(c, metric, grouping, without);
+}
+
 /** Aggregations the columnar fast path handles (float-only input). */
 const COLUMNAR_OPS = new Set(["sum", "avg", "count", "group", "min", "max", "stddev", "stdvar"]);
 
@@ -507,16 +554,10 @@ export function aggregateColumnar(
   const labels: Labels[] = [];
   const dropName: boolean[] = [];
   const seriesGroup = new Int32Array(m.length);
-  const names = new Set(grouping);
+  const keyOf = groupKeyFn(grouping, without);
   for (let i = 0; i < m.length; i++) {
     const metric = m[i].metric;
-    // The key of groupingLabels(metric) without building the label set.
-    let key = "";
-    for (const l of metric) {
-      if (without ? !names.has(l.name) && l.name !== METRIC_NAME : names.has(l.name)) {
-        key += l.name + "\xff" + l.value + "\xfe";
-      }
-    }
+    const key = keyOf(metric);
     let g = groupIdx.get(key);
     if (g === undefined) {
       g = labels.length;
@@ -568,9 +609,12 @@ export function aggregateColumnar(
       }
       switch (op) {
         case "sum": {
-          const [t, cc] = kahanInc(v, f[x], c[x]);
+          // kahanInc inlined: no pair per sample.
+          const sum = f[x], t = sum + v;
+          if (t === Infinity || t === -Infinity) c[x] = 0;
+          else if (Math.abs(sum) >= Math.abs(v)) c[x] += (sum - t) + v;
+          else c[x] += (v - t) + sum;
           f[x] = t;
-          c[x] = cc;
           break;
         }
         case "avg": {

@@ -36,7 +36,7 @@ import {
   aggregateK,
   Aggregator,
   countValues,
-  groupingLabels,
+  groupKeyFn,
   selectK,
 } from "./aggregation.ts";
 import { absentLabels, INSTANT_FUNCTIONS, pointwiseFloatFunction } from "./functions/instant.ts";
@@ -500,8 +500,9 @@ export class Evaluator {
     const n = m.length;
     const groupOf = new Int32Array(n);
     const groupIds = new Map<string, number>();
+    const keyOf = groupKeyFn(grouping, without);
     for (let j = 0; j < n; j++) {
-      const key = labelsKey(groupingLabels(m[j].metric, grouping, without));
+      const key = keyOf(m[j].metric);
       let gi = groupIds.get(key);
       if (gi === undefined) groupIds.set(key, gi = groupIds.size);
       groupOf[j] = gi;
@@ -515,18 +516,38 @@ export class Evaluator {
     const order: Series[] = [];
     const groupOrder: number[] = [];
     let held = 0;
-    for (let k = 0; k < this.steps; k++) {
-      const ts = this.ts(k);
-      this.ctx.checkDone();
-      groupOrder.length = 0;
-      let count = 0;
+    // Steps are taken TOPK_BLOCK_STEPS at a time: each series' samples for the block are copied
+    // into step-major arrays in one visit, so the per-step pass over all series reads typed
+    // arrays in order instead of chasing every series' arrays once per step.
+    const block = Math.max(1, Math.min(this.steps, TOPK_BLOCK_STEPS));
+    const blockV = new Float64Array(block * n), blockP = new Uint8Array(block * n);
+    for (let k0 = 0; k0 < this.steps; k0 += block) {
+      const k1 = Math.min(this.steps, k0 + block);
+      blockP.fill(0);
       for (let j = 0; j < n; j++) {
-        const fT = m[j].fT;
+        const fT = m[j].fT, fV = m[j].fV;
         let c = cur[j];
-        while (c < fT.length && fT[c] < ts) c++;
-        if (c < fT.length && fT[c] === ts) {
-          vals[j] = m[j].fV[c];
-          cur[j] = c + 1;
+        for (let k = k0; k < k1; k++) {
+          const ts = this.ts(k);
+          while (c < fT.length && fT[c] < ts) c++;
+          if (c < fT.length && fT[c] === ts) {
+            const x = (k - k0) * n + j;
+            blockV[x] = fV[c];
+            blockP[x] = 1;
+            c++;
+          }
+        }
+        cur[j] = c;
+      }
+      for (let k = k0; k < k1; k++) {
+        const ts = this.ts(k);
+        this.ctx.checkDone();
+        groupOrder.length = 0;
+        let count = 0;
+        const base = (k - k0) * n;
+        for (let j = 0; j < n; j++) {
+          if (blockP[base + j] === 0) continue;
+          vals[j] = blockV[base + j];
           const gi = groupOf[j];
           if (stamp[gi] !== k) {
             stamp[gi] = k;
@@ -535,32 +556,33 @@ export class Evaluator {
           }
           members[gi].push(j);
           count++;
-        } else cur[j] = c;
-      }
-      const kk = Math.min(Math.trunc(ps[k]), count);
-      if (kk >= 1) {
-        let emitted = 0;
-        for (const gi of groupOrder) {
-          for (const j of selectK(members[gi], kk, op === "topk", val)) {
-            const key = cachedLabelsKey(m[j].metric);
-            let e = out.get(key);
-            if (e) {
-              if (e.lastT === ts) execError("vector cannot contain metrics with the same labelset");
-              e.lastT = ts;
-            } else {
-              e = { s: newSeries(m[j].metric, m[j].dropName), lastT: ts };
-              out.set(key, e);
-              order.push(e.s);
-            }
-            e.s.fT.push(ts);
-            e.s.fV.push(vals[j]);
-            emitted++;
-          }
         }
-        held += emitted;
-        if (this.ctx.currentSamples + held > this.ctx.samplesMax) this.ctx.addSamples(held);
+        const kk = Math.min(Math.trunc(ps[k]), count);
+        if (kk >= 1) {
+          let emitted = 0;
+          for (const gi of groupOrder) {
+            for (const j of selectK(members[gi], kk, op === "topk", val)) {
+              const key = cachedLabelsKey(m[j].metric);
+              let e = out.get(key);
+              if (e) {
+                if (e.lastT === ts) {
+                  execError("vector cannot contain metrics with the same labelset");
+                }
+                e.lastT = ts;
+              } else {
+                e = { s: newSeries(m[j].metric, m[j].dropName), lastT: ts };
+                out.set(key, e);
+                order.push(e.s);
+              }
+              e.s.fT.push(ts);
+              e.s.fV.push(vals[j]);
+              emitted++;
+            }
+          }
+          held += emitted;
+          if (this.ctx.currentSamples + held > this.ctx.samplesMax) this.ctx.addSamples(held);
+        }
       }
-      if (this.steps === 1) break;
     }
     return order;
   }
@@ -642,6 +664,9 @@ export class Evaluator {
     );
   }
 }
+
+/** Steps of topk/bottomk's columnar path whose samples are gathered in one visit per series. */
+const TOPK_BLOCK_STEPS = 16;
 
 const labelsKeyCache = new WeakMap<Labels, string>();
 

@@ -15,6 +15,8 @@ import { unwrapParens } from "./evaluator.ts";
 import { absentLabels } from "./functions/instant.ts";
 import { RangeKernelError, type RangeWindows } from "./functions/range_kernels.ts";
 import { wasmOrTs } from "./range_backend.ts";
+import { wasmKernelParts } from "../../wasm/mod.ts";
+import type { SeriesData, SeriesPart } from "../storage/querier.ts";
 import { histogramsWithoutStale, lastLE, withoutStale } from "./selectors.ts";
 import { type Matrix, newSeries } from "./value.ts";
 import { rangeWithHistograms } from "./range_histogram.ts";
@@ -37,9 +39,36 @@ interface InputSeries {
   labels: Labels;
   t: Float64Array;
   v: Float64Array;
-  ht: number[];
-  h: FloatHistogram[];
+  ht: readonly number[];
+  h: readonly FloatHistogram[];
   dropName: boolean;
+  /** The float samples as ordered parts (SeriesData.parts), for kernels that take them. */
+  parts?: readonly SeriesPart[];
+}
+
+const NO_TIMES: readonly number[] = Object.freeze([]);
+const NO_HISTOGRAMS: readonly FloatHistogram[] = Object.freeze([]);
+
+/** A float-only series without NaNs read as parts: `t`/`v` are joined only if something reads them. */
+class PartsInput implements InputSeries {
+  readonly ht = NO_TIMES;
+  readonly h = NO_HISTOGRAMS;
+  readonly dropName = false;
+  readonly labels: Labels;
+  readonly parts: readonly SeriesPart[] | undefined;
+
+  constructor(readonly sd: SeriesData) {
+    this.labels = sd.labels;
+    this.parts = sd.parts;
+  }
+
+  get t(): Float64Array {
+    return this.sd.t;
+  }
+
+  get v(): Float64Array {
+    return this.sd.v;
+  }
 }
 
 /** Evaluates a call whose argument `mi` is a matrix selector or a subquery. */
@@ -70,7 +99,10 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
         );
       }
     }
-    inputs = ev.seriesOf(vs).map((sd) => {
+    inputs = ev.seriesOf(vs).map((sd): InputSeries => {
+      if (sd.parts !== undefined && sd.noNaN === true && sd.ht === undefined) {
+        return new PartsInput(sd); // float-only, nothing to drop: kernels take the parts
+      }
       const f = withoutStale(sd);
       const hs = histogramsWithoutStale(sd);
       return { labels: sd.labels, t: f.t, v: f.v, ht: hs.t, h: hs.h, dropName: false };
@@ -122,9 +154,16 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
   const dropName = name !== "last_over_time" && name !== "first_over_time";
   const result: Matrix = [];
   const kernel = wasmOrTs(name); // WASM where ported; the TS kernels are the oracle
+  const partsKernel = kernel && wasmKernelParts(kernel);
   const isAbsent = name === "absent_over_time";
   if (!kernel && !HISTOGRAM_AWARE.has(name)) execError(`function "${name}" is not implemented`);
-  const anyAt = new Uint8Array(steps);
+  const anyAt = new Uint8Array(isAbsent ? steps : 0);
+  const checkCounter = name === "rate" || name === "increase";
+  let checkedName: string | undefined;
+  // A selector with `__name__="x"` names every series it selects: no label lookup per series.
+  const pinnedName = arg.kind === "MatrixSelector"
+    ? arg.vectorSelector.matchers.find((m) => m.name === METRIC_NAME && m.type === "=")?.value
+    : undefined;
   for (const s of inputs) {
     ctx.checkDone();
     present.fill(0);
@@ -150,7 +189,10 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
       try {
         // One call per series over all steps (under @ too: the kernels run every step's body,
         // so per-step parameters and predict_linear's evaluation times still apply).
-        kernel!(s.t, s.v, w, params, out, present);
+        const p = s.parts;
+        if (p !== undefined && p.length === 2 && partsKernel !== undefined) {
+          partsKernel(p[0].t, p[0].v, p[1].t, p[1].v, w, params, out, present);
+        } else kernel!(s.t, s.v, w, params, out, present);
       } catch (err) {
         if (err instanceof RangeKernelError) execError(err.message);
         throw err;
@@ -163,17 +205,22 @@ export function evalRangeFunction(ev: Evaluator, e: Call, mi: number): Matrix {
     }
     const n = series.fT.length + series.hT.length;
     if (n === 0) continue;
-    for (const t of series.fT) anyAt[Math.round((t - ev.start) / (ev.interval || 1))] = 1;
-    for (const t of series.hT) anyAt[Math.round((t - ev.start) / (ev.interval || 1))] = 1;
+    if (isAbsent) {
+      for (const t of series.fT) anyAt[Math.round((t - ev.start) / (ev.interval || 1))] = 1;
+      for (const t of series.hT) anyAt[Math.round((t - ev.start) / (ev.interval || 1))] = 1;
+    }
     ctx.addSamples(n);
     result.push(series);
-    if ((name === "rate" || name === "increase") && series.fT.length > 0) {
-      const metricName = labelsGet(s.labels, METRIC_NAME);
-      if (
-        metricName !== "" && !metricName.endsWith("_total") && !metricName.endsWith("_sum") &&
-        !metricName.endsWith("_count") && !metricName.endsWith("_bucket")
-      ) {
-        ctx.annos.info(ANNO.possibleNonCounter(metricName), e.args[0].pos);
+    if (checkCounter && series.fT.length > 0) {
+      const metricName = pinnedName ?? labelsGet(s.labels, METRIC_NAME);
+      if (metricName !== checkedName) { // series of one metric name mostly come in a row
+        checkedName = metricName;
+        if (
+          metricName !== "" && !metricName.endsWith("_total") && !metricName.endsWith("_sum") &&
+          !metricName.endsWith("_count") && !metricName.endsWith("_bucket")
+        ) {
+          ctx.annos.info(ANNO.possibleNonCounter(metricName), e.args[0].pos);
+        }
       }
     }
   }

@@ -34,8 +34,8 @@ export interface HistogramInput {
   labels: Labels;
   t: Float64Array;
   v: Float64Array;
-  ht: number[];
-  h: FloatHistogram[];
+  ht: readonly number[];
+  h: readonly FloatHistogram[];
 }
 
 /** Everything a window computation needs. */

@@ -39,6 +39,79 @@ export function flushLog(ws: Workspace): FlushLog {
   return log;
 }
 
+/**
+ * `Workspace.chunkCache` indexed by partition and series id, so reads need no string keys. The
+ * read path changes the cache only through setCachedList and evictOldestList, which keep the
+ * index in step; when the cache's size differs from the one the index last saw, entries were
+ * removed elsewhere (retention), and the index starts over.
+ */
+interface ListIndex {
+  size: number;
+  byPartition: Map<number, Map<number, Uint8Array[]>>;
+}
+
+const indexes = new WeakMap<Workspace, ListIndex>();
+
+function listIndex(ws: Workspace): ListIndex {
+  let x = indexes.get(ws);
+  if (x === undefined || x.size !== ws.chunkCache.size) {
+    indexes.set(ws, x = { size: ws.chunkCache.size, byPartition: new Map() });
+  }
+  return x;
+}
+
+function partitionIndex(x: ListIndex, p: number): Map<number, Uint8Array[]> {
+  let m = x.byPartition.get(p);
+  if (m === undefined) x.byPartition.set(p, m = new Map());
+  return m;
+}
+
+/**
+ * A lookup of partition `p`'s cached lists by series id, valid until the caller next awaits
+ * (synchronous use only).
+ */
+export function cachedLists(ws: Workspace, p: number): (sid: number) => Uint8Array[] | undefined {
+  const m = partitionIndex(listIndex(ws), p);
+  return (sid) => {
+    let l = m.get(sid);
+    if (l === undefined) {
+      l = ws.chunkCache.get(`${p}:${sid}`);
+      if (l !== undefined) m.set(sid, l);
+    }
+    return l;
+  };
+}
+
+/** Caches (or replaces) the list of (p, sid), keeping chunkCacheBytes. */
+export function setCachedList(ws: Workspace, p: number, sid: number, list: Uint8Array[]): void {
+  const x = listIndex(ws);
+  const key = `${p}:${sid}`;
+  const old = ws.chunkCache.get(key);
+  if (old !== undefined) ws.chunkCacheBytes -= listBytes(old);
+  ws.chunkCache.set(key, list);
+  ws.chunkCacheBytes += listBytes(list);
+  x.size = ws.chunkCache.size;
+  partitionIndex(x, p).set(sid, list);
+}
+
+/** Drops the oldest cached list (first in, first out), keeping chunkCacheBytes. */
+export function evictOldestList(ws: Workspace): void {
+  const x = listIndex(ws);
+  const [k, l] = ws.chunkCache.entries().next().value!;
+  ws.chunkCache.delete(k);
+  ws.chunkCacheBytes -= listBytes(l);
+  x.size = ws.chunkCache.size;
+  const colon = k.indexOf(":");
+  x.byPartition.get(Number(k.slice(0, colon)))?.delete(Number(k.slice(colon + 1)));
+}
+
+/** Bytes a cached list is counted as. */
+export function listBytes(list: Uint8Array[]): number {
+  let n = 16;
+  for (const c of list) n += c.length;
+  return n;
+}
+
 /** The chunk bytes with their kind in front (the cache's format). */
 export function tag(kind: number, bytes: Uint8Array): Uint8Array {
   const tagged = new Uint8Array(bytes.length + 1);

@@ -38,3 +38,25 @@ Deno.test("Slab.take() hands out disjoint zeroed views", () => {
   assertEquals(Array.from(c), [0, 0]);
   assertEquals(b.length, 100_000);
 });
+
+Deno.test("lists removed from the cache behind the read path's back are not served again", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const db = await Tsdb.open(kv);
+  const ws = await db.workspace("w");
+  const m = [new Matcher("=", "__name__", "up")];
+  const all = { minT: T0, maxT: T0 + 3600_000 };
+  const pts = Array.from({ length: 130 }, (_, i): [number, number] => [T0 + i * 10_000, i]);
+  await ws.append(request(series({ __name__: "up", job: "a" }, pts)));
+  await ws.flush();
+  assertEquals((await ws.querier().select(m, all))[0].t.length, 130);
+  assertEquals((await ws.querier().select(m, all))[0].t.length, 130); // from the index
+  // As retention does: the chunks leave KV and their lists leave the cache.
+  for await (const e of kv.list({ prefix: ["w", "w", "tsdb", "c"] })) await kv.delete(e.key);
+  for (const [k, l] of [...ws.chunkCache]) {
+    ws.chunkCache.delete(k);
+    ws.chunkCacheBytes -= l.reduce((n, c) => n + c.length, 0) + 16;
+  }
+  // Only the open chunk's 10 samples are left.
+  assertEquals((await ws.querier().select(m, all))[0].t.length, 10);
+  await db.close();
+});

@@ -1,4 +1,4 @@
-import { assertEquals } from "../../tests/assert.ts";
+import { assert, assertEquals } from "../../tests/assert.ts";
 import type { Labels } from "../model/labels.ts";
 import { labelsCompare } from "../model/labels.ts";
 import type { SeriesData } from "./querier.ts";
@@ -46,4 +46,22 @@ Deno.test("sortByLabels() reuses a remembered order only for the same label obje
   // Same length, other objects: sorted afresh.
   assertEquals(jobs(sortByLabels([b, c, a], { owner, key: "k" })), ["a", "b", "c"]);
   assertEquals(jobs(sortByLabels([mk("z"), mk("y"), a], { owner, key: "k" })), ["a", "y", "z"]);
+});
+
+Deno.test("sortByLabels() reports equal label sets, also when it reuses a remembered order", () => {
+  const mk = (job: string): SeriesData => ({
+    labels: [{ name: "job", value: job }],
+    t: new Float64Array(0),
+    v: new Float64Array(0),
+  });
+  const owner = {};
+  const [a, b, a2] = [mk("a"), mk("b"), mk("a")];
+  for (let round = 0; round < 2; round++) {
+    const found = { dups: false };
+    sortByLabels([b, a, a2], { owner, key: "dup" }, found);
+    assert(found.dups, `round ${round}: equal labels not reported`);
+    const none = { dups: true };
+    sortByLabels([b, a], { owner, key: "none" }, none);
+    assert(!none.dups, `round ${round}: distinct labels reported equal`);
+  }
 });

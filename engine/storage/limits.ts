@@ -74,6 +74,12 @@ export const CHUNK_CACHE_BYTES_MAX = 32 * 1024 * 1024;
  * recent data of ~40k series at 15 s scrapes, so repeated dashboard queries skip decoding.
  */
 export const DECODED_CACHE_BYTES_MAX = 128 * 1024 * 1024;
+/**
+ * Bytes of decoded open head chunks kept by the querier per workspace (~33k full chunks), so
+ * queries repeated between two appends skip decoding; entries are replaced second-chance, so a
+ * larger working set keeps a stable part cached instead of thrashing.
+ */
+export const OPEN_DECODED_BYTES_MAX = 64 * 1024 * 1024;
 /** Default retention (AMP default). */
 export const RETENTION_DAYS_DEFAULT = 150;
 /** Allowed retention range (AMP). */

@@ -23,8 +23,20 @@ export interface SeriesData {
   readonly v: Float64Array;
   /** True when the reader knows no float value is NaN (so none is a staleness marker). */
   readonly noNaN?: boolean;
+  /**
+   * When set, `t`/`v` are these parts' columns concatenated in order (ascending, each part
+   * starting after the previous one ends), and may be joined only when first read: readers that
+   * can take the parts (range-function kernels) avoid that copy.
+   */
+  readonly parts?: readonly SeriesPart[];
   readonly ht?: Float64Array;
   readonly h?: readonly FloatHistogram[];
+}
+
+/** One part of a series' float samples (see SeriesData.parts). */
+export interface SeriesPart {
+  readonly t: Float64Array;
+  readonly v: Float64Array;
 }
 
 /** Read access to one workspace. */

@@ -1,7 +1,8 @@
 /** Prometheus's JSON value formats: timestamps, native histogram bucket bounds and order. */
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { Hono } from "hono";
-import { acceptedEncoding, exponentialBound, failure, histogramJson, ts } from "./respond.ts";
+import { acceptedEncoding, exponentialBound, failure, histogramJson, ts, val } from "./respond.ts";
+import { formatFloatE, formatFloatF } from "../../engine/model/go_format.ts";
 import {
   BadDataError,
   QueryThrottledError,
@@ -20,6 +21,28 @@ Deno.test("ts() writes seconds with a millisecond fraction only when there is on
   assertEquals(ts(1_700_000_000_500), "1700000000.500");
   assertEquals(ts(1_700_000_000_007), "1700000000.007");
   assertEquals(ts(-1500), "-1.500");
+});
+
+Deno.test("val() writes Go's 'f' form from 1e-6 to below 1e21 and the 'e' form outside", () => {
+  assertEquals(val(1e-6), '"0.000001"');
+  assertEquals(val(9.99999999999999e-7), '"9.99999999999999e-07"');
+  assertEquals(val(1e21), '"1e+21"');
+  assertEquals(val(999999999999999900000), '"999999999999999900000"');
+  assertEquals(val(-0), '"-0"');
+  assertEquals(val(0), '"0"');
+  assertEquals(val(0.1 + 0.2), '"0.30000000000000004"');
+  assertEquals(val(-123456.789), '"-123456.789"');
+  assertEquals(val(NaN), '"NaN"');
+  assertEquals(val(-Infinity), '"-Inf"');
+  // Against the digit-by-digit formatting over many magnitudes.
+  let seed = 42;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let i = 0; i < 20000; i++) {
+    const v = (rnd() - 0.5) * Math.pow(10, Math.floor(rnd() * 60) - 30);
+    const a = Math.abs(v);
+    const want = a !== 0 && (a < 1e-6 || a >= 1e21) ? formatFloatE(v) : formatFloatF(v);
+    assertEquals(val(v), `"${want}"`, String(v));
+  }
 });
 
 Deno.test("exponentialBound() is 2^(idx/2^schema) correctly rounded", () => {

@@ -61,6 +61,8 @@ let p0Ptr: usize = 0;
 let p0: f64 = 0;
 let p1Ptr: usize = 0;
 let p1: f64 = 0;
+/** True unless the call's series has no counter reset (set per call for rate and increase). */
+let hasResets = true;
 /** The offending factor after ERR_SMOOTHING / ERR_TREND, read by the host with kernel_error_value. */
 let errValue: f64 = 0;
 
@@ -136,6 +138,16 @@ export function range_kernel(
   if (fn >= K_RATE_SMOOTHED && fn <= K_DELTA_SMOOTHED) fwd = lookbackMs;
   if (steps <= 0) return 0;
   if (!(stepMs >= 0)) return ERR_STEP;
+  // Counter resets anywhere in the series: without any, no window needs its reset loop.
+  hasResets = false;
+  if (fn == K_RATE || fn == K_INCREASE) {
+    for (let i: i32 = 1; i < n; i++) {
+      if (vv(i) < vv(i - 1)) {
+        hasResets = true;
+        break;
+      }
+    }
+  }
   let lo: i32 = 0;
   let hi: i32 = 0;
   for (let k: i32 = 0; k < steps; k++) {
@@ -233,7 +245,7 @@ function extrapolated(isCounter: bool, isRate: bool, lo: i32, hi: i32, k: i32, e
   const firstT = tt(lo);
   const lastT = tt(hi - 1);
   let result = vv(hi - 1) - vv(lo);
-  if (isCounter) {
+  if (isCounter && hasResets) {
     let prev = vv(lo);
     for (let i = lo + 1; i < hi; i++) {
       const x = vv(i);
@@ -316,6 +328,21 @@ function instant(isRate: bool, lo: i32, hi: i32, k: i32): void {
 }
 
 function avg(lo: i32, hi: i32): f64 {
+  // First the compensated sum without the overflow checks. A partial sum that overflows stays
+  // infinite or NaN to the end, so when it ends finite no step overflowed and this loop did
+  // exactly what the checked one below does; otherwise the checked one runs.
+  let fs = vv(lo);
+  let fc: f64 = 0;
+  for (let i = lo + 1; i < hi; i++) {
+    const x = vv(i);
+    const t = fs + x;
+    fc += Math.abs(fs) >= Math.abs(x) ? (fs - t) + x : (x - t) + fs;
+    fs = t;
+  }
+  if (isFinite<f64>(fs)) {
+    const n = <f64>(hi - lo);
+    return fs / n + fc / n;
+  }
   let sum = vv(lo);
   let c: f64 = 0;
   let count: f64 = 1;
