@@ -48,6 +48,8 @@ export function flushLog(ws: Workspace): FlushLog {
 interface ListIndex {
   size: number;
   byPartition: Map<number, Map<number, Uint8Array[]>>;
+  /** Where first-in-first-out eviction goes on (see evictOldestList). */
+  hand?: Iterator<[string, Uint8Array[]]>;
 }
 
 const indexes = new WeakMap<Workspace, ListIndex>();
@@ -97,7 +99,10 @@ export function setCachedList(ws: Workspace, p: number, sid: number, list: Uint8
 /** Drops the oldest cached list (first in, first out), keeping chunkCacheBytes. */
 export function evictOldestList(ws: Workspace): void {
   const x = listIndex(ws);
-  const [k, l] = ws.chunkCache.entries().next().value!;
+  // One iterator kept across evictions: a fresh one would step over every deleted slot.
+  let r = (x.hand ??= ws.chunkCache.entries()).next();
+  if (r.done) r = (x.hand = ws.chunkCache.entries()).next();
+  const [k, l] = r.value!;
   ws.chunkCache.delete(k);
   ws.chunkCacheBytes -= listBytes(l);
   x.size = ws.chunkCache.size;

@@ -339,6 +339,19 @@ interface DecodedChunk {
 const decoded = new Map<object, DecodedChunk & { count: number }>();
 let decodedBytes = 0;
 
+/**
+ * The oldest entry of `decoded`, through one iterator kept across evictions: a fresh
+ * `entries()` per eviction would step over every slot deleted since the map's table was last
+ * rebuilt, which made evicting tens of thousands of entries take seconds.
+ */
+let decodedHand: Iterator<[object, DecodedChunk & { count: number }]> | undefined;
+
+function oldestDecoded(): [object, DecodedChunk & { count: number }] {
+  let r = (decodedHand ??= decoded.entries()).next();
+  if (r.done) r = (decodedHand = decoded.entries()).next();
+  return r.value!;
+}
+
 function decodedChunks(arena: ChunkArena, key: Uint8Array[] | Uint8Array): DecodedChunk {
   const count = Array.isArray(key) ? key.length : 1;
   let d = decoded.get(key);
@@ -359,7 +372,7 @@ function decodedChunks(arena: ChunkArena, key: Uint8Array[] | Uint8Array): Decod
   decoded.set(key, d);
   decodedBytes += t.length * 16 + 64;
   while (decodedBytes > DECODED_CACHE_BYTES_MAX) {
-    const [k, old] = decoded.entries().next().value!;
+    const [k, old] = oldestDecoded();
     decoded.delete(k);
     decodedBytes -= old.t.length * 16 + 64;
   }
