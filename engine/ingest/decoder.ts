@@ -370,18 +370,7 @@ export class RemoteWriteDecoder {
 
   /** @internal adds one label of the current series as byte ranges of the buffer. */
   label(ns: number, ne: number, vs: number, ve: number): void {
-    let rg = this.ranges;
-    const i = this.nLabels * 4;
-    if (i + 4 > rg.length) {
-      const g = new Int32Array(rg.length * 2);
-      g.set(rg);
-      this.ranges = rg = g;
-    }
-    rg[i] = ns;
-    rg[i + 1] = ne;
-    rg[i + 2] = vs;
-    rg[i + 3] = ve;
-    this.nLabels++;
+    this.ranges = pushRange(this.ranges, this.nLabels++, ns, ne, vs, ve);
   }
 
   /** @internal reads one Sample message (1.0 or 2.0) spanning `[r.pos, end)`. */
@@ -450,18 +439,7 @@ export class RemoteWriteDecoder {
 
   private exN = 0;
   private pushExemplarLabel(ns: number, ne: number, vs: number, ve: number): void {
-    let rg = this.exRanges;
-    const i = this.exN * 4;
-    if (i + 4 > rg.length) {
-      const g = new Int32Array(rg.length * 2);
-      g.set(rg);
-      this.exRanges = rg = g;
-    }
-    rg[i] = ns;
-    rg[i + 1] = ne;
-    rg[i + 2] = vs;
-    rg[i + 3] = ve;
-    this.exN++;
+    this.exRanges = pushRange(this.exRanges, this.exN++, ns, ne, vs, ve);
   }
 
   /** @internal builds exemplar Labels from ranges `[ns, ne, vs, ve] × n` of the buffer. */
@@ -608,4 +586,29 @@ export class RemoteWriteDecoder {
     this.metadata = [];
     return out;
   }
+}
+
+/**
+ * Stores label `i`'s name and value byte ranges at `rg[4i..4i+4)`, doubling `rg` when full;
+ * returns the (possibly new) array.
+ */
+function pushRange(
+  rg: Int32Array<ArrayBuffer>,
+  i: number,
+  ns: number,
+  ne: number,
+  vs: number,
+  ve: number,
+): Int32Array<ArrayBuffer> {
+  const k = i * 4;
+  if (k + 4 > rg.length) {
+    const g = new Int32Array(rg.length * 2);
+    g.set(rg);
+    rg = g;
+  }
+  rg[k] = ns;
+  rg[k + 1] = ne;
+  rg[k + 2] = vs;
+  rg[k + 3] = ve;
+  return rg;
 }

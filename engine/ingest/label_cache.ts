@@ -73,27 +73,16 @@ function equalRange(
  * Builds sorted `Labels` from label ranges, dropping labels with empty values (Prometheus treats
  * an empty value as absent). Duplicate names are kept, adjacent, for validation to reject.
  */
-export function labelsFromRanges(
-  buf: Uint8Array,
-  ranges: Int32Array,
-  n: number,
-  strings?: StringTable,
-  u32?: Uint32Array,
-): Labels {
+export function labelsFromRanges(buf: Uint8Array, ranges: Int32Array, n: number): Labels {
   const out: Label[] = [];
   let sorted = true;
   for (let i = 0; i < n; i++) {
     const r = i * 4;
     if (ranges[r + 3] === ranges[r + 2]) continue;
-    const label: Label = strings && u32
-      ? {
-        name: strings.get(buf, u32, ranges[r], ranges[r + 1]),
-        value: strings.get(buf, u32, ranges[r + 2], ranges[r + 3]),
-      }
-      : {
-        name: decodeUtf8(buf, ranges[r], ranges[r + 1]),
-        value: decodeUtf8(buf, ranges[r + 2], ranges[r + 3]),
-      };
+    const label: Label = {
+      name: decodeUtf8(buf, ranges[r], ranges[r + 1]),
+      value: decodeUtf8(buf, ranges[r + 2], ranges[r + 3]),
+    };
     if (sorted && out.length > 0 && out[out.length - 1].name > label.name) sorted = false;
     out.push(label);
   }

@@ -121,9 +121,8 @@ export function randomRequestV1(seed: number): WriteRequest {
   return create(WriteRequestSchema, { timeseries, metadata });
 }
 
-/** A random 2.0 request (seeded), with a shared symbol table. */
-export function randomRequestV2(seed: number): RequestV2 {
-  const r = rng(seed);
+/** A 2.0 symbol table starting with "": `ref(s)` interns `s` and returns its index. */
+function symbolTable(): { symbols: string[]; ref: (s: string) => number } {
   const symbols = [""];
   const index = new Map<string, number>([["", 0]]);
   const ref = (s: string) => {
@@ -135,6 +134,13 @@ export function randomRequestV2(seed: number): RequestV2 {
     }
     return i;
   };
+  return { symbols, ref };
+}
+
+/** A random 2.0 request (seeded), with a shared symbol table. */
+export function randomRequestV2(seed: number): RequestV2 {
+  const r = rng(seed);
+  const { symbols, ref } = symbolTable();
   const timeseries: TimeSeriesV2[] = [];
   const ns = Math.floor(r() * 8);
   for (let i = 0; i < ns; i++) {
@@ -256,17 +262,7 @@ export function benchRequestV2(
   values?: ArrayLike<number>,
 ): RequestV2 {
   const r = rng(seed);
-  const symbols = [""];
-  const index = new Map<string, number>([["", 0]]);
-  const ref = (s: string) => {
-    let i = index.get(s);
-    if (i === undefined) {
-      i = symbols.length;
-      symbols.push(s);
-      index.set(s, i);
-    }
-    return i;
-  };
+  const { symbols, ref } = symbolTable();
   const timeseries = sets.map((ls, i) => ({
     labelsRefs: [...ls].sort((a, b) => (a[0] < b[0] ? -1 : 1)).flatMap((
       [n, v],

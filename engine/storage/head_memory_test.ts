@@ -1,7 +1,7 @@
 /**
  * Invariant 3 (bounded memory): the head's size depends on the number of series, never on the
  * length of their history. RSS per series at 100k series is measured by
- * tests/storage_memory.ts (see the storage report).
+ * tests/storage_memory.ts and bench/ingest.ts (docs/performance.md).
  */
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { Tsdb } from "./tsdb.ts";
