@@ -7,6 +7,7 @@ import {
   encodeXorChunk,
 } from "./mod.ts";
 import { refDecode, refEncode } from "./xor_ref.ts";
+import { rng } from "../tests/rng.ts";
 
 const STALE_NAN = bitsToF64(0x7ff0000000000002n);
 
@@ -22,16 +23,6 @@ function f64Bits(col: ArrayLike<number>): bigint[] {
     out.push(u[0]);
   }
   return out;
-}
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Case {

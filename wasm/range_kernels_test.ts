@@ -11,15 +11,7 @@ import {
   wasmKernelParts,
 } from "./mod.ts";
 import { RANGE_KERNELS } from "../engine/promql/functions/range_kernels.ts";
-
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../tests/rng.ts";
 
 interface Series {
   t: Float64Array;

@@ -2,16 +2,7 @@ import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
 import { BodyTooLargeError, SnappyDecodeError } from "./errors.ts";
 import { snappyDecode, snappyDecodeReference, snappyDecodeView, snappyEncode } from "./snappy.ts";
 import { benchLabelSets, benchRequestV1, encodeV1 } from "./payloads.ts";
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../../tests/rng.ts";
 
 function sample(r: () => number, n: number, alphabet: number): Uint8Array {
   const out = new Uint8Array(n);

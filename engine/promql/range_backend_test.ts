@@ -11,15 +11,7 @@ import { RANGE_KERNELS, RangeKernelError, type RangeWindows } from "./functions/
 import { Engine, type QueryResult } from "./mod.ts";
 import { setRangeKernelBackend, TS_ONLY_RANGE_KERNELS, wasmOrTs } from "./range_backend.ts";
 import { withoutStale } from "./selectors.ts";
-
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../../tests/rng.ts";
 
 const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 1e308, -1e308, 5e-324];
 

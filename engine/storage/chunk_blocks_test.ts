@@ -13,14 +13,9 @@ import { CHUNK_BLOCK_BYTES_MAX, CHUNK_BLOCK_SID_SPAN } from "./limits.ts";
 import { Tsdb } from "./tsdb.ts";
 import { request, series } from "./test_util.ts";
 import { Matcher } from "../model/matcher.ts";
+import { rng } from "../../tests/rng.ts";
 
 const T0 = 1_700_000_000_000;
-
-/** A seeded PRNG in [0, 1) (a linear congruential generator; plenty for shuffles). */
-function rng(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 4294967296;
-}
 
 function chunk(sid: number, minT: number, len: number, kind = 0, partition = 5): ChunkToPack {
   const bytes = new Uint8Array(len);

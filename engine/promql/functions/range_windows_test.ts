@@ -1,18 +1,6 @@
 import { assert } from "../../../tests/assert.ts";
 import { RANGE_KERNELS, type RangeWindows } from "./range_kernels.ts";
-
-/** Deterministic pseudo-random numbers (xorshift32). */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x1_0000_0000;
-  };
-}
+import { rng } from "../../../tests/rng.ts";
 
 /** Brute force: the samples of each step's window, found by filtering, fed one window at a time. */
 function perStep(

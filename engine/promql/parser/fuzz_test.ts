@@ -6,17 +6,7 @@
 
 import { assertEquals } from "../../../tests/assert.ts";
 import { formatExpr, parseExpr, PromQLParseError } from "./mod.ts";
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../../../tests/rng.ts";
 
 const SEEDS = [
   `sum by (job) (rate(http_requests_total{code=~"5..",job!="x"}[5m] offset 1h))`,
