@@ -15,6 +15,7 @@ import { benchLabelSets, benchRequestV1, encodeV1 } from "../engine/ingest/paylo
 import { snappyEncode } from "../engine/ingest/snappy.ts";
 import { ingestLimits, WorkspaceIngest } from "../engine/ingest/mod.ts";
 import { Tsdb } from "../engine/storage/mod.ts";
+import { statusKiB } from "./proc.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -31,10 +32,7 @@ const INTERVAL = 15_000;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error("run with --v8-flags=--expose-gc");
 
-function rssKiB(): number {
-  const m = Deno.readTextFileSync("/proc/self/status").match(/^VmRSS:\s+(\d+) kB/m);
-  return m ? Number(m[1]) : NaN;
-}
+const rssKiB = () => statusKiB("self", "VmRSS");
 
 const dir = await Deno.makeTempDir({ prefix: "promenade_head_heap_" });
 const kv = await Deno.openKv(`${dir}/kv.sqlite`);

@@ -45,6 +45,7 @@ import {
   rng,
 } from "../engine/ingest/payloads.ts";
 import { snappyEncode } from "../engine/ingest/snappy.ts";
+import { cpuSeconds, statusKiB } from "./proc.ts";
 import { assignTrajectories, loadRealValues } from "./fixtures/real_values/mod.ts";
 import { formatKvStats, kvStats } from "./kv_stats.ts";
 
@@ -180,30 +181,6 @@ function buildRound(r: number): Uint8Array[] {
   requests += reqs.length;
   buildS += (performance.now() - start) / 1000;
   return reqs;
-}
-
-// ---- server metrics from /proc ----
-const clkTck = await (async () => {
-  try {
-    const out = await new Deno.Command("getconf", { args: ["CLK_TCK"] }).output();
-    return Number(new TextDecoder().decode(out.stdout).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-function cpuSeconds(pid: number): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // After the command: state is field 3, utime 14, stime 15 (1-based in proc(5)).
-  return (Number(f[14 - 3]) + Number(f[15 - 3])) / clkTck;
-}
-
-function statusKiB(pid: number, key: string): number {
-  const m = Deno.readTextFileSync(`/proc/${pid}/status`).match(
-    new RegExp(`^${key}:\\s+(\\d+) kB`, "m"),
-  );
-  return m ? Number(m[1]) : NaN;
 }
 
 // ---- send ----

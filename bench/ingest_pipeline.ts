@@ -22,6 +22,7 @@ import { benchLabelSets, benchRequestV1, encodeV1 } from "../engine/ingest/paylo
 import { snappyEncode } from "../engine/ingest/snappy.ts";
 import { ingestLimits, WorkspaceIngest } from "../engine/ingest/mod.ts";
 import { Tsdb } from "../engine/storage/mod.ts";
+import { cpuSeconds, statusKiB } from "./proc.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -54,21 +55,8 @@ for (let r = 0; r < ROUNDS; r++) {
   rounds.push(reqs);
 }
 
-const clkTck = 100;
-function cpuSeconds(): number {
-  const stat = Deno.readTextFileSync("/proc/self/stat");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / clkTck;
-}
-function mainThreadCpuSeconds(): number {
-  const stat = Deno.readTextFileSync(`/proc/self/task/${Deno.pid}/stat`);
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / clkTck;
-}
-function rssKiB(): number {
-  const m = Deno.readTextFileSync("/proc/self/status").match(/^VmRSS:\s+(\d+) kB/m);
-  return m ? Number(m[1]) : NaN;
-}
+const mainThreadCpuSeconds = () => cpuSeconds(`self/task/${Deno.pid}`);
+const rssKiB = () => statusKiB("self", "VmRSS");
 
 const dir = args.kv ?? await Deno.makeTempDir({ prefix: "promenade_pipeline_" });
 const path = args.kv ?? `${dir}/kv.sqlite`;
