@@ -192,13 +192,18 @@ interface Phase {
   /** Wall and server CPU time of the send windows only. */
   wallS: number;
   cpuS: number;
+  /** This process's CPU over the send windows: what the load generator takes from the shared cores. */
+  clientCpuS: number;
+  /** The server's main (JS) thread's CPU over the send windows: what bounds its throughput. */
+  mainCpuS: number;
 }
 
 const errorBodies: string[] = [];
 
 async function send(p: Phase, bodies: Uint8Array[]): Promise<void> {
   let next = 0;
-  const cpu0 = PID ? cpuSeconds(PID) : 0;
+  const cpu0 = PID ? cpuSeconds(PID) : 0, client0 = cpuSeconds("self");
+  const main0 = PID ? cpuSeconds(`${PID}/task/${PID}`) : 0;
   const start = performance.now();
   const sender = async () => {
     while (next < bodies.length) {
@@ -220,6 +225,8 @@ async function send(p: Phase, bodies: Uint8Array[]): Promise<void> {
   await Promise.all(Array.from({ length: SENDERS }, sender));
   p.wallS += (performance.now() - start) / 1000;
   p.cpuS += PID ? cpuSeconds(PID) - cpu0 : NaN;
+  p.clientCpuS += cpuSeconds("self") - client0;
+  p.mainCpuS += PID ? cpuSeconds(`${PID}/task/${PID}`) - main0 : NaN;
   p.samples += bodies.length * BATCH;
 }
 
@@ -236,7 +243,12 @@ function report(p: Phase): void {
     pct(p.latenciesMs, 99).toFixed(1)
   } ms`;
   if (p.errors) line += `; ${p.errors} non-2xx`;
-  if (PID) line += `; server CPU ${((p.cpuS * 1e6) / p.samples).toFixed(2)} us/sample`;
+  if (PID) {
+    line += `; server CPU ${((p.cpuS * 1e6) / p.samples).toFixed(2)} us/sample (main thread ${
+      ((p.mainCpuS * 1e6) / p.samples).toFixed(2)
+    })`;
+  }
+  line += `; client CPU ${((p.clientCpuS * 1e6) / p.samples).toFixed(2)} us/sample`;
   console.log(line);
 }
 
@@ -247,6 +259,8 @@ const newPhase = (name: string): Phase => ({
   errors: 0,
   wallS: 0,
   cpuS: 0,
+  clientCpuS: 0,
+  mainCpuS: 0,
 });
 
 const first = buildRound(0);
