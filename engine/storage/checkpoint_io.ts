@@ -3,24 +3,21 @@
  */
 import type { Labels } from "../model/labels.ts";
 import type { MetricMetadata } from "../model/write.ts";
-import { ByteReader, ByteWriter } from "./byte_buffer.ts";
 import { checkpointSids, decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
 import {
   checkpointHeadKey,
   checkpointKey,
   checkpointPrefix,
   metadataPrefix,
-  seriesKey,
-  seriesPrefix,
   walPrefix,
 } from "./keys.ts";
 import { deleteRange } from "./kv_delete.ts";
 import { WAL_SEGMENTS_PER_ATOMIC_MAX } from "./limits.ts";
+import { forEachStoredSeries, writeSeriesRecords } from "./series_blocks.ts";
 import {
   Batch,
   decodeBatch,
   decodeLabels,
-  encodeLabels,
   joinSegments,
   recordSegment,
   recordSegments,
@@ -71,25 +68,9 @@ export async function writeCheckpoint(ws: Workspace): Promise<void> {
   ws.log.walBytes = 0;
   const gen = ws.log.ckptGen + 1;
   try {
-    // 1. Series records of series created since the last checkpoint. The values of one atomic
-    // are views of one buffer (KV stores a view's bytes), reused once the atomic is committed.
-    const w = new ByteWriter(1 << 16);
-    for (let i = 0; i < newSids.length; i += 500) {
-      const op = ws.fencedAtomic();
-      w.reset();
-      const end = Math.min(newSids.length, i + 500);
-      const at: number[] = [];
-      for (let j = i; j < end; j++) {
-        at.push(w.length);
-        encodeLabels(newLabels[j], w);
-      }
-      at.push(w.length);
-      const buf = w.view(); // the writer may have grown: take the view after the last write
-      for (let j = i; j < end; j++) {
-        op.set(seriesKey(ws.id, newSids[j]), buf.subarray(at[j - i], at[j - i + 1]));
-      }
-      await ws.commitFenced(op);
-    }
+    // 1. Series records of series created since the last checkpoint, packed into blocks
+    // (series_blocks.ts): ~60 KB values, not one KV entry per series.
+    await writeSeriesRecords(ws, newSids, newLabels);
   } catch (e) {
     ws.head.unrecorded.push(...unrecorded); // the next checkpoint writes them
     throw e;
@@ -149,12 +130,13 @@ export async function recoverWorkspace(ws: Workspace): Promise<void> {
     ckpt = joinSegments(segs);
     hot = checkpointSids(ckpt).sids;
   }
-  // Series records: hot series into the head; the rest only mark their ids as taken.
+  // Series records: hot series into the head; the rest only mark their ids as taken. An id can
+  // be recorded twice (same labels): the first record wins.
   let recorded = new Uint8Array(1024);
-  for await (const e of ws.kv.list<Uint8Array>({ prefix: seriesPrefix(ws.id) })) {
-    const sid = e.key[4] as number;
-    if (hot.has(sid)) h.addSeries(sid, decodeLabels(new ByteReader(e.value)));
-    else {
+  await forEachStoredSeries(ws.kv, ws.id, (sid, r) => {
+    if (hot.has(sid)) {
+      if (h.labels[sid] === undefined) h.addSeries(sid, decodeLabels(r));
+    } else {
       while (sid >= recorded.length) {
         const grown = new Uint8Array(recorded.length * 2);
         grown.set(recorded);
@@ -163,7 +145,7 @@ export async function recoverWorkspace(ws: Workspace): Promise<void> {
       recorded[sid] = 1;
       if (sid >= h.nextSid) h.nextSid = sid + 1;
     }
-  }
+  });
   hot.clear();
   // Metadata.
   for await (const e of ws.kv.list<MetricMetadata[]>({ prefix: metadataPrefix(ws.id) })) {

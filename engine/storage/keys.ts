@@ -16,14 +16,27 @@ export function workspacePrefix(ws: string): Deno.KvKey {
   return ["w", ws];
 }
 
-/** Series record: `["w", ws, "tsdb", "s", seriesId]`. */
+/** Series record of the first layout (read, no longer written): `["w", ws, "tsdb", "s", seriesId]`. */
 export function seriesKey(ws: string, sid: number): Deno.KvKey {
   return ["w", ws, "tsdb", "s", sid];
 }
 
-/** Prefix of all series records. */
+/** Prefix of all series records of the first layout. */
 export function seriesPrefix(ws: string): Deno.KvKey {
   return ["w", ws, "tsdb", "s"];
+}
+
+/**
+ * Series block (series_blocks.ts): `["w", ws, "tsdb", "sb", bucket, blockId]`, holding series
+ * records of ids `bucket * SERIES_BLOCK_SID_SPAN .. (bucket + 1) * SERIES_BLOCK_SID_SPAN - 1`.
+ */
+export function seriesBlockKey(ws: string, bucket: number, blockId: number): Deno.KvKey {
+  return ["w", ws, "tsdb", "sb", bucket, blockId];
+}
+
+/** Prefix of all series blocks. */
+export function seriesBlocksPrefix(ws: string): Deno.KvKey {
+  return ["w", ws, "tsdb", "sb"];
 }
 
 /** WAL segment: `["w", ws, "tsdb", "wal", seq, segment]`. */

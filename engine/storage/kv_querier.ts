@@ -10,14 +10,13 @@ import type { FloatHistogram, HPoint } from "../model/histogram.ts";
 import type { Querier, SelectHints, SeriesData, SeriesPart } from "./querier.ts";
 import { ByteReader } from "./byte_buffer.ts";
 import { decodeHistogram } from "./histogram_codec.ts";
-import { CHUNK_KIND_HIST, coldPartitionPrefix, partitionOf, seriesKey } from "./keys.ts";
+import { CHUNK_KIND_HIST, coldPartitionPrefix, partitionOf } from "./keys.ts";
 import {
   CHUNK_CACHE_BYTES_MAX,
   DECODED_CACHE_BYTES_MAX,
-  KV_GET_MANY_KEYS_MAX,
   OPEN_DECODED_BYTES_MAX,
 } from "./limits.ts";
-import { decodeLabels } from "./wal.ts";
+import { loadSeriesLabels } from "./series_blocks.ts";
 import type { Workspace } from "./workspace.ts";
 import { cachedLists, evictOldestList, flushLog, setCachedList, Slab } from "./chunk_lists.ts";
 import { loadChunkLists } from "./chunk_blocks.ts";
@@ -224,21 +223,10 @@ export class KvQuerier implements Querier {
       if (labels === undefined) missing.push(sid);
       else take(sid, labels);
     }
-    for (let i = 0; i < missing.length; i += KV_GET_MANY_KEYS_MAX * 16) {
-      const groups: Promise<Deno.KvEntryMaybe<Uint8Array>[]>[] = [];
-      for (let j = i; j < Math.min(missing.length, i + KV_GET_MANY_KEYS_MAX * 16); j += 10) {
-        const ids = missing.slice(j, Math.min(j + KV_GET_MANY_KEYS_MAX, missing.length));
-        groups.push(ws.kv.getMany<Uint8Array[]>(ids.map((sid) => seriesKey(ws.id, sid))));
-      }
-      for (const entries of await Promise.all(groups)) {
-        for (const e of entries) {
-          if (e.value === null) continue; // expired by retention meanwhile
-          const sid = e.key[4] as number;
-          const labels = decodeLabels(new ByteReader(e.value));
-          ws.rememberColdLabels(sid, labels);
-          take(sid, labels);
-        }
-      }
+    // Series records are packed by id range (series_blocks.ts): one list per range of buckets.
+    for (const [sid, labels] of await loadSeriesLabels(ws.kv, ws.id, missing)) {
+      ws.rememberColdLabels(sid, labels);
+      take(sid, labels);
     }
     out.sort((a, b) => a.sid - b.sid);
     return out;

@@ -44,6 +44,14 @@ export const CHUNK_BLOCK_BYTES_MAX = KV_VALUE_BYTES_MAX;
  * chunks), while a flush of chunks of scattered series still packs several per block.
  */
 export const CHUNK_BLOCK_SID_SPAN = 256;
+/** Largest series block value (docs/format_kv.md "Series records"): a KV value. */
+export const SERIES_BLOCK_BYTES_MAX = KV_VALUE_BYTES_MAX;
+/**
+ * Series ids per series-block bucket: the record of series `sid` is in a block of bucket
+ * `floor(sid / SPAN)`, so reading one series' labels lists ~SPAN records (~60 KB at 230 B each),
+ * while 100k new series need ~400 values instead of 100k keys.
+ */
+export const SERIES_BLOCK_SID_SPAN = 256;
 /** Bytes of pending chunks packed into blocks per flush round (several commits). */
 export const CHUNK_FLUSH_ROUND_BYTES_MAX = 8 * 1024 * 1024;
 /** Checkpoint after this many WAL bytes since the last one. */

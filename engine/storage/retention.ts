@@ -1,14 +1,9 @@
 /**
  * Retention: deletes whole time partitions of a workspace, never individual samples.
  */
-import {
-  chunksPrefix,
-  coldPartitionPrefix,
-  coldSeriesKey,
-  coldSeriesPrefix,
-  seriesKey,
-} from "./keys.ts";
+import { chunksPrefix, coldPartitionPrefix, coldSeriesKey, coldSeriesPrefix } from "./keys.ts";
 import { deleteKeys, deleteRange } from "./kv_delete.ts";
+import { deleteSeriesRecords } from "./series_blocks.ts";
 import type { Workspace } from "./workspace.ts";
 
 /**
@@ -72,15 +67,9 @@ export async function applyRetentionTo(
     if (e.value < firstKept && h.labels[sid] === undefined) goneCold.push(sid);
   }
   // Series records only by the lease holder: a fenced instance's view of activity is stale.
+  // Their blocks are rewritten without them; the cold entry goes with (or after) the rewrite.
   const all = gone.concat(goneCold);
-  for (let i = 0; i < all.length; i += 500) {
-    const op = ws.fencedAtomic();
-    for (const sid of all.slice(i, i + 500)) {
-      op.delete(seriesKey(ws.id, sid));
-      op.delete(coldSeriesKey(ws.id, sid));
-    }
-    await ws.commitFenced(op);
-  }
+  await deleteSeriesRecords(ws, all, (sid) => [coldSeriesKey(ws.id, sid)]);
   for (const sid of gone) h.removeSeries(sid);
   for (const sid of goneCold) ws.coldLabels.delete(sid);
   if (all.length > 0) {

@@ -29,7 +29,6 @@ import {
   coldSeriesKey,
   metadataKey,
   partitionOf,
-  seriesKey,
   walKey,
   writerLeaseKey,
 } from "./keys.ts";
@@ -51,11 +50,12 @@ import {
   PENDING_CHUNKS_MAX,
   WAL_SEGMENTS_PER_ATOMIC_MAX,
 } from "./limits.ts";
-import { type Batch, encodeBatch, encodeLabels, segmentRecord } from "./wal.ts";
+import { type Batch, encodeBatch, segmentRecord } from "./wal.ts";
 import { KvQuerier, readSeriesSamples } from "./kv_querier.ts";
 import { LogState, recoverWorkspace, writeCheckpoint } from "./checkpoint_io.ts";
 import { applyRetentionTo } from "./retention.ts";
 import { packChunkBlocks } from "./chunk_blocks.ts";
+import { writeSeriesRecords } from "./series_blocks.ts";
 import { type PendingAppend, Stage } from "./stage.ts";
 
 /** One `limitsPerLabelSet` entry; an empty label set is the default bucket. */
@@ -881,15 +881,16 @@ export class Workspace {
         n = 0;
       }
     };
-    // Their series records must exist (normally written by the next checkpoint).
+    // Their series records must exist (normally written by the next checkpoint), before the
+    // cold index names them.
     const evicting = new Set(sids);
-    const w = new ByteWriter(256);
+    const recordSids: number[] = [], recordLabels: Labels[] = [];
     for (const sid of h.unrecorded) {
       if (!evicting.has(sid)) continue;
-      w.reset();
-      encodeLabels(h.labels[sid]!, w);
-      await put(seriesKey(this.id, sid), w.copy());
+      recordSids.push(sid);
+      recordLabels.push(h.labels[sid]!);
     }
+    await writeSeriesRecords(this, recordSids, recordLabels);
     for (const sid of sids) {
       const last = h.lastSampleT(sid);
       if (Number.isFinite(h.firstT[sid]) && Number.isFinite(last)) {
