@@ -372,3 +372,29 @@ Deno.test("a crash between a checkpoint's block commits keeps the old checkpoint
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("series evicted while a failing checkpoint holds their records still get records", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const db = await Tsdb.open(kv);
+  const ws = await db.workspace("w");
+  for (let k = 0; k <= 8 * 60; k += 5) {
+    const ss = [series({ __name__: "b" }, [[T0 + k * 60_000, k]])];
+    if (k <= 60) ss.push(series({ __name__: "a", pod: "p1" }, [[T0 + k * 60_000, k]]));
+    await ws.append(request(...ss));
+  }
+  const before = await dump(ws.querier());
+  const commit = ws.commitFenced.bind(ws);
+  let n = 0;
+  ws.commitFenced = async (op) => {
+    if (++n > 1) return commit(op);
+    await new Promise((r) => setTimeout(r, 50));
+    throw new Error("injected failure");
+  };
+  const ckpt = ws.checkpoint().then(() => "ok", () => "failed");
+  await new Promise((r) => setTimeout(r, 10)); // the checkpoint took the unrecorded series
+  assertEquals((await ws.maintain()).evicted, 1);
+  assertEquals(await ckpt, "failed");
+  ws.coldLabels.clear();
+  assertEquals(await dump(ws.querier()), before);
+  await db.close();
+});

@@ -868,6 +868,9 @@ export class Workspace {
    */
   async #evictCold(beforeT: number): Promise<number> {
     const h = this.head, P = this.partitionMs;
+    // A running checkpoint took the unrecorded series with it; if it fails it hands them back,
+    // and then this writes the records of those evicted, whose labels leave the head below.
+    while (this.#ckptRunning) await this.#ckptRunning.catch(() => {});
     await this.#flush(); // every closed chunk durable, so nothing of theirs is pending
     const sids = h.evictable(beforeT);
     if (sids.length === 0) return 0;
