@@ -16,7 +16,7 @@ export function workspacePrefix(ws: string): Deno.KvKey {
   return ["w", ws];
 }
 
-/** Series record of the first layout (read, no longer written): `["w", ws, "tsdb", "s", seriesId]`. */
+/** Series record, first layout (read, not written): `["w", ws, "tsdb", "s", seriesId]`. */
 export function seriesKey(ws: string, sid: number): Deno.KvKey {
   return ["w", ws, "tsdb", "s", sid];
 }
