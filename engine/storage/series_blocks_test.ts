@@ -255,7 +255,7 @@ Deno.test("retention removes a cold series' record; its reused id reads the new 
   }
 });
 
-/** Turns a store's series blocks into first-layout records (one key per series, as 40fe8eb wrote). */
+/** Turns a store's series blocks into first-layout records (one key per series). */
 async function toFirstLayout(kv: Deno.Kv): Promise<number> {
   const w = new ByteWriter();
   let n = 0;
