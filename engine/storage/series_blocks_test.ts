@@ -398,3 +398,33 @@ Deno.test("series evicted while a failing checkpoint holds their records still g
   assertEquals(await dump(ws.querier()), before);
   await db.close();
 });
+
+Deno.test("a bucket too large for one atomic is rewritten in several, its cold entries last", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const store = plainStore(kv);
+  // 255 records of ~7 KB in bucket 0: ~1.8 MB, more than two atomics' worth.
+  const sids = Array.from({ length: 255 }, (_, i) => i + 1);
+  await writeSeriesRecords(store, sids, sids.map((s) => labelsOf(s, 7000)));
+  const blocksBefore = await countKeys(kv, seriesBlocksPrefix("w"));
+  assert(blocksBefore >= 28, `${blocksBefore} blocks`);
+  for (const sid of [3, 200]) await kv.set(["w", "w", "tsdb", "cold", sid], 1);
+  // Commits are observed: the cold entries must outlive every commit before the last.
+  const seen: number[] = [];
+  const observing: SeriesBlockStore = {
+    kv,
+    id: "w",
+    fencedAtomic: () => kv.atomic(),
+    async commitFenced(op) {
+      assert((await op.commit()).ok);
+      seen.push(await countKeys(kv, ["w", "w", "tsdb", "cold"]));
+    },
+  };
+  await deleteSeriesRecords(observing, [3, 200], (sid) => [["w", "w", "tsdb", "cold", sid]]);
+  assert(seen.length >= 3, `${seen.length} commits`);
+  assertEquals(seen.slice(0, -1).every((n) => n === 2), true, `cold entries per commit: ${seen}`);
+  assertEquals(seen.at(-1), 0);
+  const left = await stored(kv);
+  assertEquals(left.length, 253);
+  assert(!left.some((l) => l.startsWith("3 ") || l.startsWith("200 ")));
+  assert((await countKeys(kv, seriesBlocksPrefix("w"))) <= blocksBefore);
+});
