@@ -41,6 +41,8 @@ export class LogState {
   ckptSids = 1;
   /** Size of the last checkpoint, bytes. */
   ckptBytes = 0;
+  /** Series whose records a running checkpoint is writing (cold eviction leaves them alone). */
+  recording: readonly number[] = [];
 }
 
 /**
@@ -55,6 +57,7 @@ export async function writeCheckpoint(ws: Workspace): Promise<void> {
   const pendingMark = ws.head.pendingTotal();
   const sidEnd = ws.head.nextSid;
   const unrecorded = ws.head.unrecorded.splice(0);
+  ws.log.recording = unrecorded;
   // Two flat arrays, not a tuple per series: the first checkpoint after 100k new series would
   // hold 100k tuples (and 100k value buffers below) through its commits.
   const newSids: number[] = [], newLabels: Labels[] = [];
@@ -74,6 +77,8 @@ export async function writeCheckpoint(ws: Workspace): Promise<void> {
   } catch (e) {
     ws.head.unrecorded.push(...unrecorded); // the next checkpoint writes them
     throw e;
+  } finally {
+    ws.log.recording = [];
   }
   // 2. Closed chunks up to the snapshot must be durable.
   await ws.flushChunksUntil(pendingMark);

@@ -868,11 +868,15 @@ export class Workspace {
    */
   async #evictCold(beforeT: number): Promise<number> {
     const h = this.head, P = this.partitionMs;
-    // A running checkpoint took the unrecorded series with it; if it fails it hands them back,
-    // and then this writes the records of those evicted, whose labels leave the head below.
-    while (this.#ckptRunning) await this.#ckptRunning.catch(() => {});
     await this.#flush(); // every closed chunk durable, so nothing of theirs is pending
-    const sids = h.evictable(beforeT);
+    let sids = h.evictable(beforeT);
+    // Series whose records a running checkpoint is writing stay for a later round: if that
+    // checkpoint fails it hands them back as unrecorded, and their labels must still be here.
+    const recording = this.log.recording;
+    if (recording.length > 0 && sids.length > 0) {
+      const busy = new Set(recording);
+      sids = sids.filter((sid) => !busy.has(sid));
+    }
     if (sids.length === 0) return 0;
     const empty = new Uint8Array(0);
     let op = this.fencedAtomic(), n = 0;
