@@ -37,3 +37,25 @@ for (const [name, ms] of cases) {
     p.select(ms);
   });
 }
+
+// Removing every other series (cold eviction or retention of half the head): one by one splices
+// each list once per id (quadratic in the list length); deleteMany filters each list once.
+const half: number[] = [];
+for (let i = 1; i <= sets.length; i += 2) half.push(i);
+const labelsOf = (id: number) => sets[id - 1];
+for (
+  const [name, remove] of [
+    ["one by one (delete)", (q: MemPostings) => {
+      for (const id of half) q.delete(id, labelsOf(id));
+    }],
+    ["deleteMany", (q: MemPostings) => q.deleteMany(half, labelsOf)],
+  ] as const
+) {
+  Deno.bench(`remove 50k of 100k series: ${name}`, { group: "remove", n: 1, warmup: 0 }, (b) => {
+    const q = new MemPostings();
+    for (let i = 0; i < sets.length; i++) q.add(i + 1, sets[i]);
+    b.start();
+    remove(q);
+    b.end();
+  });
+}

@@ -303,13 +303,33 @@ export class Head {
   removeSeries(sid: number): void {
     const labels = this.labels[sid];
     if (labels === undefined) return;
+    this.#forget(sid, labels);
+    this.postings.delete(sid, labels);
+  }
+
+  /** Removes many series (eviction, retention): postings are updated once for all of them. */
+  removeSeriesMany(sids: readonly number[]): void {
+    const gone: number[] = [], labels: Labels[] = [];
+    for (const sid of sids) {
+      const l = this.labels[sid];
+      if (l === undefined) continue;
+      gone.push(sid);
+      labels.push(l);
+      this.#forget(sid, l);
+    }
+    const at = new Map<number, number>();
+    for (let i = 0; i < gone.length; i++) at.set(gone[i], i);
+    this.postings.deleteMany(gone, (sid) => labels[at.get(sid)!]);
+  }
+
+  /** Everything of removeSeries but the postings. */
+  #forget(sid: number, labels: Labels): void {
     if (this.slot[sid] >= 0) {
       this.arena.free(this.slot[sid]);
       this.slot[sid] = -1;
     }
     this.labels[sid] = undefined;
     this.#byHash.delete(hashLabels(labels), sid);
-    this.postings.delete(sid, labels);
     this.ooo.delete(sid);
     this.hist.delete(sid);
     this.histLastT.delete(sid);

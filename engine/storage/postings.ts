@@ -68,6 +68,9 @@ function merged(lists: readonly PostingsList[], lo: number, hi: number): Posting
  */
 const EXACT_LIST_MAX = 32;
 
+/** Below this many series, deleteMany() removes them one by one. */
+const BULK_DELETE_MIN = 64;
+
 /** The postings of one value: one series id, or ascending ids (2 or more). */
 type Entry = number | number[];
 
@@ -152,6 +155,48 @@ export class MemPostings {
       if (next === undefined) values.delete(l.value);
       else if (next !== list) values.set(l.value, next);
       if (values.size === 0) this.#index.delete(l.name);
+    }
+  }
+
+  /**
+   * Removes many series at once: each touched list is filtered once, so removing n series from
+   * lists of n ids costs O(n) per list instead of O(n) per id (delete() splices one id at a time).
+   */
+  deleteMany(ids: readonly number[], labelsOf: (id: number) => Labels): void {
+    if (ids.length < BULK_DELETE_MIN) {
+      for (const id of ids) this.delete(id, labelsOf(id));
+      return;
+    }
+    const gone = new Set(ids);
+    const all = this.#all;
+    let w = 0;
+    for (let i = 0; i < all.length; i++) if (!gone.has(all[i])) all[w++] = all[i];
+    all.length = w;
+    // Label name -> values of it that lost a series.
+    const touched = new Map<string, Set<string>>();
+    for (const id of ids) {
+      for (const l of labelsOf(id)) {
+        let vs = touched.get(l.name);
+        if (vs === undefined) touched.set(l.name, vs = new Set());
+        vs.add(l.value);
+      }
+    }
+    for (const [name, vs] of touched) {
+      const values = this.#index.get(name);
+      if (values === undefined) continue;
+      for (const v of vs) {
+        const e = values.get(v);
+        if (e === undefined) continue;
+        if (typeof e === "number") {
+          if (gone.has(e)) values.delete(v);
+          continue;
+        }
+        const kept = e.filter((x) => !gone.has(x));
+        if (kept.length === 0) values.delete(v);
+        else if (kept.length === 1) values.set(v, kept[0]);
+        else if (kept.length !== e.length) values.set(v, kept);
+      }
+      if (values.size === 0) this.#index.delete(name);
     }
   }
 

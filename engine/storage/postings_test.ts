@@ -101,3 +101,33 @@ Deno.test("MemPostings.select() returns a copy the caller may change", () => {
     assertEquals(Array.from(p.select(ms)), want);
   }
 });
+
+Deno.test("MemPostings.deleteMany() leaves the same index as deleting one by one", () => {
+  const labelsOf = (id: number) =>
+    labelsFromRecord(
+      id % 11 === 0
+        ? { __name__: "rare", only: String(id) }
+        : { __name__: "m", v: String(id % 5), u: String(id % 70) },
+    );
+  for (const removed of [10, 300]) { // below and above the bulk threshold
+    const one = new MemPostings(), many = new MemPostings();
+    for (let id = 1; id <= 1000; id++) {
+      one.add(id, labelsOf(id));
+      many.add(id, labelsOf(id));
+    }
+    // Every third id from a random start, plus all "rare" ones among them.
+    const ids: number[] = [];
+    for (let id = 1 + (removed % 3); ids.length < removed; id += 3) ids.push(id);
+    for (const id of ids) one.delete(id, labelsOf(id));
+    many.deleteMany(ids, labelsOf);
+    assertEquals(Array.from(many.all()), Array.from(one.all()));
+    assertEquals(many.labelNames(), one.labelNames());
+    for (const name of one.labelNames()) {
+      const a = one.values(name)!, b = many.values(name)!;
+      assertEquals([...b.keys()].sort(), [...a.keys()].sort(), name);
+      for (const [value, list] of a) assertEquals(Array.from(b.get(value)!), Array.from(list));
+    }
+    const sel = [new Matcher("=", "__name__", "m"), new Matcher("!=", "v", "1")];
+    assertEquals(Array.from(many.select(sel)), Array.from(one.select(sel)));
+  }
+});

@@ -70,7 +70,7 @@ export async function applyRetentionTo(
   // Their blocks are rewritten without them; the cold entry goes with (or after) the rewrite.
   const all = gone.concat(goneCold);
   await deleteSeriesRecords(ws, all, (sid) => [coldSeriesKey(ws.id, sid)]);
-  for (const sid of gone) h.removeSeries(sid);
+  h.removeSeriesMany(gone);
   for (const sid of goneCold) ws.coldLabels.delete(sid);
   if (all.length > 0) {
     h.purgeExemplars();

@@ -912,8 +912,8 @@ export class Workspace {
     for (const sid of sids) {
       const last = h.lastSampleT(sid);
       if (last > h.coldMaxT) h.coldMaxT = last;
-      h.removeSeries(sid);
     }
+    h.removeSeriesMany(sids);
     h.purgeExemplars();
     this.recount();
     return sids.length;
