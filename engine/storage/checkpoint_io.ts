@@ -3,26 +3,25 @@
  */
 import type { Labels } from "../model/labels.ts";
 import type { MetricMetadata } from "../model/write.ts";
-import { checkpointSids, decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
+import { ByteWriter } from "./byte_buffer.ts";
+import {
+  CheckpointCover,
+  CheckpointEncoder,
+  checkpointSids,
+  decodeCheckpoint,
+} from "./checkpoint.ts";
 import {
   checkpointHeadKey,
   checkpointKey,
   checkpointPrefix,
   metadataPrefix,
+  walKey,
   walPrefix,
 } from "./keys.ts";
-import { deleteRange } from "./kv_delete.ts";
-import { WAL_SEGMENTS_PER_ATOMIC_MAX } from "./limits.ts";
+import { deleteKnown, deleteRange } from "./kv_delete.ts";
+import { WAL_SEGMENT_BYTES_MAX, WAL_SEGMENTS_PER_ATOMIC_MAX } from "./limits.ts";
 import { forEachStoredSeries, writeSeriesRecords } from "./series_blocks.ts";
-import {
-  Batch,
-  decodeBatch,
-  decodeLabels,
-  joinSegments,
-  recordSegment,
-  recordSegments,
-  segmentCount,
-} from "./wal.ts";
+import { Batch, decodeBatch, decodeLabels, joinSegments, segmentCount } from "./wal.ts";
 import type { Workspace } from "./workspace.ts";
 
 /** Where a workspace's WAL and checkpoints stand. */
@@ -41,20 +40,55 @@ export class LogState {
   ckptSids = 1;
   /** Size of the last checkpoint, bytes. */
   ckptBytes = 0;
+  /** Segments of the current checkpoint (deleted by key when the next one replaces it). */
+  ckptSegs = 0;
+  // WAL records not deleted yet, oldest first: sequence and segment count. A checkpoint deletes
+  // them by key: listing the WAL to delete it read every value (~32 MiB per checkpoint), which
+  // stayed in memory as garbage until the next full GC.
+  #seqs = new Float64Array(256);
+  #segs = new Uint32Array(256);
+  #first = 0;
+  #end = 0;
+
+  /** Notes WAL record `seq` (`segments` values, `bytes` payload bytes) before it is committed. */
+  walRecord(seq: number, segments: number, bytes: number): void {
+    this.walBytes += bytes;
+    if (this.#end === this.#seqs.length) {
+      const live = this.#end - this.#first;
+      const cap = Math.max(256, live * 2);
+      const seqs = new Float64Array(cap), segs = new Uint32Array(cap);
+      seqs.set(this.#seqs.subarray(this.#first, this.#end));
+      segs.set(this.#segs.subarray(this.#first, this.#end));
+      this.#seqs = seqs;
+      this.#segs = segs;
+      this.#first = 0;
+      this.#end = live;
+    }
+    this.#seqs[this.#end] = seq;
+    this.#segs[this.#end++] = segments;
+  }
+
+  /** Keys of every noted WAL segment with sequence `<= seq`, which are forgotten. */
+  takeWalKeys(ws: string, seq: number): Deno.KvKey[] {
+    const keys: Deno.KvKey[] = [];
+    while (this.#first < this.#end && this.#seqs[this.#first] <= seq) {
+      const s = this.#seqs[this.#first], n = this.#segs[this.#first++];
+      for (let i = 0; i < n; i++) keys.push(walKey(ws, s, i));
+    }
+    return keys;
+  }
   /** Series whose records a running checkpoint is writing (cold eviction leaves them alone). */
   recording: readonly number[] = [];
 }
 
 /**
- * Writes a checkpoint of the workspace's head at its last applied WAL record, then deletes the
- * WAL records and older checkpoints it replaces. The snapshot is taken synchronously on entry.
+ * Writes a checkpoint of the workspace's head, then deletes the WAL records and the older
+ * checkpoint it replaces: those up to the last applied record on entry (the base position). The
+ * head is streamed in pieces while appends go on (see streamCheckpoint).
  */
 export async function writeCheckpoint(ws: Workspace): Promise<void> {
-  // Synchronous snapshot: consistent with every batch committed so far.
+  // The base position: every WAL record up to it is replaced (later ones stay for replay).
   const seq = ws.log.appliedSeq;
-  const snapshot = encodeCheckpoint(ws.head);
-  ws.log.ckptBytes = snapshot.length;
-  const pendingMark = ws.head.pendingTotal();
   const sidEnd = ws.head.nextSid;
   const unrecorded = ws.head.unrecorded.splice(0);
   ws.log.recording = unrecorded;
@@ -80,34 +114,88 @@ export async function writeCheckpoint(ws: Workspace): Promise<void> {
   } finally {
     ws.log.recording = [];
   }
-  // 2. Closed chunks up to the snapshot must be durable.
+  // 3. The checkpoint segments, streamed (see streamCheckpoint), then (2) the chunks closed
+  // before its last piece, then the head pointer.
+  const { segs, pendingMark } = await streamCheckpoint(ws, gen);
   await ws.flushChunksUntil(pendingMark);
-  // 3. The checkpoint segments, then the head pointer.
-  // Segments are built per atomic: a second copy of a whole checkpoint (~300 bytes per series)
-  // would be alive at once otherwise.
-  const nSegs = recordSegments(snapshot);
-  for (let i = 0; i < nSegs; i += WAL_SEGMENTS_PER_ATOMIC_MAX) {
-    const op = ws.fencedAtomic();
-    for (let j = i; j < Math.min(nSegs, i + WAL_SEGMENTS_PER_ATOMIC_MAX); j++) {
-      op.set(checkpointKey(ws.id, gen, j), recordSegment(snapshot, j));
-    }
-    await ws.commitFenced(op);
-  }
   await ws.commitFenced(
-    ws.fencedAtomic().set(checkpointHeadKey(ws.id), { gen, seq, sids: sidEnd }),
+    ws.fencedAtomic().set(checkpointHeadKey(ws.id), { gen, seq, sids: sidEnd, segs }),
   );
   ws.log.ckptGen = gen;
   ws.log.ckptSeq = seq;
   ws.log.ckptSids = sidEnd;
-  // 4. Delete what the checkpoint replaces.
-  await deleteRange(ws.kv, {
+  const oldSegs = ws.log.ckptSegs;
+  ws.log.ckptSegs = segs;
+  // 4. Delete what the checkpoint replaces, by key (values are not read), then whatever a crash
+  // left that nobody remembers.
+  await deleteKnown(ws.kv, ws.log.takeWalKeys(ws.id, seq), {
     start: [...walPrefix(ws.id), 0],
     end: [...walPrefix(ws.id), seq + 1],
   });
-  await deleteRange(ws.kv, {
+  const oldKeys: Deno.KvKey[] = [];
+  for (let i = 0; i < oldSegs; i++) oldKeys.push(checkpointKey(ws.id, gen - 1, i));
+  await deleteKnown(ws.kv, oldKeys, {
     start: [...checkpointPrefix(ws.id), 0],
     end: [...checkpointPrefix(ws.id), gen],
   });
+}
+
+/** Checkpoint payload bytes per atomic commit: WAL_SEGMENTS_PER_ATOMIC_MAX whole segments. */
+const CKPT_ATOMIC_BYTES = WAL_SEGMENTS_PER_ATOMIC_MAX * WAL_SEGMENT_BYTES_MAX;
+
+/**
+ * Writes checkpoint generation `gen` (version 3) as segments of its byte stream, one atomic of
+ * WAL_SEGMENTS_PER_ATOMIC_MAX segments at a time, encoding each piece just before it is needed:
+ * appends go on between the commits, and each piece records the WAL position it was encoded at.
+ * Holds one atomic's worth of bytes (plus one series) instead of the whole checkpoint. Segment
+ * values carry a count of 0: the head pointer's `segs` says how many make the checkpoint.
+ * Returns that count and the head's pending-chunk mark after the last piece.
+ */
+async function streamCheckpoint(
+  ws: Workspace,
+  gen: number,
+): Promise<{ segs: number; pendingMark: number }> {
+  // Segments of this generation that a crashed attempt left would be read as part of it.
+  await deleteKnown(ws.kv, [], { prefix: [...checkpointPrefix(ws.id), gen] });
+  const head = ws.head, enc = new CheckpointEncoder(head);
+  const w = new ByteWriter(CKPT_ATOMIC_BYTES + (1 << 16));
+  const vals = new Uint8Array(WAL_SEGMENTS_PER_ATOMIC_MAX * (4 + WAL_SEGMENT_BYTES_MAX));
+  let segs = 0, bytes = 0, done = false, pendingMark = 0;
+  enc.begin(w);
+  while (!done || w.length > 0) {
+    // Synchronous from here to the commit: the pieces see the head at one WAL position.
+    const at = ws.log.appliedSeq;
+    while (!done && w.length < CKPT_ATOMIC_BYTES) {
+      if (enc.piece(w, at, CKPT_ATOMIC_BYTES, head.unrecorded)) {
+        enc.trailer(w, at);
+        pendingMark = head.pendingTotal();
+        done = true;
+      }
+    }
+    // Whole segments, at most one atomic's worth; the tail waits for more pieces (or the end).
+    const buf = w.view();
+    const take = Math.min(
+      CKPT_ATOMIC_BYTES,
+      done ? buf.length : buf.length - buf.length % WAL_SEGMENT_BYTES_MAX,
+    );
+    const op = ws.fencedAtomic();
+    let off = 0;
+    for (let from = 0; from < take; from += WAL_SEGMENT_BYTES_MAX) {
+      const part = buf.subarray(from, Math.min(take, from + WAL_SEGMENT_BYTES_MAX));
+      // Values are views of one buffer (KV stores a view's bytes), reused after the commit.
+      const v = vals.subarray(off, off + 4 + part.length);
+      v.fill(0, 0, 4);
+      v.set(part, 4);
+      op.set(checkpointKey(ws.id, gen, segs++), v);
+      off += 4 + part.length;
+    }
+    bytes += take;
+    buf.copyWithin(0, take); // the view is the writer's own buffer: keep the tail in place
+    w.length = buf.length - take;
+    if (off > 0) await ws.commitFenced(op);
+  }
+  ws.log.ckptBytes = bytes;
+  return { segs, pendingMark };
 }
 
 /**
@@ -117,22 +205,34 @@ export async function writeCheckpoint(ws: Workspace): Promise<void> {
  */
 export async function recoverWorkspace(ws: Workspace): Promise<void> {
   const h = ws.head;
-  const ch = await ws.kv.get<{ gen: number; seq: number; sids: number }>(
+  const ch = await ws.kv.get<{ gen: number; seq: number; sids: number; segs?: number }>(
     checkpointHeadKey(ws.id),
   );
   let ckpt: Uint8Array | undefined;
   let hot = new Set<number>();
   if (ch.value !== null) {
-    const segs: Uint8Array[] = [];
+    // Version 3 names its segment count in the head pointer (segments past it are leftovers of
+    // a crashed attempt); version 2 in every segment. The payload is copied into one buffer as
+    // it is listed (pages past its end are never touched), not held twice.
+    let want = ch.value.segs ?? -1, n = 0, len = 0;
+    let buf = new Uint8Array(0);
     for await (
       const e of ws.kv.list<Uint8Array>({
         prefix: [...checkpointPrefix(ws.id), ch.value.gen],
       })
-    ) segs.push(e.value);
-    if (segs.length === 0 || segs.length !== segmentCount(segs[0])) {
+    ) {
+      if (want < 0) want = segmentCount(e.value);
+      if (e.key[5] !== n || n >= want) break;
+      if (n === 0) buf = new Uint8Array(want * WAL_SEGMENT_BYTES_MAX);
+      buf.set(e.value.subarray(4), len);
+      len += e.value.length - 4;
+      n++;
+    }
+    if (n === 0 || n !== want) {
       throw new Error(`BUG: checkpoint ${ch.value.gen} of workspace ${ws.id} is incomplete`);
     }
-    ckpt = joinSegments(segs);
+    ckpt = buf.subarray(0, len);
+    ws.log.ckptSegs = n;
     hot = checkpointSids(ckpt).sids;
   }
   // Series records: hot series into the head; the rest only mark their ids as taken. An id can
@@ -156,8 +256,9 @@ export async function recoverWorkspace(ws: Workspace): Promise<void> {
   for await (const e of ws.kv.list<MetricMetadata[]>({ prefix: metadataPrefix(ws.id) })) {
     h.metadata.set(e.key[4] as string, e.value);
   }
+  let cover: CheckpointCover | undefined;
   if (ch.value !== null && ckpt !== undefined) {
-    decodeCheckpoint(ckpt, h);
+    cover = decodeCheckpoint(ckpt, h);
     ws.log.ckptBytes = ckpt.length;
     ws.log.ckptGen = ch.value.gen;
     ws.log.ckptSeq = ch.value.seq;
@@ -177,8 +278,9 @@ export async function recoverWorkspace(ws: Workspace): Promise<void> {
     if (segs.length === segmentCount(segs[0])) {
       const rec = joinSegments(segs);
       decodeBatch(rec, b);
+      cover?.filter(b, seq); // what the checkpoint's pieces already hold
       h.applyBatch(b);
-      ws.log.walBytes += rec.length;
+      ws.log.walRecord(seq, segs.length, rec.length);
     } else incomplete.push(seq);
     if (seq >= ws.log.nextSeq) ws.log.nextSeq = seq + 1;
     ws.log.appliedSeq = ws.log.nextSeq - 1;

@@ -83,6 +83,33 @@ export class OooBuffer {
   }
 }
 
+/**
+ * Bytes of closed chunks, copied into shared 1 MiB slabs and handed out as views. A separate
+ * array per chunk cost a backing store, its malloc block and bookkeeping per chunk: when every
+ * series cuts its chunk in the same round (a partition edge, or 120 samples on an aligned
+ * start), 100k small allocations at once that fragmented the C heap for good. Pending chunks
+ * are written in order, so slabs become garbage in order; a slab stays alive while any view of
+ * it does (readers copy what they keep).
+ */
+class ChunkSlab {
+  #buf = new Uint8Array(0);
+  #at = 0;
+
+  /** A view of a copy of `src`. */
+  copy(src: Uint8Array): Uint8Array {
+    const n = src.length;
+    if (this.#at + n > this.#buf.length) {
+      this.#buf = new Uint8Array(Math.max(SLAB_BYTES, n));
+      this.#at = 0;
+    }
+    const at = this.#at;
+    this.#buf.set(src, at);
+    this.#at = (at + n + 7) & ~7;
+    return this.#buf.subarray(at, at + n);
+  }
+}
+const SLAB_BYTES = 1 << 20;
+
 /** FNV-1a over label names and values (with separators); equal labels hash equally. */
 export function hashLabels(labels: Labels): number {
   let h = 0x811c9dc5;
@@ -169,6 +196,7 @@ export class Head {
   exemplarNext = 0;
   readonly metadata = new Map<string, MetricMetadata[]>();
 
+  readonly #slab = new ChunkSlab();
   // Scratch for applyBatch (reused; no per-sample allocation).
   #runSid = new Int32Array(256);
   #runStart = new Int32Array(256);
@@ -499,7 +527,8 @@ export class Head {
   #closeChunk(sid: number): void {
     const slot = this.slot[sid];
     if (slot < 0 || this.chunkCount[sid] === 0) return;
-    const bytes = this.arena.bytes(slot);
+    const a = this.arena;
+    const bytes = this.#slab.copy(a.bytesView ? a.bytesView(slot) : a.bytes(slot));
     this.#pushPending({
       sid,
       partition: partitionOf(this.chunkMinT[sid], this.opts.partitionMs),

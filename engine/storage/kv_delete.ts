@@ -28,3 +28,19 @@ export async function deleteRange(kv: Deno.Kv, selector: Deno.KvListSelector): P
   await deleteKeys(kv, batch);
   return n;
 }
+
+/**
+ * Deletes `keys`, then anything else in `selector` (keys a crash left that nobody remembers):
+ * reads one entry when nothing is left, instead of listing (and reading the values of) every key.
+ */
+export async function deleteKnown(
+  kv: Deno.Kv,
+  keys: Deno.KvKey[],
+  selector: Deno.KvListSelector,
+): Promise<number> {
+  await deleteKeys(kv, keys);
+  for await (const _ of kv.list(selector, { limit: 1, batchSize: 1 })) {
+    return keys.length + await deleteRange(kv, selector);
+  }
+  return keys.length;
+}

@@ -262,6 +262,35 @@ export function segmentRecord(record: Uint8Array): Uint8Array[] {
   return out;
 }
 
+/**
+ * Splits records into segment values like `segmentRecord`, as views of one buffer reused from
+ * record to record: valid until the next `split`, so the caller must not split again before the
+ * commits of the previous record's segments have settled. A fresh array per segment (~14 bytes
+ * per sample) lived until the next full GC, because the batch waits for its commit long enough
+ * to be promoted: up to ~100 MiB of garbage at 100k series.
+ */
+export class WalSegmenter {
+  #buf = new Uint8Array(1 << 16);
+
+  /** The segment values of `record` (see the class note on how long they stay valid). */
+  split(record: Uint8Array): Uint8Array[] {
+    const n = recordSegments(record);
+    const need = record.length + 4 * n;
+    if (this.#buf.length < need) this.#buf = new Uint8Array(Math.max(need, this.#buf.length * 2));
+    const buf = this.#buf, view = new DataView(buf.buffer);
+    const out: Uint8Array[] = new Array(n);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const part = record.subarray(i * WAL_SEGMENT_BYTES_MAX, (i + 1) * WAL_SEGMENT_BYTES_MAX);
+      view.setUint32(at, n, true);
+      buf.set(part, at + 4);
+      out[i] = buf.subarray(at, at + 4 + part.length);
+      at += 4 + part.length;
+    }
+    return out;
+  }
+}
+
 /** Number of segments `segmentRecord` splits `record` into. */
 export function recordSegments(record: Uint8Array): number {
   return Math.max(1, Math.ceil(record.length / WAL_SEGMENT_BYTES_MAX));

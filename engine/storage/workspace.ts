@@ -50,7 +50,7 @@ import {
   PENDING_CHUNKS_MAX,
   WAL_SEGMENTS_PER_ATOMIC_MAX,
 } from "./limits.ts";
-import { type Batch, encodeBatch, segmentRecord } from "./wal.ts";
+import { type Batch, encodeBatch, WalSegmenter } from "./wal.ts";
 import { KvQuerier, readSeriesSamples } from "./kv_querier.ts";
 import { LogState, recoverWorkspace, writeCheckpoint } from "./checkpoint_io.ts";
 import { applyRetentionTo } from "./retention.ts";
@@ -131,6 +131,7 @@ export class Workspace {
   #pauseRequested = false;
   #bucketTmp: number[] = [];
   #writer = new ByteWriter(1 << 16);
+  readonly #segmenter = new WalSegmenter();
   /** Versionstamp of this instance's writer lease; every WAL and checkpoint commit checks it. */
   leaseVersionstamp = "";
   #fenced = false;
@@ -718,9 +719,10 @@ export class Workspace {
 
   async #commit(b: Batch): Promise<number> {
     encodeBatch(b, this.#writer);
-    const segs = segmentRecord(this.#writer.view());
+    // Views of a reused buffer: #commit runs one record at a time (see #pump).
+    const segs = this.#segmenter.split(this.#writer.view());
     const seq = this.log.nextSeq++;
-    this.log.walBytes += this.#writer.length;
+    this.log.walRecord(seq, segs.length, this.#writer.length);
     const meta = new Map<string, MetricMetadata[]>();
     for (const m of b.metadata) {
       const list = meta.get(m.metric) ?? [...(this.head.metadata.get(m.metric) ?? [])];
