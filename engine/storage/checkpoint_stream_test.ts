@@ -3,13 +3,12 @@
  * crashes in the middle of one, and stores written with the format-2 snapshot layout.
  */
 import { assert, assertEquals } from "../../tests/assert.ts";
-import type { FloatHistogram } from "../model/histogram.ts";
 import { labelsString } from "../model/labels.ts";
 import type { WriteSeries } from "../model/write.ts";
 import { ByteWriter } from "./byte_buffer.ts";
 import { encodeHistogram } from "./histogram_codec.ts";
 import { checkpointHeadKey, checkpointKey, checkpointPrefix, walKey } from "./keys.ts";
-import { dump, request, series, tempKvPath } from "./test_util.ts";
+import { dump, oneBucketHistogram, request, series, tempKvPath } from "./test_util.ts";
 import { Tsdb } from "./tsdb.ts";
 import { encodeLabels, segmentRecord, WalSegmenter } from "./wal.ts";
 import type { Workspace } from "./workspace.ts";
@@ -18,21 +17,6 @@ import { rng } from "../../tests/rng.ts";
 const T0 = 1_700_000_000_000;
 const STEP = 15_000;
 const SERIES = 2500;
-
-function hist(count: number): FloatHistogram {
-  return {
-    schema: 0,
-    zeroThreshold: 0.001,
-    zeroCount: 0,
-    count,
-    sum: count,
-    positiveSpans: [{ offset: 0, length: 1 }],
-    positiveBuckets: [count],
-    negativeSpans: [],
-    negativeBuckets: [],
-    counterResetHint: "unknown",
-  };
-}
 
 /**
  * Deno KV whose checkpoint-segment commits first run `hook(n)` (n counts them from 0), so a
@@ -128,7 +112,7 @@ class Load {
     const ss = round(r, 0, SERIES, this.rand);
     ss.push(series({ __name__: "m", s: String(k % 7) }, [[t - 5 * STEP + 1 + k, -k]]));
     ss.push(series({ __name__: "new", k: String(k) }, [[t, k]]));
-    ss.push(series({ __name__: "h", k: String(k % 3) }, [], [{ t, h: hist(k + 1) }]));
+    ss.push(series({ __name__: "h", k: String(k % 3) }, [], [{ t, h: oneBucketHistogram(k + 1) }]));
     ss[SERIES - 1].exemplars.push({ labels: [{ name: "trace_id", value: `t${k}` }], value: k, t });
     await ws.append(request(...ss.slice(0, 1000)));
     await ws.append(request(...ss.slice(1000)));

@@ -1,24 +1,10 @@
 import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
-import { type FloatHistogram, labelsFromRecord, Matcher } from "../model/mod.ts";
+import { labelsFromRecord, Matcher } from "../model/mod.ts";
 import { isStaleNaN, STALE_NAN } from "../model/value.ts";
 import { MemoryStorage } from "./memory.ts";
+import { oneBucketHistogram } from "./test_util.ts";
 
 const all = { minT: -Infinity, maxT: Infinity };
-
-function hist(count: number): FloatHistogram {
-  return {
-    schema: 0,
-    zeroThreshold: 0.001,
-    zeroCount: 0,
-    count,
-    sum: count,
-    positiveSpans: [{ offset: 0, length: 1 }],
-    positiveBuckets: [count],
-    negativeSpans: [],
-    negativeBuckets: [],
-    counterResetHint: "unknown",
-  };
-}
 
 Deno.test("MemoryStorage.select() returns matching series sorted by labels with samples in range", async () => {
   const s = new MemoryStorage();
@@ -81,9 +67,9 @@ Deno.test("MemoryStorage.select() returns arrays the caller may modify", async (
 Deno.test("MemoryStorage carries histogram samples beside float samples", async () => {
   const s = new MemoryStorage();
   const l = labelsFromRecord({ __name__: "h" });
-  s.addHistogram(l, 20, hist(2));
-  s.addHistogram(l, 0, hist(0));
-  s.addHistogram(l, 10, hist(1));
+  s.addHistogram(l, 20, oneBucketHistogram(2));
+  s.addHistogram(l, 0, oneBucketHistogram(0));
+  s.addHistogram(l, 10, oneBucketHistogram(1));
   s.add(l, 30, 5);
   const [got] = await s.select([], { minT: 5, maxT: 30 });
   assertEquals(got.ht, new Float64Array([10, 20]));
@@ -142,9 +128,9 @@ Deno.test("MemoryStorage's metric-name index follows added and deleted series", 
 Deno.test("MemoryStorage.select() reports histogram counter-reset hints as a TSDB does", async () => {
   const s = new MemoryStorage();
   const l = labelsFromRecord({ __name__: "h" });
-  s.addHistogram(l, 0, hist(1));
-  s.addHistogram(l, 10, hist(2));
-  s.addHistogram(l, 20, hist(1));
+  s.addHistogram(l, 0, oneBucketHistogram(1));
+  s.addHistogram(l, 10, oneBucketHistogram(2));
+  s.addHistogram(l, 20, oneBucketHistogram(1));
   const [got] = await s.select([], all);
   assertEquals(got.h!.map((h) => h.counterResetHint), ["unknown", "not_reset", "unknown"]);
   const [again] = await s.select([], all);

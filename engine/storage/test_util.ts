@@ -1,7 +1,7 @@
 /** Helpers for storage tests: building requests and dumping a workspace's full content. */
 import { type Labels, labelsFromRecord, labelsString } from "../model/labels.ts";
 import { Matcher } from "../model/matcher.ts";
-import type { HPoint } from "../model/histogram.ts";
+import type { FloatHistogram, HPoint } from "../model/histogram.ts";
 import type { WriteRequest, WriteSeries } from "../model/write.ts";
 import type { Querier } from "./querier.ts";
 
@@ -83,5 +83,21 @@ export function appendWorkload(seriesCount: number, perRequest: number): () => W
       }
     }
     return { series: out, metadata: [] };
+  };
+}
+
+/** A float histogram with `count` observations of 1 in one positive bucket. */
+export function oneBucketHistogram(count: number): FloatHistogram {
+  return {
+    schema: 0,
+    zeroThreshold: 0.001,
+    zeroCount: 0,
+    count,
+    sum: count,
+    positiveSpans: [{ offset: 0, length: 1 }],
+    positiveBuckets: [count],
+    negativeSpans: [],
+    negativeBuckets: [],
+    counterResetHint: "unknown",
   };
 }
