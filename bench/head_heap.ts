@@ -13,8 +13,7 @@ import { parseArgs } from "node:util";
 import v8 from "node:v8";
 import { benchLabelSets, benchRequestV1, encodeV1 } from "../engine/ingest/payloads.ts";
 import { snappyEncode } from "../engine/ingest/snappy.ts";
-import { ingestLimits, WorkspaceIngest } from "../engine/ingest/mod.ts";
-import { Tsdb } from "../engine/storage/mod.ts";
+import { openPipeline } from "./pipeline.ts";
 import { statusKiB } from "./proc.ts";
 
 const { values: args } = parseArgs({
@@ -35,17 +34,7 @@ if (gc === undefined) throw new Error("run with --v8-flags=--expose-gc");
 const rssKiB = () => statusKiB("self", "VmRSS");
 
 const dir = await Deno.makeTempDir({ prefix: "promenade_head_heap_" });
-const kv = await Deno.openKv(`${dir}/kv.sqlite`);
-const tsdb = await Tsdb.open(kv);
-const ws = await tsdb.workspace("bench");
-const ingest = new WorkspaceIngest({
-  limits: ingestLimits({ ingestionRate: 1e12, ingestionBurst: 1e12 }),
-});
-const headers = new Headers({
-  "Content-Type": "application/x-protobuf",
-  "Content-Encoding": "snappy",
-  "X-Prometheus-Remote-Write-Version": "0.1.0",
-});
+const { ws, ingest, headers, close } = await openPipeline(`${dir}/kv.sqlite`);
 const t0 = Math.floor(Date.now() / 1000) * 1000 - (ROUNDS - 1) * INTERVAL - 1000;
 
 async function round(r: number): Promise<void> {
@@ -141,6 +130,5 @@ if (args.snapshot) {
     );
   }
 }
-await tsdb.close();
-kv.close();
+await close();
 await Deno.remove(dir, { recursive: true });

@@ -42,6 +42,7 @@ import {
   benchLabelSets,
   benchRequestV2,
   encodeV2,
+  REMOTE_WRITE_V1_HEADERS,
   rng,
 } from "../engine/ingest/payloads.ts";
 import { snappyEncode } from "../engine/ingest/snappy.ts";
@@ -97,11 +98,7 @@ const headers = new Headers(
       "Content-Encoding": "snappy",
       "X-Prometheus-Remote-Write-Version": "2.0.0",
     }
-    : {
-      "Content-Type": "application/x-protobuf",
-      "Content-Encoding": "snappy",
-      "X-Prometheus-Remote-Write-Version": "0.1.0",
-    },
+    : REMOTE_WRITE_V1_HEADERS,
 );
 for (const h of args.header as string[]) {
   const i = h.indexOf(":");

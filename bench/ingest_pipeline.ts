@@ -20,8 +20,7 @@
 import { parseArgs } from "node:util";
 import { benchLabelSets, benchRequestV1, encodeV1 } from "../engine/ingest/payloads.ts";
 import { snappyEncode } from "../engine/ingest/snappy.ts";
-import { ingestLimits, WorkspaceIngest } from "../engine/ingest/mod.ts";
-import { Tsdb } from "../engine/storage/mod.ts";
+import { openPipeline } from "./pipeline.ts";
 import { cpuSeconds, statusKiB } from "./proc.ts";
 
 const { values: args } = parseArgs({
@@ -60,17 +59,7 @@ const rssKiB = () => statusKiB("self", "VmRSS");
 
 const dir = args.kv ?? await Deno.makeTempDir({ prefix: "promenade_pipeline_" });
 const path = args.kv ?? `${dir}/kv.sqlite`;
-const kv = await Deno.openKv(path);
-const tsdb = await Tsdb.open(kv);
-const ws = await tsdb.workspace("bench");
-const ingest = new WorkspaceIngest({
-  limits: ingestLimits({ ingestionRate: 1e12, ingestionBurst: 1e12 }),
-});
-const headers = new Headers({
-  "Content-Type": "application/x-protobuf",
-  "Content-Encoding": "snappy",
-  "X-Prometheus-Remote-Write-Version": "0.1.0",
-});
+const { ws, ingest, headers, close } = await openPipeline(path);
 
 async function phase(name: string, bodies: Uint8Array[]): Promise<void> {
   let next = 0, prepareMs = 0;
@@ -117,8 +106,7 @@ if (args["prepare-only"]) {
       }, process CPU ${((cpuSeconds() - cpu0) * 1e6 / n).toFixed(3)}`,
     );
   }
-  await tsdb.close();
-  kv.close();
+  await close();
   if (!args.kv) await Deno.remove(dir, { recursive: true });
   Deno.exit(0);
 }
@@ -147,6 +135,5 @@ console.log(
     ((arena.linearMemoryBytes?.() ?? 0) / SERIES).toFixed(0)
   } B/series`,
 );
-await tsdb.close();
-kv.close();
+await close();
 if (!args.kv) await Deno.remove(dir, { recursive: true });

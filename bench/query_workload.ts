@@ -6,6 +6,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { snappyEncode } from "../engine/ingest/snappy.ts";
 import { WriteRequestSchema } from "../engine/ingest/gen/prometheus/remote_pb.ts";
+import { REMOTE_WRITE_V1_HEADERS } from "../engine/ingest/payloads.ts";
 
 /** Sample interval (ms). */
 export const STEP_MS = 15_000;
@@ -31,11 +32,7 @@ for (
 }
 
 /** Headers of a remote-write request. */
-export const RW_HEADERS = {
-  "content-type": "application/x-protobuf",
-  "content-encoding": "snappy",
-  "x-prometheus-remote-write-version": "0.1.0",
-};
+export const RW_HEADERS = REMOTE_WRITE_V1_HEADERS;
 
 /** The API path of a query evaluated at `evalMs` (range: the hour before it at a 60 s step). */
 export function queryPath(expr: string, kind: "instant" | "range", evalMs: number): string {

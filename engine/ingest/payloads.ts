@@ -20,6 +20,13 @@ import {
   TimeSeriesSchema as TimeSeriesV2Schema,
 } from "./gen/io/prometheus/write/v2/types_pb.ts";
 
+/** Headers of a remote write 1.0 request (snappy-compressed protobuf). */
+export const REMOTE_WRITE_V1_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "application/x-protobuf",
+  "content-encoding": "snappy",
+  "x-prometheus-remote-write-version": "0.1.0",
+};
+
 /** A small seeded PRNG (mulberry32) returning floats in [0, 1). */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;
