@@ -331,6 +331,17 @@ function decodeSnapshot(r: ByteReader, head: Head): void {
   if (!r.done()) throw new CorruptValueError("trailing bytes in checkpoint");
 }
 
+/** Skips one series' append state: last t/v, first t, open chunk bytes and their bounds. */
+function skipSeriesState(r: ByteReader): void {
+  r.f64();
+  r.f64();
+  r.f64();
+  if (r.bytes().length > 0) {
+    r.f64();
+    r.f64();
+  }
+}
+
 /** The series ids a checkpoint holds (the hot series), without restoring them. */
 export function checkpointSids(bytes: Uint8Array): { sids: Set<number>; nextSid: number } {
   const r = new ByteReader(bytes);
@@ -344,13 +355,7 @@ export function checkpointSids(bytes: Uint8Array): { sids: Set<number>; nextSid:
     const n = r.uvarint();
     for (let i = 0; i < n; i++) {
       sids.add(r.uvarint());
-      r.f64();
-      r.f64();
-      r.f64();
-      if (r.bytes().length > 0) {
-        r.f64();
-        r.f64();
-      }
+      skipSeriesState(r);
     }
     return { sids, nextSid };
   }
@@ -369,13 +374,7 @@ export function checkpointSids(bytes: Uint8Array): { sids: Set<number>; nextSid:
     if (kind !== PIECE_SERIES) throw new CorruptValueError(`unknown checkpoint piece ${kind}`);
     for (let sid = r.uvarint(); sid !== 0; sid = r.uvarint()) {
       sids.add(sid);
-      r.f64();
-      r.f64();
-      r.f64();
-      if (r.bytes().length > 0) {
-        r.f64();
-        r.f64();
-      }
+      skipSeriesState(r);
       const flags = r.u8();
       if (flags & HAS_OOO) {
         const k = r.uvarint();

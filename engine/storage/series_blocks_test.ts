@@ -18,6 +18,7 @@ import {
   writeSeriesRecords,
 } from "./series_blocks.ts";
 import { Tsdb } from "./tsdb.ts";
+import type { Workspace } from "./workspace.ts";
 import { dump, request, series, tempKvPath } from "./test_util.ts";
 import { decodeLabels, encodeLabels } from "./wal.ts";
 
@@ -45,6 +46,13 @@ function labelsOf(sid: number, pad = 0): Labels {
     job: "node",
     pad: "x".repeat(pad),
   });
+}
+
+/** Workspace "w" of a Tsdb on the KV file at `path`, as a process starting on it sees it. */
+async function openW(path: string): Promise<{ kv: Deno.Kv; db: Tsdb; ws: Workspace }> {
+  const kv = await Deno.openKv(path);
+  const db = await Tsdb.open(kv);
+  return { kv, db, ws: await db.workspace("w") };
 }
 
 /** Every stored record as `sid labels`, in visit order. */
@@ -139,9 +147,7 @@ Deno.test("deleting records rewrites their blocks; a reused id then reads its ne
 Deno.test("a checkpoint writes ~60 KB blocks, and a restart recovers every series from them", async () => {
   const { path, dir } = await tempKvPath();
   try {
-    let kv = await Deno.openKv(path);
-    let db = await Tsdb.open(kv);
-    let ws = await db.workspace("w");
+    let { kv, db, ws } = await openW(path);
     const ss = [];
     for (let i = 0; i < 3000; i++) {
       ss.push(
@@ -158,16 +164,12 @@ Deno.test("a checkpoint writes ~60 KB blocks, and a restart recovers every serie
     before.push(`{__name__="late"} ${T0 + 5000}=1`);
     before.sort();
     kv.close(); // crash: "late" is only in the WAL
-    kv = await Deno.openKv(path);
-    db = await Tsdb.open(kv);
-    ws = await db.workspace("w");
+    ({ kv, db, ws } = await openW(path));
     assertEquals((await dump(ws.querier())).sort(), before);
     assertEquals(ws.head.seriesCount, 3001);
     await db.close();
     kv.close();
-    kv = await Deno.openKv(path);
-    db = await Tsdb.open(kv);
-    ws = await db.workspace("w");
+    ({ kv, db, ws } = await openW(path));
     assertEquals((await dump(ws.querier())).sort(), before);
     await db.close();
     kv.close();
@@ -179,9 +181,7 @@ Deno.test("a checkpoint writes ~60 KB blocks, and a restart recovers every serie
 Deno.test("a series evicted before any checkpoint gets its record in a block and reads cold", async () => {
   const { path, dir } = await tempKvPath();
   try {
-    let kv = await Deno.openKv(path);
-    let db = await Tsdb.open(kv);
-    let ws = await db.workspace("w");
+    let { kv, db, ws } = await openW(path);
     for (let k = 0; k <= 8 * 60; k += 5) {
       const ss = [series({ __name__: "b" }, [[T0 + k * 60_000, k]])];
       if (k <= 60) {
@@ -205,9 +205,7 @@ Deno.test("a series evicted before any checkpoint gets its record in a block and
     assertEquals(p7[0].t.length, 13);
     await db.close();
     kv.close();
-    kv = await Deno.openKv(path);
-    db = await Tsdb.open(kv);
-    ws = await db.workspace("w");
+    ({ kv, db, ws } = await openW(path));
     assertEquals(ws.head.seriesCount, 1);
     assertEquals(await dump(ws.querier()), before);
     await db.close();
@@ -220,9 +218,7 @@ Deno.test("a series evicted before any checkpoint gets its record in a block and
 Deno.test("retention removes a cold series' record; its reused id reads the new series after restarts", async () => {
   const { path, dir } = await tempKvPath();
   try {
-    let kv = await Deno.openKv(path);
-    let db = await Tsdb.open(kv);
-    let ws = await db.workspace("w");
+    let { kv, db, ws } = await openW(path);
     for (let k = 0; k <= 8 * 60; k += 5) {
       const ss = [series({ __name__: "b" }, [[T0 + k * 60_000, k]])];
       if (k <= 60) ss.push(series({ __name__: "a", pod: "old" }, [[T0 + k * 60_000, k]]));
@@ -275,9 +271,7 @@ async function toFirstLayout(kv: Deno.Kv): Promise<number> {
 Deno.test("a store with one key per series record (the first layout) opens, reads cold and retains alike", async () => {
   const { path, dir } = await tempKvPath();
   try {
-    let kv = await Deno.openKv(path);
-    let db = await Tsdb.open(kv);
-    let ws = await db.workspace("w");
+    let { kv, db, ws } = await openW(path);
     for (let k = 0; k <= 8 * 60; k += 5) {
       const ss = [series({ __name__: "b" }, [[T0 + k * 60_000, k]])];
       if (k <= 60) {
@@ -293,9 +287,7 @@ Deno.test("a store with one key per series record (the first layout) opens, read
     assertEquals(await toFirstLayout(kv), 6);
     assertEquals(await countKeys(kv, seriesBlocksPrefix("w")), 0);
     kv.close();
-    kv = await Deno.openKv(path);
-    db = await Tsdb.open(kv);
-    ws = await db.workspace("w");
+    ({ kv, db, ws } = await openW(path));
     assertEquals(ws.head.seriesCount, 1);
     assertEquals(await dump(ws.querier()), before); // cold labels from first-layout records
     // New series go to blocks; both layouts are read together.
@@ -304,9 +296,7 @@ Deno.test("a store with one key per series record (the first layout) opens, read
     assertEquals(await countKeys(kv, seriesPrefix("w")), 6);
     assertEquals(await countKeys(kv, seriesBlocksPrefix("w")), 1);
     kv.close();
-    kv = await Deno.openKv(path);
-    db = await Tsdb.open(kv);
-    ws = await db.workspace("w");
+    ({ kv, db, ws } = await openW(path));
     assertEquals(ws.head.seriesCount, 2);
     const all = await dump(ws.querier());
     assertEquals(all.length, 7);
@@ -324,9 +314,7 @@ Deno.test("a store with one key per series record (the first layout) opens, read
 Deno.test("a crash between a checkpoint's block commits keeps the old checkpoint and loses nothing", async () => {
   const { path, dir } = await tempKvPath();
   try {
-    let kv = await Deno.openKv(path);
-    let db = await Tsdb.open(kv);
-    let ws = await db.workspace("w");
+    let { kv, db, ws } = await openW(path);
     await ws.append(request(series({ __name__: "first" }, [[T0, 1]])));
     await ws.checkpoint();
     const head = (await kv.get(checkpointHeadKey("w"))).value;
@@ -352,9 +340,7 @@ Deno.test("a crash between a checkpoint's block commits keeps the old checkpoint
     assert(partial >= 2 && partial < 20, `${partial} blocks written before the crash`);
     assertEquals((await kv.get(checkpointHeadKey("w"))).value, head);
     kv.close(); // crash
-    kv = await Deno.openKv(path);
-    db = await Tsdb.open(kv);
-    ws = await db.workspace("w");
+    ({ kv, db, ws } = await openW(path));
     assertEquals((await dump(ws.querier())).sort(), before);
     await db.close(); // rewrites the records (some twice: same labels)
     kv.close();
