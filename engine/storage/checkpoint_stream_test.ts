@@ -9,8 +9,9 @@ import { ByteWriter } from "./byte_buffer.ts";
 import { encodeHistogram } from "./histogram_codec.ts";
 import { checkpointHeadKey, checkpointKey, checkpointPrefix, walKey } from "./keys.ts";
 import { dump, oneBucketHistogram, request, series, tempKvPath } from "./test_util.ts";
+import { WAL_SEGMENT_BYTES_MAX } from "./limits.ts";
 import { Tsdb } from "./tsdb.ts";
-import { encodeLabels, segmentRecord, WalSegmenter } from "./wal.ts";
+import { encodeLabels, joinSegments, segmentCount, WalSegmenter } from "./wal.ts";
 import type { Workspace } from "./workspace.ts";
 import { rng } from "../../tests/rng.ts";
 
@@ -284,7 +285,7 @@ Deno.test("a store whose checkpoint has the format-2 snapshot layout recovers, a
     const op = kv.atomic();
     for (let i = 0; i < head.value!.segs; i++) op.delete(checkpointKey("w", head.value!.gen, i));
     await op.commit();
-    const segs = segmentRecord(old);
+    const segs = new WalSegmenter().split(old);
     for (let i = 0; i < segs.length; i++) {
       await kv.set(checkpointKey("w", head.value!.gen, i), segs[i]);
     }
@@ -314,13 +315,26 @@ Deno.test("a store whose checkpoint has the format-2 snapshot layout recovers, a
   }
 });
 
-Deno.test("WalSegmenter splits records exactly like segmentRecord, reusing its buffer", () => {
+Deno.test("WalSegmenter splits records into counted segments of at most 64,000 bytes, reusing its buffer", () => {
   const s = new WalSegmenter();
+  let buffer: ArrayBufferLike | undefined;
   for (const n of [0, 1, 63_999, 64_000, 64_001, 200_000, 10]) {
     const rec = new Uint8Array(n);
     for (let i = 0; i < n; i++) rec[i] = (i * 31 + n) & 0xff;
-    const got = s.split(rec).map((v) => Array.from(v));
-    assertEquals(got, segmentRecord(rec).map((v) => Array.from(v)));
+    const segs = s.split(rec);
+    const want = Math.max(1, Math.ceil(n / WAL_SEGMENT_BYTES_MAX));
+    assertEquals(segs.length, want, `${n} bytes`);
+    for (let i = 0; i < segs.length; i++) {
+      assertEquals(segmentCount(segs[i]), want);
+      const payload = segs[i].length - 4;
+      assertEquals(
+        payload,
+        i < want - 1 ? WAL_SEGMENT_BYTES_MAX : n - (want - 1) * WAL_SEGMENT_BYTES_MAX,
+      );
+    }
+    assertEquals(Array.from(joinSegments(segs)), Array.from(rec));
+    if (n === 10) assert(segs[0].buffer === buffer, "the buffer grown for 200,000 bytes is reused");
+    buffer = segs[0].buffer;
   }
 });
 

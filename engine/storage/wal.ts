@@ -252,19 +252,9 @@ export function decodeLabels(r: ByteReader): Labels {
 }
 
 /**
- * Splits a record into segment values: each is a 4-byte little-endian segment count followed
- * by up to WAL_SEGMENT_BYTES_MAX payload bytes. A record is committed iff all segments exist.
- */
-export function segmentRecord(record: Uint8Array): Uint8Array[] {
-  const n = recordSegments(record);
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < n; i++) out.push(recordSegment(record, i));
-  return out;
-}
-
-/**
- * Splits records into segment values like `segmentRecord`, as views of one buffer reused from
- * record to record: valid until the next `split`, so the caller must not split again before the
+ * Splits records into segment values (each a 4-byte little-endian segment count followed by up
+ * to WAL_SEGMENT_BYTES_MAX payload bytes; a record is committed iff all its segments exist), as
+ * views of one buffer reused from record to record: valid until the next `split`, so the caller must not split again before the
  * commits of the previous record's segments have settled. A fresh array per segment (~14 bytes
  * per sample) lived until the next full GC, because the batch waits for its commit long enough
  * to be promoted: up to ~100 MiB of garbage at 100k series.
@@ -291,21 +281,9 @@ export class WalSegmenter {
   }
 }
 
-/** Number of segments `segmentRecord` splits `record` into. */
+/** Number of segments a record is split into. */
 export function recordSegments(record: Uint8Array): number {
   return Math.max(1, Math.ceil(record.length / WAL_SEGMENT_BYTES_MAX));
-}
-
-/**
- * Segment `i` of `record` as `segmentRecord` makes it, built alone (so a large record can be
- * written a few segments at a time instead of holding a second copy of all of it).
- */
-export function recordSegment(record: Uint8Array, i: number): Uint8Array {
-  const part = record.subarray(i * WAL_SEGMENT_BYTES_MAX, (i + 1) * WAL_SEGMENT_BYTES_MAX);
-  const seg = new Uint8Array(4 + part.length);
-  new DataView(seg.buffer).setUint32(0, recordSegments(record), true);
-  seg.set(part, 4);
-  return seg;
 }
 
 /** Segment count declared by a segment value. */
