@@ -43,12 +43,13 @@ for (const [name, ms] of cases) {
 const half: number[] = [];
 for (let i = 1; i <= sets.length; i += 2) half.push(i);
 const labelsOf = (id: number) => sets[id - 1];
+const halfLabels = half.map(labelsOf);
 for (
   const [name, remove] of [
     ["one by one (delete)", (q: MemPostings) => {
       for (const id of half) q.delete(id, labelsOf(id));
     }],
-    ["deleteMany", (q: MemPostings) => q.deleteMany(half, labelsOf)],
+    ["deleteMany", (q: MemPostings) => q.deleteMany(half, halfLabels)],
   ] as const
 ) {
   Deno.bench(`remove 50k of 100k series: ${name}`, { group: "remove", n: 1, warmup: 0 }, (b) => {

@@ -345,9 +345,7 @@ export class Head {
       labels.push(l);
       this.#forget(sid, l);
     }
-    const at = new Map<number, number>();
-    for (let i = 0; i < gone.length; i++) at.set(gone[i], i);
-    this.postings.deleteMany(gone, (sid) => labels[at.get(sid)!]);
+    this.postings.deleteMany(gone, labels);
   }
 
   /** Everything of removeSeries but the postings. */

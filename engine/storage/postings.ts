@@ -159,12 +159,13 @@ export class MemPostings {
   }
 
   /**
-   * Removes many series at once: each touched list is filtered once, so removing n series from
+   * Removes many series at once (`labels[i]` are those of `ids[i]`): each touched list is filtered once, so removing n series from
    * lists of n ids costs O(n) per list instead of O(n) per id (delete() splices one id at a time).
    */
-  deleteMany(ids: readonly number[], labelsOf: (id: number) => Labels): void {
+  deleteMany(ids: readonly number[], labels: readonly Labels[]): void {
+    if (ids.length !== labels.length) throw new Error("BUG: ids and labels differ in length");
     if (ids.length < BULK_DELETE_MIN) {
-      for (const id of ids) this.delete(id, labelsOf(id));
+      for (let i = 0; i < ids.length; i++) this.delete(ids[i], labels[i]);
       return;
     }
     const gone = new Set(ids);
@@ -174,8 +175,8 @@ export class MemPostings {
     all.length = w;
     // Label name -> values of it that lost a series.
     const touched = new Map<string, Set<string>>();
-    for (const id of ids) {
-      for (const l of labelsOf(id)) {
+    for (const ls of labels) {
+      for (const l of ls) {
         let vs = touched.get(l.name);
         if (vs === undefined) touched.set(l.name, vs = new Set());
         vs.add(l.value);
