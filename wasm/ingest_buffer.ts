@@ -107,6 +107,9 @@ export function ingestBuffer(): IngestBuffer {
   return shared ??= new IngestBuffer();
 }
 
+/** `lx_lookup_many`'s hash of a key it found by following the insertion order (not computed). */
+const HASH_NONE = 0xffffffff;
+
 /** Options of a `RegionIndex` (the label cache's generation policy). */
 export interface RegionIndexOptions {
   /** Initial entries per generation. */
@@ -220,6 +223,10 @@ export class RegionIndex<T> {
 
   #promote(e: number, h: number, k: number): T {
     const value = this.#prev[e];
+    // A current-generation hit found by following the insertion order comes without its hash.
+    if (h === HASH_NONE) {
+      h = this.#x.hash_bytes(this.#base + this.#starts[k], this.#ends[k] - this.#starts[k]);
+    }
     this.#beforeAdd(0);
     // #beforeAdd may have rotated: the entry's generation is then gone; add it from the region.
     const gone = this.#rotations - this.#rotationsAtLookup !== (this.#ids[k] >= 0 ? 1 : 0);

@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { create } from "@bufbuild/protobuf";
+import type { Labels } from "../model/labels.ts";
 import type { WriteRequest } from "../model/write.ts";
 import { ingestBuffer } from "../../wasm/mod.ts";
 import { RemoteWriteDecoder } from "./decoder.ts";
@@ -151,4 +152,57 @@ Deno.test("mutated payloads fail with the same error, or decode the same, with a
     }
   }
   assert(failures > 200, `mutations produce errors (${failures})`);
+});
+
+Deno.test("series sent in insertion order, out of it, and with prefixes of known keys all resolve to their own labels", () => {
+  const d = indexed();
+  const values = Array.from({ length: 300 }, (_, i) => `v${i}`);
+  const first = d.decodeV1(series(values)).request.series.map((s) => s.labels);
+  const misses = d.cache.misses;
+  const same = (got: Labels[], want: string[], what: string) => {
+    assertEquals(got.map((l) => l[1].value), want, what);
+    for (let i = 0; i < got.length; i++) {
+      const j = values.indexOf(want[i]);
+      if (j >= 0) assert(got[i] === first[j], `${what}: series ${want[i]} is the known object`);
+    }
+  };
+  const labelsOf = (vs: string[]) => d.decodeV1(series(vs)).request.series.map((s) => s.labels);
+  // In order, from the middle, reversed, every other one, shuffled (past the 32 guesses after
+  // which a request out of order is looked up in batch).
+  const orders = [
+    values,
+    values.slice(150).concat(values.slice(0, 150)),
+    values.slice().reverse(),
+    values.filter((_, i) => i % 2 === 0),
+  ];
+  const rand = rng(3);
+  const shuffled = values.slice();
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+  }
+  orders.push(shuffled);
+  for (const [i, o] of orders.entries()) same(labelsOf(o), o, `order ${i}`);
+  assertEquals(d.cache.misses, misses, "no known label set is built again");
+  // Values that share a prefix with the guessed entry's (v2x after v1, v after v2x, v31 after
+  // v30 = the entry after v1 is v2) are not taken for it.
+  const near = ["v1", "v2x", "v", "v30", "v31x", "v4"];
+  same(labelsOf(near), near, "near keys");
+  assertEquals(d.cache.misses, misses + 3, "v2x, v and v31x are new; v1, v30 and v4 are known");
+  assertEquals(d.regionIndexSize, 303);
+});
+
+Deno.test("a series found by following the insertion order is moved forward under its own hash when the index rotates", () => {
+  // Generations of 2 entries: R2's new series N rotates the index before B, found by following
+  // the order (so without its hash), is moved forward.
+  const d = indexed(new LabelCache(2, undefined, { clock: slowClock() }), slowClock());
+  const [a, b] = d.decodeV1(series(["A", "B"])).request.series.map((s) => s.labels);
+  const r2 = d.decodeV1(series(["A", "N", "B"])).request.series.map((s) => s.labels);
+  assert(r2[0] === a && r2[2] === b, "A and B are the known objects");
+  assertEquals(d.regionIndexSize, 4, "current: N, B; previous: A, B");
+  // B must now be found in the current generation under its hash; a wrong hash would miss it
+  // there, move it forward again and rotate (size 3).
+  const r3 = d.decodeV1(series(["B"])).request.series.map((s) => s.labels);
+  assert(r3[0] === b, "B is the known object");
+  assertEquals(d.regionIndexSize, 4);
 });

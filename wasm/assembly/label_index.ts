@@ -11,9 +11,14 @@
 // plain array indexed by it (and recurring series, sent in the same order each time, touch both
 // in order). The host decides when to rotate (previous dropped, current becomes previous).
 //
-// Lookups run in three passes over the request's series (hash and touch the slot, touch the
-// entry and key, then compare), so the cache misses of different series overlap instead of
-// running one after another.
+// Lookups first follow the insertion order: agents send the same series in the same order every
+// time, so the series after a hit on entry e is most often entry e + 1, whose key bytes follow e's
+// in the same key block. That guess is checked by comparing the bytes (no hash, no slot probe;
+// the key blocks are read as one sequential stream the CPU prefetches), and a wrong guess falls
+// back to the hash lookup, which also gives the next guess. A request whose series do not follow
+// that order (fewer than half the guesses right after the first 32) is looked up for the rest in
+// three passes over its series (hash and touch the slot, touch the entry and key, then compare),
+// so the cache misses of different series overlap instead of running one after another.
 
 import { alloc, classOf, classSize, free } from "./alloc";
 import { hash_bytes } from "./snappy";
@@ -29,9 +34,18 @@ const G_ARENA_CAP: usize = 24; // current key block's capacity (bytes)
 const G_ARENA_USED: usize = 28; // key bytes in all blocks (the host's size policy reads it)
 const GEN_BYTES: usize = 32;
 
-// Index struct: current and previous generation pointers.
+// Index struct: current and previous generation pointers, and the guess for the next lookup
+// (1 + an entry number of the current generation, or 0 for none).
 const X_CUR: usize = 0;
 const X_PREV: usize = 4;
+const X_NEXT: usize = 8;
+const INDEX_BYTES: usize = 16;
+
+/** `hashes[k]` for a key found by following the insertion order: its hash was not computed. */
+const HASH_NONE: u32 = 0xffffffff;
+
+/** Guesses checked before a request that misses most of them switches to the batched passes. */
+const GUESS_TRIAL: u32 = 32;
 
 const SLOTS_INITIAL: usize = 1024;
 const ENTRIES_INITIAL: usize = 512;
@@ -186,9 +200,10 @@ function genAdd(g: usize, p: usize, len: usize, h: u32): i32 {
 
 /** A new, empty index. */
 export function lx_create(): usize {
-  const x = alloc(8);
+  const x = alloc(INDEX_BYTES);
   store<u32>(x + X_CUR, <u32>genNew());
   store<u32>(x + X_PREV, <u32>genNew());
+  store<u32>(x + X_NEXT, 0);
   return x;
 }
 
@@ -196,7 +211,7 @@ export function lx_create(): usize {
 export function lx_destroy(x: usize): void {
   genFree(<usize>load<u32>(x + X_CUR));
   genFree(<usize>load<u32>(x + X_PREV));
-  free(x, capOf(8));
+  free(x, capOf(INDEX_BYTES));
 }
 
 /** Drops the previous generation; the current one becomes previous; a new one starts. */
@@ -204,6 +219,7 @@ export function lx_rotate(x: usize): void {
   genFree(<usize>load<u32>(x + X_PREV));
   store<u32>(x + X_PREV, load<u32>(x + X_CUR));
   store<u32>(x + X_CUR, <u32>genNew());
+  store<u32>(x + X_NEXT, 0);
 }
 
 /** Entries in the current generation. */
@@ -219,16 +235,70 @@ export function lx_key_bytes(x: usize): u32 {
 /**
  * Looks up `n` keys given as u32 [start, end) pointer pairs at `ranges` (an empty range is not
  * looked up). Writes to `out` (i32 per key): the entry number in the current generation, -2 - e
- * for entry e of the previous one, or -1; and to `hashes` (u32 per key) the key's hash.
+ * for entry e of the previous one, or -1; and to `hashes` (u32 per key) the key's hash, or
+ * HASH_NONE for a key found in the current generation by following the insertion order.
  */
 export function lx_lookup_many(x: usize, ranges: usize, n: u32, out: usize, hashes: usize): void {
   const cur = <usize>load<u32>(x + X_CUR);
+  const prev = <usize>load<u32>(x + X_PREV);
+  const curEntries = <usize>load<u32>(cur + G_ENTRIES);
+  const count = load<u32>(cur + G_COUNT);
+  let next = load<u32>(x + X_NEXT); // 1 + the guessed entry, or 0
+  let tried: u32 = 0;
+  let right: u32 = 0;
+  let k: u32 = 0;
+  for (; k < n; k++) {
+    if (tried >= GUESS_TRIAL && right * 2 < tried) break; // not in insertion order
+    const s = <usize>load<u32>(ranges + (<usize>k << 3));
+    const e = <usize>load<u32>(ranges + (<usize>k << 3) + 4);
+    if (e <= s) {
+      store<i32>(out + (<usize>k << 2), -1);
+      store<u32>(hashes + (<usize>k << 2), HASH_NONE);
+      continue;
+    }
+    const len = e - s;
+    tried++;
+    if (next != 0 && next <= count) {
+      const ent = curEntries + (<usize>(next - 1) << 3);
+      if (<usize>load<u32>(ent + 4) == len && equalBytes(s, <usize>load<u32>(ent), len)) {
+        store<i32>(out + (<usize>k << 2), <i32>(next - 1));
+        store<u32>(hashes + (<usize>k << 2), HASH_NONE);
+        next++;
+        right++;
+        continue;
+      }
+    }
+    const h = <u32>hash_bytes(s, len);
+    store<u32>(hashes + (<usize>k << 2), h);
+    let r = find(cur, s, len, h);
+    if (r >= 0) {
+      next = <u32>r + 2;
+    } else {
+      const q = find(prev, s, len, h);
+      r = q < 0 ? -1 : -2 - q;
+    }
+    store<i32>(out + (<usize>k << 2), r);
+  }
+  store<u32>(x + X_NEXT, next);
+  if (k < n) lookupBatch(cur, prev, ranges, k, n, out, hashes);
+}
+
+/** `lx_lookup_many` for keys `from..n` in no useful order: three passes that overlap misses. */
+function lookupBatch(
+  cur: usize,
+  prev: usize,
+  ranges: usize,
+  from: u32,
+  n: u32,
+  out: usize,
+  hashes: usize,
+): void {
   const curSlots = <usize>load<u32>(cur + G_SLOTS);
   const curMask = load<u32>(cur + G_MASK);
   const curEntries = <usize>load<u32>(cur + G_ENTRIES);
   let acc: u32 = 0;
   // 1. Hashes, and a touch of each first slot (independent loads: their misses overlap).
-  for (let k: usize = 0; k < <usize>n; k++) {
+  for (let k = <usize>from; k < <usize>n; k++) {
     const s = <usize>load<u32>(ranges + (k << 3));
     const e = <usize>load<u32>(ranges + (k << 3) + 4);
     const h = <u32>hash_bytes(s, e - s);
@@ -236,7 +306,7 @@ export function lx_lookup_many(x: usize, ranges: usize, n: u32, out: usize, hash
     acc += load<u32>(curSlots + (<usize>(h & curMask) << 3) + 4);
   }
   // 2. A touch of the entry and the first key word of each first slot's occupant.
-  for (let k: usize = 0; k < <usize>n; k++) {
+  for (let k = <usize>from; k < <usize>n; k++) {
     const h = load<u32>(hashes + (k << 2));
     const s = curSlots + (<usize>(h & curMask) << 3);
     const e1 = load<u32>(s + 4);
@@ -250,8 +320,7 @@ export function lx_lookup_many(x: usize, ranges: usize, n: u32, out: usize, hash
   }
   sink += acc;
   // 3. The lookups proper.
-  const prev = <usize>load<u32>(x + X_PREV);
-  for (let k: usize = 0; k < <usize>n; k++) {
+  for (let k = <usize>from; k < <usize>n; k++) {
     const s = <usize>load<u32>(ranges + (k << 3));
     const e = <usize>load<u32>(ranges + (k << 3) + 4);
     if (e <= s) {
