@@ -8,10 +8,11 @@
  * `--path region` (the default) is the server's path: the WASM region index. `--path table` is the
  * label cache's own raw table (used without the index). `--order shuffled` sends the series of
  * each rep in a new random order (three orders, cycled), which defeats the region index's
- * insertion-order guess: its batched lookup then does the work.
+ * insertion-order guess: its batched lookup then does the work. `--walk js` decodes with the
+ * general JS walk instead of the WASM one (region path only).
  *
  *   ./deno run -A bench/label_lookup.ts [--series 100000] [--reps 7] [--path region|table]
- *     [--order sequential|shuffled]
+ *     [--order sequential|shuffled] [--walk wasm|js]
  */
 import { parseArgs } from "node:util";
 import { benchLabelSets, benchRequestV1, encodeV1, rng } from "../engine/ingest/payloads.ts";
@@ -24,6 +25,7 @@ const { values: args } = parseArgs({
     reps: { type: "string", default: "7" },
     path: { type: "string", default: "region" },
     order: { type: "string", default: "sequential" },
+    walk: { type: "string", default: "wasm" },
   },
 });
 const SERIES = Number(args.series), REPS = Number(args.reps);
@@ -56,7 +58,11 @@ if (args.order === "shuffled") {
     orders.push(bodiesOf(perm));
   }
 }
-const d = new RemoteWriteDecoder(new LabelCache(), { regionIndex: args.path === "region" });
+if (args.walk !== "wasm" && args.walk !== "js") throw new Error("--walk: wasm or js");
+const d = new RemoteWriteDecoder(new LabelCache(), {
+  regionIndex: args.path === "region",
+  wasmWalk: args.walk === "wasm",
+});
 for (const b of orders[0]) d.decodeV1(b);
 const times: number[] = [];
 for (let r = 0; r < REPS; r++) {
@@ -68,7 +74,7 @@ for (let r = 0; r < REPS; r++) {
 const misses = d.cache.misses;
 times.sort((a, b) => a - b);
 console.log(
-  `decodeV1 (${args.path}, ${args.order}) with a warm label cache, ${SERIES} series: median ${
+  `decodeV1 (${args.path}, ${args.walk} walk, ${args.order}) with a warm label cache, ${SERIES} series: median ${
     times[REPS >> 1].toFixed(3)
   } us/series, min ${times[0].toFixed(3)} us/series (${misses} label sets built)`,
 );

@@ -68,6 +68,8 @@ export interface Exports {
   lx_lookup_many(x: number, ranges: number, n: number, out: number, hashes: number): void;
   lx_insert(x: number, p: number, len: number, h: number): number;
   lx_promote(x: number, e: number, h: number): number;
+  rw1_walk(p: number, len: number, seriesMax: number): number;
+  rw1_out(): number;
   lx_io(bytes: number): number;
 }
 

@@ -92,12 +92,46 @@ export class IngestBuffer {
   }
 
   /**
+   * The fast remote write 1.0 walk (wasm/assembly/rw1_walk.ts) of `view`, which came from
+   * `decodeSnappy` or `adopt` with nothing called on this buffer since: undefined when the
+   * request needs the general walk (anything but series of contiguous label fields and in-order
+   * float samples, or more than `seriesMax` series). Its views are valid until the next call on
+   * this buffer; the call may have grown the memory, so `view` needs `refresh` afterwards.
+   */
+  walkV1(view: Uint8Array, seriesMax: number): V1Walk | undefined {
+    const x = this.#x;
+    const n = x.rw1_walk(view.byteOffset, view.length, seriesMax);
+    if (n < 0) return undefined;
+    const mem = x.memory.buffer;
+    const o = new Uint32Array(mem, x.rw1_out(), 4);
+    const samples = o[3];
+    return {
+      series: n,
+      regions: new Int32Array(mem, o[0], 5 * n),
+      t: new Float64Array(mem, o[1], samples),
+      v: new Float64Array(mem, o[2], samples),
+    };
+  }
+
+  /**
    * A 30-bit hash (a Smi) of `view[s, e)`, where `view` came from `decodeSnappy` or `adopt` and
    * nothing was called on this buffer since. The same bytes always hash the same.
    */
   hash(view: Uint8Array, s: number, e: number): number {
     return this.#x.hash_bytes(view.byteOffset + s, e - s);
   }
+}
+
+/**
+ * What `IngestBuffer.walkV1` found: per series five ints {label region start, end (-1, -1 when
+ * the series has no label field), series message start, end (offsets into the request), end of
+ * its samples in `t`/`v`}; the request's timestamps and values (raw bits) in order.
+ */
+export interface V1Walk {
+  series: number;
+  regions: Int32Array;
+  t: Float64Array;
+  v: Float64Array;
 }
 
 let shared: IngestBuffer | undefined;

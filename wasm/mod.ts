@@ -40,4 +40,5 @@ export {
   RegionIndex,
   type RegionIndexOptions,
   SnappyBlockError,
+  type V1Walk,
 } from "./ingest_buffer.ts";

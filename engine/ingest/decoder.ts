@@ -112,18 +112,22 @@ export class RemoteWriteDecoder {
   #lookup = new Int32Array(2 * 256);
   #reqOff = 0;
   #reqLen = 0;
+  /** Whether 1.0 requests of the common shape are walked in WASM (with the region index only). */
+  readonly #wasmWalk: boolean;
 
   /**
    * `opts.regionIndex`: look 1.0 label regions up in a `RegionIndex` in the decode buffer's WASM
    * memory (what `WorkspaceIngest` uses: one call per request, bytes compared in place) rather
    * than in `cache`'s raw table; it follows `cache`'s generation sizes. `opts.clock` (ms) drives
-   * its growth window.
+   * its growth window. With the region index, 1.0 requests of the common shape are walked in
+   * WASM (`IngestBuffer.walkV1`) unless `opts.wasmWalk` is false (tests compare the two walks).
    */
   constructor(
     cache: LabelCache = new LabelCache(),
-    opts: { regionIndex?: boolean; clock?: () => number } = {},
+    opts: { regionIndex?: boolean; clock?: () => number; wasmWalk?: boolean } = {},
   ) {
     this.cache = cache;
+    this.#wasmWalk = opts.regionIndex === true && opts.wasmWalk !== false;
     this.#index = opts.regionIndex
       ? new RegionIndex<Labels>(this.#bytes, {
         entriesMax: cache.entriesMax,
@@ -143,8 +147,12 @@ export class RemoteWriteDecoder {
   decodeV1(buf: Uint8Array): DecodedWrite {
     this.reset(buf);
     this.v2 = false;
+    if (this.#wasmWalk && this.#walkV1()) {
+      this.#resolveV1();
+      return this.finish("1.0");
+    }
     const r = this.r;
-    const end = buf.length;
+    const end = r.buf.length;
     let failure: unknown = undefined;
     try {
       while (r.pos < end) {
@@ -282,6 +290,43 @@ export class RemoteWriteDecoder {
     }
     r.pos = after;
     this.pushSeries(labels, 0);
+  }
+
+  /**
+   * The WASM walk of the request (common shape only): pending series with their label regions
+   * and the sample columns, as the general walk would leave them. False (nothing changed) when
+   * the request needs the general walk.
+   */
+  #walkV1(): boolean {
+    const w = this.#bytes.walkV1(this.r.buf, SERIES_PER_REQUEST_MAX);
+    if (w === undefined) {
+      this.#syncViews(); // the walk may have grown the memory before it gave up
+      return false;
+    }
+    const n = w.series, ns = w.t.length;
+    while (this.tS.length < ns) this.grow();
+    // Same-type set copies bytes: NaN payloads survive.
+    this.tS.set(w.t);
+    this.vS.set(w.v);
+    if (4 * n > this.#regions.length) {
+      let cap = this.#regions.length;
+      while (cap < 4 * n) cap *= 2;
+      this.#regions = new Int32Array(cap);
+    }
+    const rg = this.#regions, src = w.regions, pending = this.pending;
+    let start = 0;
+    for (let k = 0; k < n; k++) {
+      rg[4 * k] = src[5 * k];
+      rg[4 * k + 1] = src[5 * k + 1];
+      rg[4 * k + 2] = src[5 * k + 2];
+      rg[4 * k + 3] = src[5 * k + 3];
+      const end = src[5 * k + 4];
+      pending.push(new ColumnSeries(UNRESOLVED, start, end, NO_HISTOGRAMS, NO_EXEMPLARS, 0));
+      start = end;
+    }
+    this.n = ns;
+    this.#syncViews();
+    return true;
   }
 
   /** Views of the request again after a call that may have grown the WASM memory. */

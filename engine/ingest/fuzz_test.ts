@@ -1,7 +1,14 @@
 import { assert } from "../../tests/assert.ts";
 import { IngestError } from "./errors.ts";
 import { DEFAULT_INGEST_LIMITS } from "./limits.ts";
-import { encodeV1, encodeV2, randomRequestV1, randomRequestV2, rng } from "./payloads.ts";
+import {
+  encodeV1,
+  encodeV2,
+  mutateBytes as mutate,
+  randomRequestV1,
+  randomRequestV2,
+  rng,
+} from "./payloads.ts";
 import { RemoteWriteDecoder } from "./decoder.ts";
 import { LabelCache } from "./label_cache.ts";
 import { decodeRemoteWrite } from "./remote_write.ts";
@@ -11,37 +18,6 @@ import { WorkspaceIngest } from "./workspace_ingest.ts";
 
 const ITERATIONS = 4000;
 let tick = 0;
-
-/** Applies 1-4 random mutations: bit flip, byte set, insert, delete, truncate, splice. */
-function mutate(r: () => number, src: Uint8Array): Uint8Array {
-  let b = Array.from(src);
-  const n = 1 + Math.floor(r() * 4);
-  for (let k = 0; k < n; k++) {
-    const i = Math.floor(r() * (b.length + 1));
-    switch (Math.floor(r() * 6)) {
-      case 0:
-        if (b.length) b[i % b.length] ^= 1 << Math.floor(r() * 8);
-        break;
-      case 1:
-        if (b.length) b[i % b.length] = [0, 0x7f, 0x80, 0xff][Math.floor(r() * 4)];
-        break;
-      case 2:
-        b.splice(i, 0, Math.floor(r() * 256));
-        break;
-      case 3:
-        b.splice(i, 1);
-        break;
-      case 4:
-        b = b.slice(0, i);
-        break;
-      default: {
-        const j = Math.floor(r() * (b.length + 1));
-        b.splice(i, 0, ...b.slice(Math.min(i, j), Math.max(i, j)).slice(0, 64));
-      }
-    }
-  }
-  return new Uint8Array(b);
-}
 
 function onlyIngestErrors(fn: () => void, what: string): void {
   try {

@@ -129,6 +129,58 @@ export function randomRequestV1(seed: number): WriteRequest {
 }
 
 /** A 2.0 symbol table starting with "": `ref(s)` interns `s` and returns its index. */
+/**
+ * A random 1.0 request (seeded) of the common shape only: series of labels and float samples in
+ * time order (edge-case values, timestamps and labels), no histograms, exemplars or metadata.
+ */
+export function randomPlainRequestV1(seed: number): WriteRequest {
+  const r = rng(seed);
+  const timeseries: TimeSeriesV1[] = [];
+  const ns = Math.floor(r() * 12);
+  for (let i = 0; i < ns; i++) {
+    const samples = Array.from(
+      { length: Math.floor(r() * 5) },
+      () => ({ value: randomValue(r), timestamp: randomTime(r) }),
+    ).sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
+    timeseries.push(create(TimeSeriesV1Schema, {
+      labels: randomLabelPairs(r).map(([name, value]) => ({ name, value })),
+      samples,
+    }));
+  }
+  return create(WriteRequestSchema, { timeseries });
+}
+
+/** Applies 1-4 random mutations: bit flip, byte set, insert, delete, truncate, splice. */
+export function mutateBytes(r: () => number, src: Uint8Array): Uint8Array {
+  let b = Array.from(src);
+  const n = 1 + Math.floor(r() * 4);
+  for (let k = 0; k < n; k++) {
+    const i = Math.floor(r() * (b.length + 1));
+    switch (Math.floor(r() * 6)) {
+      case 0:
+        if (b.length) b[i % b.length] ^= 1 << Math.floor(r() * 8);
+        break;
+      case 1:
+        if (b.length) b[i % b.length] = [0, 0x7f, 0x80, 0xff][Math.floor(r() * 4)];
+        break;
+      case 2:
+        b.splice(i, 0, Math.floor(r() * 256));
+        break;
+      case 3:
+        b.splice(i, 1);
+        break;
+      case 4:
+        b = b.slice(0, i);
+        break;
+      default: {
+        const j = Math.floor(r() * (b.length + 1));
+        b.splice(i, 0, ...b.slice(Math.min(i, j), Math.max(i, j)).slice(0, 64));
+      }
+    }
+  }
+  return new Uint8Array(b);
+}
+
 function symbolTable(): { symbols: string[]; ref: (s: string) => number } {
   const symbols = [""];
   const index = new Map<string, number>([["", 0]]);

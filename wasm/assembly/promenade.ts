@@ -29,3 +29,4 @@ export {
   lx_promote,
   lx_rotate,
 } from "./label_index";
+export { rw1_out, rw1_walk } from "./rw1_walk";
