@@ -29,8 +29,13 @@ export function buildApp(service: Service): Hono<AppEnv> {
     const started = performance.now();
     const requestId = crypto.randomUUID();
     c.set("requestId", requestId);
-    await logContext.run({ requestId }, next);
+    // Set before the handler, so a response it builds with the context carries it; set again
+    // only on a response built without the context (which copies that response).
     c.header("x-amzn-RequestId", requestId);
+    await logContext.run({ requestId }, next);
+    if (c.res.headers.get("x-amzn-RequestId") !== requestId) {
+      c.header("x-amzn-RequestId", requestId);
+    }
     const route = c.req.routePath || "unmatched";
     const status = c.res.status;
     const seconds = (performance.now() - started) / 1000;
