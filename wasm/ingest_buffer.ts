@@ -180,6 +180,13 @@ export class RegionIndex<T> {
   #startedMs: number;
   #cur: T[] = [];
   #prev: T[] = [];
+  /** A mark per entry (see `markAt`), beside `#cur` and `#prev`. */
+  #curMarks: unknown[] = [];
+  #prevMarks: unknown[] = [];
+  /** Per region of the last lookup: its entry in the current generation once resolved, or -1. */
+  #entryOf = new Int32Array(256);
+  /** `#rotations` when `#entryOf` was set (a later rotation moved those entries to `#prev`). */
+  #entryRot = new Float64Array(256);
   /** Rotations so far; results of a lookup made before a rotation are re-resolved. */
   #rotations = 0;
   // Results of the last lookupMany.
@@ -220,7 +227,10 @@ export class RegionIndex<T> {
       this.#hashes = new Uint32Array(cap);
       this.#starts = new Int32Array(cap);
       this.#ends = new Int32Array(cap);
+      this.#entryOf = new Int32Array(cap);
+      this.#entryRot = new Float64Array(cap);
     }
+    this.#entryOf.fill(-1, 0, n);
     const base = view.byteOffset;
     const x = this.#x;
     const io = x.lx_io(n * 16); // may grow memory: addresses only from here on
@@ -249,7 +259,11 @@ export class RegionIndex<T> {
     const id = this.#ids[k];
     if (id === -1) return undefined;
     const age = this.#rotations - this.#rotationsAtLookup;
-    if (id >= 0 && age === 0) return this.#cur[id];
+    if (id >= 0 && age === 0) {
+      this.#entryOf[k] = id;
+      this.#entryRot[k] = this.#rotations;
+      return this.#cur[id];
+    }
     if (id >= 0 && age === 1) return this.#promote(id, this.#hashes[k], k);
     if (id <= -2 && age === 0) return this.#promote(-2 - id, this.#hashes[k], k);
     return undefined; // its generation is gone
@@ -274,6 +288,9 @@ export class RegionIndex<T> {
       : this.#x.lx_promote(this.#ptr, e, h);
     if (got !== this.#cur.length) throw new Error(`BUG: RegionIndex entry ${got}`);
     this.#cur.push(value);
+    this.#curMarks.push(gone ? undefined : this.#prevMarks[e]);
+    this.#entryOf[k] = got;
+    this.#entryRot[k] = this.#rotations;
     return value;
   }
 
@@ -285,6 +302,30 @@ export class RegionIndex<T> {
     const got = this.#x.lx_insert(this.#ptr, this.#base + s, e - s, this.#hashes[k]);
     if (got !== this.#cur.length) throw new Error(`BUG: RegionIndex entry ${got}`);
     this.#cur.push(value);
+    this.#curMarks.push(undefined);
+    this.#entryOf[k] = got;
+    this.#entryRot[k] = this.#rotations;
+  }
+
+  /**
+   * The mark of the entry that region `k` of the last lookup resolved to (by `valueAt` or `add`),
+   * or undefined (no entry, never marked, or its generation is gone). Marks live and move with
+   * their entries: the decoder keeps there what it knows of a label set without reading it.
+   */
+  markAt(k: number): unknown {
+    const e = this.#entryOf[k];
+    if (e < 0 || !(k < this.#n)) return undefined;
+    const age = this.#rotations - this.#entryRot[k];
+    return age === 0 ? this.#curMarks[e] : age === 1 ? this.#prevMarks[e] : undefined;
+  }
+
+  /** Sets the mark of the entry that region `k` of the last lookup resolved to (if any is left). */
+  setMarkAt(k: number, mark: unknown): void {
+    const e = this.#entryOf[k];
+    if (e < 0 || !(k < this.#n)) return;
+    const age = this.#rotations - this.#entryRot[k];
+    if (age === 0) this.#curMarks[e] = mark;
+    else if (age === 1) this.#prevMarks[e] = mark;
   }
 
   /** Grows or rotates the current generation when it is full. */
@@ -305,6 +346,8 @@ export class RegionIndex<T> {
     x.lx_rotate(this.#ptr);
     this.#prev = this.#cur;
     this.#cur = [];
+    this.#prevMarks = this.#curMarks;
+    this.#curMarks = [];
     this.#startedMs = now;
     this.#rotations++;
   }

@@ -112,6 +112,8 @@ export class RemoteWriteDecoder {
   #lookup = new Int32Array(2 * 256);
   #reqOff = 0;
   #reqLen = 0;
+  /** The series of the last request whose labels came from the region index. */
+  #lastSeries: ColumnSeries[] | undefined;
   /** Whether 1.0 requests of the common shape are walked in WASM (with the region index only). */
   readonly #wasmWalk: boolean;
 
@@ -185,6 +187,7 @@ export class RemoteWriteDecoder {
 
   /** @internal */
   reset(buf: Uint8Array): void {
+    this.#lastSeries = undefined;
     this.r.reset(this.#bytes.adopt(buf));
     this.#reqOff = this.r.buf.byteOffset;
     this.#reqLen = this.r.buf.length;
@@ -375,9 +378,26 @@ export class RemoteWriteDecoder {
           labels = cache.labels(r.buf, r.dv, r.u32, this.ranges, this.nLabels);
         }
       }
-      series[k].labels = labels;
+      const s = series[k];
+      s.labels = labels;
+      s.validFor = index.markAt(k);
     }
+    this.#lastSeries = series;
     this.#syncViews();
+  }
+
+  /**
+   * Remembers that the series of the last 1.0 request decoded through the region index passed
+   * label validation against `limits`: the next requests' series of the same label sets come
+   * with `validFor === limits` (see `ColumnSeries.validFor`), so validation need not read their
+   * labels. `series` must be that request's series, unchanged (not relabelled).
+   */
+  noteValidated(series: readonly unknown[], limits: unknown): void {
+    const index = this.#index, last = this.#lastSeries;
+    if (index === undefined || last === undefined || series !== last) return;
+    for (let k = 0; k < last.length; k++) {
+      if (last[k].validFor !== limits) index.setMarkAt(k, limits);
+    }
   }
 
   /** Reads one 1.0 `Label` message into the series (or exemplar) ranges. */

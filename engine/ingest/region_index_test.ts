@@ -206,3 +206,24 @@ Deno.test("a series found by following the insertion order is moved forward unde
   assert(r3[0] === b, "B is the known object");
   assertEquals(d.regionIndexSize, 4);
 });
+
+Deno.test("validation marks live beside index entries and move with them across rotations", () => {
+  // Generations of 2 entries, as above: R2's new series N rotates the index before B moves on.
+  const d = indexed(new LabelCache(2, undefined, { clock: slowClock() }), slowClock());
+  const X = { limits: "x" }, Y = { limits: "y" };
+  const decode = (vs: string[]) => d.decodeV1(series(vs)).request.series;
+  const marks = (s: readonly unknown[]) => s.map((x) => (x as { validFor?: unknown }).validFor);
+  d.noteValidated(decode(["A", "B"]), X);
+  const r2 = decode(["A", "N", "B"]);
+  assertEquals(marks(r2), [X, undefined, X], "A (current), N (new), B (moved on)");
+  d.noteValidated(r2, Y); // current: N, B; previous: A, B
+  assertEquals(marks(decode(["B"])), [Y], "B, moved forward with its mark");
+  // A moves forward from the previous generation, which that rotates away: its mark goes with
+  // it (not the mark of whatever entry now has its number: N's Y).
+  assertEquals(marks(decode(["A"])), [undefined]);
+  // Only the last request's own series can be marked.
+  const stale = decode(["P", "Q"]);
+  decode(["P"]);
+  d.noteValidated(stale, X);
+  assertEquals(marks(decode(["P", "Q"])), [undefined, undefined]);
+});

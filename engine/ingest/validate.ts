@@ -53,7 +53,8 @@ function seriesError(
   minT: number,
 ): ValidationError | undefined {
   const ls = s.labels as Marked;
-  if (ls[VALIDATED] !== limits) {
+  // The decoder's word first: it is kept beside its index, not on the (cache-cold) Labels.
+  if ((s as ColumnSeries).validFor !== limits && ls[VALIDATED] !== limits) {
     try {
       validateLabels(ls, limits);
     } catch (e) {

@@ -134,6 +134,9 @@ export class WorkspaceIngest {
       if (error !== undefined) counts = countWrite(request);
     } else {
       validateWrite(request, this.limits, now);
+      // As decoded (not relabelled by the HA tracker): the decoder remembers these label sets
+      // passed, beside its index.
+      if (request === d.request) this.decoder.noteValidated(request.series, this.limits);
     }
     this.rateLimiter.admit({ ...counts, metadata: request.metadata.length }, now);
     return error === undefined

@@ -156,3 +156,54 @@ Deno.test("WorkspaceIngest.configure() changes the rate limit in place", () => {
   now += 1000;
   assertEquals(ws.prepare(v1Body("r1", 20), V1).kind, "write");
 });
+
+Deno.test("label sets that passed validation are marked beside the decoder's index, per limits object", () => {
+  const ws = new WorkspaceIngest({
+    limits: ingestLimits({ sampleAgeMaxMs: 0 }, () => undefined),
+    clock: () => NOW,
+  });
+  const body = (t: number) =>
+    snappyEncode(encodeV1(create(WriteRequestSchema, {
+      timeseries: Array.from({ length: 40 }, (_, i) => ({
+        labels: [
+          { name: "__name__", value: "m" },
+          { name: "a", value: "1" },
+          { name: "b", value: "2" },
+          { name: "i", value: String(i) },
+        ],
+        samples: [{ value: i, timestamp: BigInt(t) }],
+      })),
+    })));
+  const series = (t: number) => {
+    const p = ws.prepare(body(t), V1);
+    assert(p.kind === "write");
+    return p.request.series;
+  };
+  const first = series(NOW);
+  const limits = ws.limits;
+  assert(first.every((s) => !("validFor" in s) || s.validFor === undefined), "new: not marked");
+  const second = series(NOW + 15_000);
+  assert(second.every((s) => (s as { validFor?: unknown }).validFor === limits), "marked");
+  // New limits: the marks are for the old object, so the labels are checked again, and fail.
+  ws.configure(ingestLimits({ sampleAgeMaxMs: 0, labelNamesPerSeriesMax: 3 }, () => undefined));
+  const e = assertThrows(() => ws.prepare(body(NOW + 30_000), V1), ValidationError);
+  assert(e.message.startsWith("series has too many labels (actual: 4, limit: 3)"), e.message);
+  // Back to roomy limits: valid again, marked for the new object from the next request on.
+  ws.configure(ingestLimits({ sampleAgeMaxMs: 0 }, () => undefined));
+  const third = series(NOW + 45_000);
+  assert(third.every((s) => (s as { validFor?: unknown }).validFor !== ws.limits), "rechecked");
+  const fourth = series(NOW + 60_000);
+  assert(fourth.every((s) => (s as { validFor?: unknown }).validFor === ws.limits), "marked");
+});
+
+Deno.test("requests relabelled by the HA tracker leave no validation marks", () => {
+  const ws = new WorkspaceIngest({ clock: () => NOW });
+  for (let r = 0; r < 3; r++) {
+    const p = ws.prepare(v1Body("r1", 10), V1);
+    assert(p.kind === "write");
+    for (const s of p.request.series) {
+      assertEquals((s as { validFor?: unknown }).validFor, undefined);
+      assert(!s.labels.some((l) => l.name === "__replica__"));
+    }
+  }
+});

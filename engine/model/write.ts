@@ -60,6 +60,12 @@ export class ColumnSeries implements WriteSeries {
   histograms: HPoint[];
   exemplars: Exemplar[];
   createdT: number;
+  /**
+   * The limits object these labels are known to have passed validation against, set by the
+   * decoder from its own bookkeeping so validation need not read `labels` (validate.ts);
+   * undefined when not known.
+   */
+  validFor: unknown = undefined;
   #t: Float64Array | undefined = undefined;
   #v: Float64Array | undefined = undefined;
 
