@@ -95,16 +95,21 @@ function randomHistogramFields(r: () => number) {
   };
 }
 
+/** 0-4 samples with edge-case values and timestamps (in no particular order). */
+function randomSamples(r: () => number): { value: number; timestamp: bigint }[] {
+  return Array.from(
+    { length: Math.floor(r() * 5) },
+    () => ({ value: randomValue(r), timestamp: randomTime(r) }),
+  );
+}
+
 /** A random 1.0 request (seeded) with edge-case values, timestamps, labels and histograms. */
 export function randomRequestV1(seed: number): WriteRequest {
   const r = rng(seed);
   const timeseries: TimeSeriesV1[] = [];
   const ns = Math.floor(r() * 8);
   for (let i = 0; i < ns; i++) {
-    const samples = Array.from(
-      { length: Math.floor(r() * 5) },
-      () => ({ value: randomValue(r), timestamp: randomTime(r) }),
-    );
+    const samples = randomSamples(r);
     const histograms: HistogramV1[] = r() < 0.3
       ? [create(HistogramV1Schema, randomHistogramFields(r) as never)]
       : [];
@@ -128,7 +133,6 @@ export function randomRequestV1(seed: number): WriteRequest {
   return create(WriteRequestSchema, { timeseries, metadata });
 }
 
-/** A 2.0 symbol table starting with "": `ref(s)` interns `s` and returns its index. */
 /**
  * A random 1.0 request (seeded) of the common shape only: series of labels and float samples in
  * time order (edge-case values, timestamps and labels), no histograms, exemplars or metadata.
@@ -138,10 +142,8 @@ export function randomPlainRequestV1(seed: number): WriteRequest {
   const timeseries: TimeSeriesV1[] = [];
   const ns = Math.floor(r() * 12);
   for (let i = 0; i < ns; i++) {
-    const samples = Array.from(
-      { length: Math.floor(r() * 5) },
-      () => ({ value: randomValue(r), timestamp: randomTime(r) }),
-    ).sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
+    const samples = randomSamples(r)
+      .sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
     timeseries.push(create(TimeSeriesV1Schema, {
       labels: randomLabelPairs(r).map(([name, value]) => ({ name, value })),
       samples,
@@ -181,6 +183,7 @@ export function mutateBytes(r: () => number, src: Uint8Array): Uint8Array {
   return new Uint8Array(b);
 }
 
+/** A 2.0 symbol table starting with "": `ref(s)` interns `s` and returns its index. */
 function symbolTable(): { symbols: string[]; ref: (s: string) => number } {
   const symbols = [""];
   const index = new Map<string, number>([["", 0]]);
