@@ -5,7 +5,7 @@
 
 const encoder = new TextEncoder();
 /** True on little-endian hosts, where float columns are copied as bytes. */
-const LITTLE_ENDIAN = new Uint8Array(Float64Array.of(1).buffer)[7] === 0x3f;
+export const LITTLE_ENDIAN = new Uint8Array(Float64Array.of(1).buffer)[7] === 0x3f;
 const decoder = new TextDecoder();
 
 /** An error reading a stored value: the bytes are truncated or malformed. */
@@ -38,6 +38,15 @@ export class ByteWriter {
     next.set(this.#buf.subarray(0, this.length));
     this.#buf = next;
     this.#view = new DataView(next.buffer);
+  }
+
+  /**
+   * Makes room for `n` more bytes and returns the buffer, for callers that write runs of fields
+   * themselves: they write at `length ..` and then set `length`. Valid until the next write.
+   */
+  reserve(n: number): Uint8Array {
+    this.#ensure(n);
+    return this.#buf;
   }
 
   /** One byte. */
