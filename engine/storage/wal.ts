@@ -5,7 +5,14 @@
 import type { Labels } from "../model/labels.ts";
 import type { HPoint } from "../model/histogram.ts";
 import type { Exemplar, MetricMetadata } from "../model/write.ts";
-import { ByteReader, ByteWriter, CorruptValueError, LITTLE_ENDIAN } from "./byte_buffer.ts";
+import {
+  ByteReader,
+  ByteWriter,
+  CorruptValueError,
+  LITTLE_ENDIAN,
+  putStr,
+  strBytesMax,
+} from "./byte_buffer.ts";
 import { WAL_SEGMENT_BYTES_MAX } from "./limits.ts";
 import { decodeHistogram, encodeHistogram } from "./histogram_codec.ts";
 
@@ -292,13 +299,24 @@ export function decodeBatch(bytes: Uint8Array, b: Batch): void {
   if (!r.done()) throw new CorruptValueError("trailing bytes in WAL record");
 }
 
-/** Labels as count + (name, value) strings. */
+/** Labels as count + (name, value) strings (one capacity check for the whole set). */
 export function encodeLabels(labels: Labels, w: ByteWriter): void {
-  w.uvarint(labels.length);
-  for (const l of labels) {
-    w.str(l.name);
-    w.str(l.value);
+  const n = labels.length;
+  let room = 5;
+  for (let i = 0; i < n; i++) room += strBytesMax(labels[i].name) + strBytesMax(labels[i].value);
+  const buf = w.reserve(room);
+  let p = w.length, x = n;
+  while (x >= 0x80) {
+    buf[p++] = (x & 0x7f) | 0x80;
+    x >>>= 7;
   }
+  buf[p++] = x;
+  for (let i = 0; i < n; i++) {
+    const l = labels[i];
+    p = putStr(buf, p, l.name);
+    p = putStr(buf, p, l.value);
+  }
+  w.length = p;
 }
 
 /** Reads labels written by encodeLabels. */
