@@ -414,31 +414,43 @@ export class Head {
     // A group-commit batch may hold several entries of one series (concurrent requests): those
     // carry their chunk state (count, partition, round) from one entry to the next.
     const repeated = this.#repeatedSids(b);
+    // Columns in locals: nothing below grows them (series were added before), and the loop
+    // reads them per sample. The head-wide bounds too, written back around #oooInsert.
+    const labels = this.labels, lastTs = this.lastT, lastVs = this.lastV, firstTs = this.firstT;
+    const apT = this.#apT, apV = this.#apV, bt = b.t, bv = b.v, sids = b.sids;
+    let runSid = this.#runSid, runStart = this.#runStart, runCount = this.#runCount;
+    let runRound = this.#runRound;
+    let maxT = this.maxT, minT = this.minT;
     for (let e = 0; e < b.entries; e++) {
-      const sid = b.sids[e];
-      if (this.labels[sid] === undefined) {
+      const sid = sids[e];
+      if (labels[sid] === undefined) {
         if (this.replaying) continue; // removed by retention between checkpoints
         throw new Error(`BUG: samples for unknown series ${sid}`);
       }
-      const end = b.starts[e] + b.counts[e];
+      const start = b.starts[e], end = start + b.counts[e];
       const carry = repeated?.get(sid);
       let count = carry ? carry.count : this.chunkCount[sid];
       let part = carry ? carry.part : count > 0 ? partitionOf(this.chunkMinT[sid], P) : -1;
       let round = carry ? carry.round : 0, runOpen = false;
       // An earlier entry's run is open in `round`: a cut must start the next round.
       let carried = carry ? carry.open : false;
-      for (let i = b.starts[e]; i < end; i++) {
-        const t = b.t[i], v = b.v[i];
-        const last = this.lastT[sid];
+      for (let i = start; i < end; i++) {
+        const t = bt[i];
+        const last = lastTs[sid];
         if (t === last) continue; // idempotent duplicate (validation rejected different values)
         if (t < last) {
-          this.#oooInsert(sid, t, v);
+          this.maxT = maxT;
+          this.minT = minT;
+          this.#oooInsert(sid, t, bv[i]);
+          maxT = this.maxT;
+          minT = this.minT;
           continue;
         }
-        this.lastT[sid] = t;
-        this.lastV[sid] = v;
-        if (!(this.firstT[sid] <= t)) this.firstT[sid] = t;
-        this.#seen(t);
+        lastTs[sid] = t;
+        lastVs[sid] = bv[i];
+        if (!(firstTs[sid] <= t)) firstTs[sid] = t;
+        if (!(t <= maxT)) maxT = t;
+        if (!(t >= minT)) minT = t;
         const p = partitionOf(t, P);
         if (count >= CHUNK_SAMPLES_MAX || (count > 0 && p !== part)) {
           // Cut: the next run starts a fresh chunk (closed at the start of its round).
@@ -449,52 +461,62 @@ export class Head {
         }
         if (count === 0) part = p;
         if (!runOpen) {
-          if (runs === this.#runSid.length) this.#growRuns();
-          this.#runSid[runs] = sid;
-          this.#runStart[runs] = ap;
-          this.#runCount[runs] = 0;
-          this.#runRound[runs] = count === 0 ? -(round + 1) : round; // negative: needs a new chunk
+          if (runs === runSid.length) {
+            this.#growRuns();
+            runSid = this.#runSid;
+            runStart = this.#runStart;
+            runCount = this.#runCount;
+            runRound = this.#runRound;
+          }
+          runSid[runs] = sid;
+          runStart[runs] = ap;
+          runCount[runs] = 0;
+          runRound[runs] = count === 0 ? -(round + 1) : round; // negative: needs a new chunk
           runs++;
           runOpen = true;
           if (round + 1 > rounds) rounds = round + 1;
         }
-        this.#apT[ap] = t;
-        this.#apV[ap] = v;
+        apT[ap] = t;
+        apV[ap] = bv[i];
         ap++;
-        this.#runCount[runs - 1]++;
+        runCount[runs - 1]++;
         count++;
       }
       if (repeated?.has(sid)) repeated.set(sid, { count, part, round, open: runOpen || carried });
     }
+    this.maxT = maxT;
+    this.minT = minT;
+    const slot = this.slot, chunkCount = this.chunkCount;
+    const chunkMinT = this.chunkMinT, chunkMaxT = this.chunkMaxT;
     for (let r = 0; r < rounds; r++) {
       let n = 0;
+      let slots = this.#slots, starts = this.#starts, counts = this.#counts;
       for (let i = 0; i < runs; i++) {
-        const rr = this.#runRound[i];
+        const rr = runRound[i];
         const fresh = rr < 0;
         if ((fresh ? -rr - 1 : rr) !== r) continue;
-        const sid = this.#runSid[i];
-        if (fresh && this.chunkCount[sid] > 0) this.#closeChunk(sid);
-        if (this.slot[sid] < 0) this.slot[sid] = this.arena.alloc();
-        const start = this.#runStart[i], cnt = this.#runCount[i];
-        if (this.chunkCount[sid] === 0) this.chunkMinT[sid] = this.#apT[start];
-        this.chunkMaxT[sid] = this.#apT[start + cnt - 1];
-        this.chunkCount[sid] += cnt;
-        if (n === this.#slots.length) {
-          this.#slots = grow(this.#slots);
-          this.#starts = grow(this.#starts);
-          this.#counts = grow(this.#counts);
+        const sid = runSid[i];
+        if (fresh && chunkCount[sid] > 0) this.#closeChunk(sid);
+        if (slot[sid] < 0) slot[sid] = this.arena.alloc();
+        const start = runStart[i], cnt = runCount[i];
+        if (chunkCount[sid] === 0) chunkMinT[sid] = apT[start];
+        chunkMaxT[sid] = apT[start + cnt - 1];
+        chunkCount[sid] += cnt;
+        if (n === slots.length) {
+          slots = this.#slots = grow(slots);
+          starts = this.#starts = grow(starts);
+          counts = this.#counts = grow(counts);
         }
-        this.#slots[n] = this.slot[sid];
-        this.#starts[n] = start;
-        this.#counts[n] = cnt;
+        slots[n] = slot[sid];
+        starts[n] = start;
+        counts[n] = cnt;
         n++;
       }
-      if (n > 0) {
-        this.arena.appendMany(this.#slots, this.#starts, this.#counts, n, this.#apT, this.#apV);
-      }
+      if (n > 0) this.arena.appendMany(slots, starts, counts, n, apT, apV);
     }
+    if (this.ooo.size === 0) return;
     for (let e = 0; e < b.entries; e++) {
-      const sid = b.sids[e];
+      const sid = sids[e];
       const buf = this.ooo.get(sid);
       if (buf === undefined) continue;
       if (

@@ -554,6 +554,8 @@ export class Workspace {
     let samples = 0, histograms = 0, exemplars = 0;
     // Indexed: in this async function a for-of allocated an iterator result per series.
     const series = req.series;
+    // The batch in flight, read again after every await (which may settle it).
+    let prev = this.#inflight?.stage;
     for (let si = 0; si < series.length; si++) {
       const s = series[si];
       // The hint holds while the head still has this very Labels object under that id (an
@@ -581,7 +583,6 @@ export class Workspace {
       }
       if (n > 0) {
         let lastT: number, lastV: number;
-        const prev = this.#inflight?.stage;
         if (st.has(sid)) {
           lastT = st.lastT(sid);
           lastV = st.lastV(sid);
@@ -644,6 +645,7 @@ export class Workspace {
         st.hist.set(sid, last);
         if (points.length > 0) b.hist.push({ sid, points });
         histograms += s.histograms.length;
+        prev = this.#inflight?.stage;
       }
       // Indexed: a for-of here allocated an iterator per series (see validate.ts).
       const exs = s.exemplars;
