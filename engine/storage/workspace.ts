@@ -319,12 +319,19 @@ export class Workspace {
     // just touched every Labels object, so this finds them in cache; by the time the request is
     // staged (after the batches before it) they would be cache misses again.
     // The sample count for batching, too, while the series objects are in cache.
+    // Series of a request usually come in the order they were created in, so their ids ascend
+    // by one: the id after the previous series' is tried first, by identity against the head's
+    // Labels (which does not read the Labels object, unlike the lookup's id tag).
     const series = req.series;
     const sids = new Int32Array(series.length);
-    let samples = 0;
+    const known = this.head.labels;
+    let samples = 0, sid = 0;
     for (let i = 0; i < series.length; i++) {
       const s = series[i];
-      sids[i] = this.head.lookup(s.labels);
+      sid = sid + 1 < known.length && known[sid + 1] === s.labels
+        ? sid + 1
+        : this.head.lookup(s.labels);
+      sids[i] = sid;
       samples += sampleCount(s) + s.histograms.length;
     }
     return new Promise((resolve, reject) => {
