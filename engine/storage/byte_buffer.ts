@@ -110,6 +110,17 @@ export class ByteWriter {
     this.length += b.length;
   }
 
+  /** `src[from, to)` with a varint length prefix (what `bytes(src.subarray(from, to))` writes). */
+  bytesOf(src: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    this.uvarint(n);
+    this.#ensure(n);
+    const buf = this.#buf;
+    if (n > 64) buf.set(src.subarray(from, to), this.length);
+    else for (let i = 0, at = this.length; i < n; i++) buf[at + i] = src[from + i];
+    this.length += n;
+  }
+
   /** Raw bytes without a prefix. */
   raw(b: Uint8Array): void {
     this.#ensure(b.length);
