@@ -435,7 +435,8 @@ export class Head {
       const start = b.starts[e], end = start + b.counts[e];
       const carry = repeated?.get(sid);
       let count = carry ? carry.count : chunkCount[sid];
-      let part = carry ? carry.part : count > 0 ? partitionOf(chunkMinT[sid], P) : -1;
+      // Partitions as partitionOf() computes them, written out: the call was not inlined here.
+      let part = carry ? carry.part : count > 0 ? Math.floor(chunkMinT[sid] / P) : -1;
       let round = carry ? carry.round : 0;
       // An earlier entry's run is open in `round`: a cut must start the next round.
       let carried = carry ? carry.open : false;
@@ -464,7 +465,7 @@ export class Head {
             if (!(firstTs[sid] <= t)) firstTs[sid] = t;
             if (!(t <= maxT)) maxT = t;
             if (!(t >= minT)) minT = t;
-            const p = partitionOf(t, P);
+            const p = Math.floor(t / P);
             cut = count >= CHUNK_SAMPLES_MAX || (count > 0 && p !== part);
             if (!cut && runAt >= 0) {
               runN++;
@@ -508,7 +509,7 @@ export class Head {
           inRound = false;
           carried = false;
           count = 0;
-          part = partitionOf(t, P);
+          part = Math.floor(t / P);
           runAt = i;
           runN = 1;
           runFresh = true;
