@@ -7,13 +7,14 @@
  * conditions minutes or seconds apart instead of in separate runs. Prints the main thread's CPU
  * time (nanosecond `schedstat`, not 10 ms ticks) per sample of `Workspace.append()` alone.
  *
- *   git archive <commit> | tar -x -C /tmp/base && ln -s "$PWD/tools/node_modules" /tmp/base/tools/
+ *   mkdir -p /tmp/base && git archive <commit> | tar -x -C /tmp/base
  *   ./deno run -A --v8-flags=--expose-gc bench/storage_ab.ts --base /tmp/base [--series 100000]
  *     [--rounds 21]
  *     [--batch 2000] [--inflight 4] [--repeat 1]
  *
  * Both sides' modules load into one isolate (they share the JIT and the GC), which is what makes
- * the comparison fair and also why a side's figures differ from a run of that side alone.
+ * the comparison fair and also why a side's figures differ from a run of that side alone. The
+ * base's npm imports resolve through this checkout's import map and node_modules.
  */
 import { parseArgs } from "node:util";
 import { benchLabelSets, benchRequestV1, encodeV1 } from "../engine/ingest/payloads.ts";
