@@ -9,19 +9,22 @@
  *
  *   ./deno run -A bench/ingest_pipeline.ts [--series 100000] [--rounds 11] [--batch 2000]
  *     [--inflight 4] [--kv /tmp/pipeline.kv] [--pause-ms 0] [--checkpoint-first]
- *     [--prepare-only [--repeat 5]]
+ *     [--prepare-only [--repeat 5]] [--storage-only]
  *
  * `--pause-ms` sleeps between round 1 and the steady-state rounds, so that a `--cpu-prof` profile
  * shows where the steady state starts (the longest idle run after round 1).
  * `--prepare-only` runs only `prepare()` (snappy, decode, validation) for the steady-state rounds,
  * `--repeat` times over, without storing: the decode path's CPU alone. The main thread's CPU
  * (`/proc/self/task/<pid>/stat`) is printed beside the process's in both modes.
+ * `--storage-only` decodes every round's requests before the timed phases, which then run only
+ * `Workspace.append()`: the storage side's main-thread CPU without the decoder's.
  */
 import { parseArgs } from "node:util";
 import { benchLabelSets, benchRequestV1, encodeV1 } from "../engine/ingest/payloads.ts";
 import { snappyEncode } from "../engine/ingest/snappy.ts";
 import { openPipeline } from "./pipeline.ts";
 import { cpuSeconds, statusKiB } from "./proc.ts";
+import type { WriteRequest } from "../engine/model/write.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -36,6 +39,7 @@ const { values: args } = parseArgs({
     /** Checkpoint after round 1 (its cost is round 1's), so the steady state never includes it. */
     "checkpoint-first": { type: "boolean", default: false },
     repeat: { type: "string", default: "5" },
+    "storage-only": { type: "boolean", default: false },
   },
 });
 const SERIES = Number(args.series), ROUNDS = Number(args.rounds), BATCH = Number(args.batch);
@@ -61,12 +65,20 @@ const dir = args.kv ?? await Deno.makeTempDir({ prefix: "promenade_pipeline_" })
 const path = args.kv ?? `${dir}/kv.sqlite`;
 const { ws, ingest, headers, close } = await openPipeline(path);
 
+/** With --storage-only: the decoded requests of every body, made before the timed phases. */
+const decoded = new Map<Uint8Array, WriteRequest>();
+
 async function phase(name: string, bodies: Uint8Array[]): Promise<void> {
   let next = 0, prepareMs = 0;
   const cpu0 = cpuSeconds(), main0 = mainThreadCpuSeconds(), w0 = performance.now();
   const worker = async () => {
     while (next < bodies.length) {
       const body = bodies[next++];
+      const ready = decoded.get(body);
+      if (ready !== undefined) {
+        await ws.append(ready);
+        continue;
+      }
       const p0 = performance.now();
       const p = ingest.prepare(body, headers);
       prepareMs += performance.now() - p0;
@@ -81,8 +93,8 @@ async function phase(name: string, bodies: Uint8Array[]): Promise<void> {
   console.log(
     `${name}: ${n} samples in ${wall.toFixed(2)} s = ${
       Math.round(n / wall).toLocaleString("en-US")
-    } samples/s; CPU ${(cpu * 1e6 / n).toFixed(2)} us/sample, main thread ${
-      (main * 1e6 / n).toFixed(2)
+    } samples/s; CPU ${(cpu * 1e6 / n).toFixed(3)} us/sample, main thread ${
+      (main * 1e6 / n).toFixed(3)
     } (prepare ${(prepareMs * 1e3 / n).toFixed(2)} us wall)`,
   );
 }
@@ -111,6 +123,13 @@ if (args["prepare-only"]) {
   Deno.exit(0);
 }
 
+if (args["storage-only"]) {
+  for (const body of rounds.flat()) {
+    const p = ingest.prepare(body, headers);
+    if (p.kind !== "write") throw new Error("BUG: deduped");
+    decoded.set(body, p.request);
+  }
+}
 const rss0 = rssKiB();
 const mu0 = Deno.memoryUsage();
 await phase("round 1 (new series)", rounds[0]);

@@ -5,7 +5,7 @@
 
 const encoder = new TextEncoder();
 /** True on little-endian hosts, where float columns are copied as bytes. */
-const LITTLE_ENDIAN = new Uint8Array(Float64Array.of(1).buffer)[7] === 0x3f;
+export const LITTLE_ENDIAN = new Uint8Array(Float64Array.of(1).buffer)[7] === 0x3f;
 const decoder = new TextDecoder();
 
 /** An error reading a stored value: the bytes are truncated or malformed. */
@@ -38,6 +38,15 @@ export class ByteWriter {
     next.set(this.#buf.subarray(0, this.length));
     this.#buf = next;
     this.#view = new DataView(next.buffer);
+  }
+
+  /**
+   * Makes room for `n` more bytes and returns the buffer, for callers that write runs of fields
+   * themselves: they write at `length ..` and then set `length`. Valid until the next write.
+   */
+  reserve(n: number): Uint8Array {
+    this.#ensure(n);
+    return this.#buf;
   }
 
   /** One byte. */
@@ -101,6 +110,17 @@ export class ByteWriter {
     this.length += b.length;
   }
 
+  /** `src[from, to)` with a varint length prefix (what `bytes(src.subarray(from, to))` writes). */
+  bytesOf(src: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    this.uvarint(n);
+    this.#ensure(n);
+    const buf = this.#buf;
+    if (n > 64) buf.set(src.subarray(from, to), this.length);
+    else for (let i = 0, at = this.length; i < n; i++) buf[at + i] = src[from + i];
+    this.length += n;
+  }
+
   /** Raw bytes without a prefix. */
   raw(b: Uint8Array): void {
     this.#ensure(b.length);
@@ -110,26 +130,8 @@ export class ByteWriter {
 
   /** A UTF-8 string with a varint byte-length prefix. */
   str(s: string): void {
-    const n = s.length;
-    let ascii = true;
-    for (let i = 0; i < n; i++) {
-      if (s.charCodeAt(i) >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (!ascii) {
-      const b = encoder.encode(s);
-      this.uvarint(b.length);
-      this.raw(b);
-      return;
-    }
-    this.uvarint(n);
-    this.#ensure(n);
-    const buf = this.#buf;
-    let at = this.length;
-    for (let i = 0; i < n; i++) buf[at++] = s.charCodeAt(i);
-    this.length = at;
+    const buf = this.reserve(strBytesMax(s));
+    this.length = putStr(buf, this.length, s);
   }
 
   /** A view of the written bytes, valid until the next write or reset. */
@@ -141,6 +143,43 @@ export class ByteWriter {
   copy(): Uint8Array {
     return this.#buf.slice(0, this.length);
   }
+}
+
+/** Room `putStr` needs for `s`: a 5-byte length and at most 3 UTF-8 bytes per UTF-16 unit. */
+export function strBytesMax(s: string): number {
+  return 5 + 3 * s.length;
+}
+
+/**
+ * Writes `s` at `buf[p]` as ByteWriter.str does (varint byte length, UTF-8 bytes) into room the
+ * caller made (`strBytesMax`); returns the end. One pass for ASCII: the characters are copied as
+ * they are checked, and only a string with a non-ASCII character is written again, encoded.
+ */
+export function putStr(buf: Uint8Array, p: number, s: string): number {
+  const n = s.length, start = p;
+  let x = n;
+  while (x >= 0x80) {
+    buf[p++] = (x & 0x7f) | 0x80;
+    x >>>= 7;
+  }
+  buf[p++] = x;
+  let seen = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    seen |= c;
+    buf[p++] = c;
+  }
+  if (seen < 0x80) return p;
+  const b = encoder.encode(s);
+  p = start;
+  x = b.length;
+  while (x >= 0x80) {
+    buf[p++] = (x & 0x7f) | 0x80;
+    x >>>= 7;
+  }
+  buf[p++] = x;
+  buf.set(b, p);
+  return p + b.length;
 }
 
 /** Reads fields written by ByteWriter; throws CorruptValueError past the end. */

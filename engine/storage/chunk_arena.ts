@@ -31,6 +31,8 @@ export interface ChunkArena {
   bytesView?(slot: number): Uint8Array;
   /** Copies of many chunks' bytes in one call: chunk i is `data[offsets[i], offsets[i + 1])`. */
   bytesMany?(slots: Uint32Array): { data: Uint8Array; offsets: Uint32Array };
+  /** bytesMany() without copies: views valid only until the next call on the arena. Optional. */
+  bytesManyView?(slots: Uint32Array): { data: Uint8Array; offsets: Uint32Array };
   /** Samples in the chunk. */
   count(slot: number): number;
   /** Bytes held by live chunks (and scratch), for memory accounting. */
@@ -83,6 +85,10 @@ export class WasmChunkArena implements ChunkArena {
 
   bytesView(slot: number): Uint8Array {
     return this.#a.bytes(slot);
+  }
+
+  bytesManyView(slots: Uint32Array): { data: Uint8Array; offsets: Uint32Array } {
+    return this.#a.bytesMany(slots);
   }
 
   bytesMany(slots: Uint32Array): { data: Uint8Array; offsets: Uint32Array } {

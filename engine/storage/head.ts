@@ -202,8 +202,6 @@ export class Head {
   #runStart = new Int32Array(256);
   #runCount = new Int32Array(256);
   #runRound = new Int32Array(256);
-  #apT = new Float64Array(4096);
-  #apV = new Float64Array(4096);
   #slots = new Int32Array(256);
   #starts = new Int32Array(256);
   #counts = new Int32Array(256);
@@ -404,97 +402,150 @@ export class Head {
     return out;
   }
 
+  /**
+   * Appends a batch's float samples. Samples go to the arena in runs (consecutive samples of one
+   * series in the batch's columns, for one chunk) and in rounds: a run that starts a new chunk
+   * closes the old one first, so a series' runs after a chunk cut wait for the next round. A run
+   * continuing the series' open chunk, in round 0, of a series with one entry (the usual case)
+   * is queued for the arena at once; the others go through the runs list.
+   */
   #applyFloats(b: Batch): void {
     const P = this.opts.partitionMs;
-    let runs = 0, ap = 0, rounds = 0;
-    if (this.#apT.length < b.samples) {
-      this.#apT = new Float64Array(b.samples * 2);
-      this.#apV = new Float64Array(b.samples * 2);
-    }
+    let runs = 0, rounds = 0, n0 = 0;
+    if (this.#runSid.length < b.samples) this.#growRuns(b.samples);
     // A group-commit batch may hold several entries of one series (concurrent requests): those
     // carry their chunk state (count, partition, round) from one entry to the next.
     const repeated = this.#repeatedSids(b);
+    // Columns in locals: nothing below grows them (series were added before), and the loop
+    // reads them per sample. The head-wide bounds too, written back around #oooInsert.
+    const labels = this.labels, lastTs = this.lastT, lastVs = this.lastV, firstTs = this.firstT;
+    const slot = this.slot, chunkCount = this.chunkCount;
+    const chunkMinT = this.chunkMinT, chunkMaxT = this.chunkMaxT;
+    const bt = b.t, bv = b.v, sids = b.sids;
+    const runSid = this.#runSid, runStart = this.#runStart, runCount = this.#runCount;
+    const runRound = this.#runRound, slots = this.#slots, starts = this.#starts;
+    const counts = this.#counts;
+    let maxT = this.maxT, minT = this.minT;
     for (let e = 0; e < b.entries; e++) {
-      const sid = b.sids[e];
-      if (this.labels[sid] === undefined) {
+      const sid = sids[e];
+      if (labels[sid] === undefined) {
         if (this.replaying) continue; // removed by retention between checkpoints
         throw new Error(`BUG: samples for unknown series ${sid}`);
       }
-      const end = b.starts[e] + b.counts[e];
+      const start = b.starts[e], end = start + b.counts[e];
       const carry = repeated?.get(sid);
-      let count = carry ? carry.count : this.chunkCount[sid];
-      let part = carry ? carry.part : count > 0 ? partitionOf(this.chunkMinT[sid], P) : -1;
-      let round = carry ? carry.round : 0, runOpen = false;
+      let count = carry ? carry.count : chunkCount[sid];
+      // Partitions as partitionOf() computes them, written out: the call was not inlined here.
+      let part = carry ? carry.part : count > 0 ? Math.floor(chunkMinT[sid] / P) : -1;
+      let round = carry ? carry.round : 0;
       // An earlier entry's run is open in `round`: a cut must start the next round.
       let carried = carry ? carry.open : false;
-      for (let i = b.starts[e]; i < end; i++) {
-        const t = b.t[i], v = b.v[i];
-        const last = this.lastT[sid];
-        if (t === last) continue; // idempotent duplicate (validation rejected different values)
-        if (t < last) {
-          this.#oooInsert(sid, t, v);
-          continue;
+      // The open run (`runAt` < 0: none), and whether this entry has a run in `round`.
+      let runAt = -1, runN = 0, runFresh = false, runRound0 = 0, inRound = false;
+      // Runs may be queued at once until one starts a new chunk (see the method's note).
+      let direct = repeated === undefined || !repeated.has(sid);
+      for (let i = start; i <= end; i++) {
+        // The run ends at a skipped sample, a cut, or the entry's end (i === end).
+        let t = 0, cut = false;
+        if (i < end) {
+          t = bt[i];
+          const last = lastTs[sid];
+          if (t <= last) {
+            if (t < last) {
+              this.maxT = maxT;
+              this.minT = minT;
+              this.#oooInsert(sid, t, bv[i]);
+              maxT = this.maxT;
+              minT = this.minT;
+            } // else: an idempotent duplicate (validation rejected different values)
+            if (runAt < 0) continue;
+          } else {
+            lastTs[sid] = t;
+            lastVs[sid] = bv[i];
+            if (!(firstTs[sid] <= t)) firstTs[sid] = t;
+            if (!(t <= maxT)) maxT = t;
+            if (!(t >= minT)) minT = t;
+            const p = Math.floor(t / P);
+            cut = count >= CHUNK_SAMPLES_MAX || (count > 0 && p !== part);
+            if (!cut && runAt >= 0) {
+              runN++;
+              count++;
+              continue;
+            }
+            if (!cut) {
+              if (count === 0) part = p;
+              runAt = i;
+              runN = 1;
+              runFresh = count === 0;
+              runRound0 = round;
+              inRound = true;
+              if (round + 1 > rounds) rounds = round + 1;
+              count++;
+              continue;
+            }
+          }
         }
-        this.lastT[sid] = t;
-        this.lastV[sid] = v;
-        if (!(this.firstT[sid] <= t)) this.firstT[sid] = t;
-        this.#seen(t);
-        const p = partitionOf(t, P);
-        if (count >= CHUNK_SAMPLES_MAX || (count > 0 && p !== part)) {
+        if (runAt >= 0) {
+          if (direct && !runFresh && runRound0 === 0 && slot[sid] >= 0) {
+            chunkMaxT[sid] = bt[runAt + runN - 1];
+            chunkCount[sid] += runN;
+            slots[n0] = slot[sid];
+            starts[n0] = runAt;
+            counts[n0] = runN;
+            n0++;
+          } else {
+            direct = false;
+            runSid[runs] = sid;
+            runStart[runs] = runAt;
+            runCount[runs] = runN;
+            runRound[runs] = runFresh ? -(runRound0 + 1) : runRound0; // negative: a new chunk
+            runs++;
+          }
+          runAt = -1;
+        }
+        if (cut) {
           // Cut: the next run starts a fresh chunk (closed at the start of its round).
-          if (runOpen || carried) round++;
-          runOpen = false;
+          if (inRound || carried) round++;
+          inRound = false;
           carried = false;
           count = 0;
-        }
-        if (count === 0) part = p;
-        if (!runOpen) {
-          if (runs === this.#runSid.length) this.#growRuns();
-          this.#runSid[runs] = sid;
-          this.#runStart[runs] = ap;
-          this.#runCount[runs] = 0;
-          this.#runRound[runs] = count === 0 ? -(round + 1) : round; // negative: needs a new chunk
-          runs++;
-          runOpen = true;
+          part = Math.floor(t / P);
+          runAt = i;
+          runN = 1;
+          runFresh = true;
+          runRound0 = round;
+          inRound = true;
           if (round + 1 > rounds) rounds = round + 1;
+          count++;
         }
-        this.#apT[ap] = t;
-        this.#apV[ap] = v;
-        ap++;
-        this.#runCount[runs - 1]++;
-        count++;
       }
-      if (repeated?.has(sid)) repeated.set(sid, { count, part, round, open: runOpen || carried });
+      if (repeated?.has(sid)) repeated.set(sid, { count, part, round, open: inRound || carried });
     }
-    for (let r = 0; r < rounds; r++) {
-      let n = 0;
+    this.maxT = maxT;
+    this.minT = minT;
+    for (let r = 0; r < rounds || (r === 0 && n0 > 0); r++) {
+      let n = r === 0 ? n0 : 0;
       for (let i = 0; i < runs; i++) {
-        const rr = this.#runRound[i];
+        const rr = runRound[i];
         const fresh = rr < 0;
         if ((fresh ? -rr - 1 : rr) !== r) continue;
-        const sid = this.#runSid[i];
-        if (fresh && this.chunkCount[sid] > 0) this.#closeChunk(sid);
-        if (this.slot[sid] < 0) this.slot[sid] = this.arena.alloc();
-        const start = this.#runStart[i], cnt = this.#runCount[i];
-        if (this.chunkCount[sid] === 0) this.chunkMinT[sid] = this.#apT[start];
-        this.chunkMaxT[sid] = this.#apT[start + cnt - 1];
-        this.chunkCount[sid] += cnt;
-        if (n === this.#slots.length) {
-          this.#slots = grow(this.#slots);
-          this.#starts = grow(this.#starts);
-          this.#counts = grow(this.#counts);
-        }
-        this.#slots[n] = this.slot[sid];
-        this.#starts[n] = start;
-        this.#counts[n] = cnt;
+        const sid = runSid[i];
+        if (fresh && chunkCount[sid] > 0) this.#closeChunk(sid);
+        if (slot[sid] < 0) slot[sid] = this.arena.alloc();
+        const start = runStart[i], cnt = runCount[i];
+        if (chunkCount[sid] === 0) chunkMinT[sid] = bt[start];
+        chunkMaxT[sid] = bt[start + cnt - 1];
+        chunkCount[sid] += cnt;
+        slots[n] = slot[sid];
+        starts[n] = start;
+        counts[n] = cnt;
         n++;
       }
-      if (n > 0) {
-        this.arena.appendMany(this.#slots, this.#starts, this.#counts, n, this.#apT, this.#apV);
-      }
+      if (n > 0) this.arena.appendMany(slots, starts, counts, n, bt, bv);
     }
+    if (this.ooo.size === 0) return;
     for (let e = 0; e < b.entries; e++) {
-      const sid = b.sids[e];
+      const sid = sids[e];
       const buf = this.ooo.get(sid);
       if (buf === undefined) continue;
       if (
@@ -506,11 +557,16 @@ export class Head {
     }
   }
 
-  #growRuns(): void {
-    this.#runSid = grow(this.#runSid);
-    this.#runStart = grow(this.#runStart);
-    this.#runCount = grow(this.#runCount);
-    this.#runRound = grow(this.#runRound);
+  /** Room for `n` runs (at most one per sample) in the run and arena-call columns. */
+  #growRuns(n: number): void {
+    const cap = Math.max(n, 2 * this.#runSid.length);
+    this.#runSid = new Int32Array(cap);
+    this.#runStart = new Int32Array(cap);
+    this.#runCount = new Int32Array(cap);
+    this.#runRound = new Int32Array(cap);
+    this.#slots = new Int32Array(cap);
+    this.#starts = new Int32Array(cap);
+    this.#counts = new Int32Array(cap);
   }
 
   #oooInsert(sid: number, t: number, v: number): void {
@@ -683,12 +739,6 @@ export class Head {
     return list !== undefined &&
       list.some((x) => x.type === m.type && x.help === m.help && x.unit === m.unit);
   }
-}
-
-function grow(a: Int32Array): Int32Array<ArrayBuffer> {
-  const n = new Int32Array(a.length * 2);
-  n.set(a);
-  return n;
 }
 
 function lowerBoundH(list: readonly HPoint[], t: number): number {

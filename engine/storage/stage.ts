@@ -54,9 +54,10 @@ export class Stage {
   #t = new Float64Array(1024);
   #v = new Float64Array(1024);
   /**
-   * Undo log of set() since the last mark(): series id, previous generation, last t and v. Typed
-   * arrays kept between requests (a JS array emptied per request regrew, by doubling, to 4
-   * numbers per series of every request), bit-exact for NaN payloads such as the staleness marker.
+   * Undo log of set() since the last mark(): series id, previous generation, and last t and v
+   * when that generation is the current one. Typed arrays kept between requests (a JS array
+   * emptied per request regrew, by doubling, to 4 numbers per series of every request),
+   * bit-exact for NaN payloads such as the staleness marker.
    */
   #undoSid = new Int32Array(1024);
   #undoGen = new Uint32Array(1024);
@@ -115,26 +116,35 @@ export class Stage {
     this.#v[sid] = v;
   }
 
-  /** Makes room for `sid` and logs its current state for rollback. */
+  /**
+   * Makes room for `sid` and logs its current state for rollback: its generation, and its last
+   * sample only when this batch had set one (otherwise has() is false again after the rollback,
+   * and nothing reads the sample: the usual case, a series' first sample in the batch).
+   */
   #logUndo(sid: number): void {
-    if (sid >= this.#genOf.length) {
-      let cap = this.#genOf.length;
-      while (cap <= sid) cap *= 2;
-      const g = new Uint32Array(cap), tt = new Float64Array(cap), vv = new Float64Array(cap);
-      g.set(this.#genOf);
-      tt.set(this.#t);
-      vv.set(this.#v);
-      this.#genOf = g;
-      this.#t = tt;
-      this.#v = vv;
-    }
-    let u = this.#undoN;
+    if (sid >= this.#genOf.length) this.#growState(sid);
+    const u = this.#undoN;
     if (u === this.#undoSid.length) this.#growUndo();
+    const g = this.#genOf[sid];
     this.#undoSid[u] = sid;
-    this.#undoGen[u] = this.#genOf[sid];
-    this.#undoT[u] = this.#t[sid];
-    this.#undoV[u] = this.#v[sid];
-    this.#undoN = ++u;
+    this.#undoGen[u] = g;
+    if (g === this.#gen) {
+      this.#undoT[u] = this.#t[sid];
+      this.#undoV[u] = this.#v[sid];
+    }
+    this.#undoN = u + 1;
+  }
+
+  #growState(sid: number): void {
+    let cap = this.#genOf.length;
+    while (cap <= sid) cap *= 2;
+    const g = new Uint32Array(cap), tt = new Float64Array(cap), vv = new Float64Array(cap);
+    g.set(this.#genOf);
+    tt.set(this.#t);
+    vv.set(this.#v);
+    this.#genOf = g;
+    this.#t = tt;
+    this.#v = vv;
   }
 
   /** The id of a series this batch creates with these labels, or 0. */
@@ -200,10 +210,12 @@ export class Stage {
   rollback(m: StageMark): void {
     this.batch.truncate(m.batch);
     for (let i = this.#undoN - 1; i >= 0; i--) {
-      const sid = this.#undoSid[i];
-      this.#genOf[sid] = this.#undoGen[i];
-      this.#t[sid] = this.#undoT[i];
-      this.#v[sid] = this.#undoV[i];
+      const sid = this.#undoSid[i], g = this.#undoGen[i];
+      this.#genOf[sid] = g;
+      if (g === this.#gen) {
+        this.#t[sid] = this.#undoT[i];
+        this.#v[sid] = this.#undoV[i];
+      }
     }
     this.#undoN = 0;
     while (this.#reused.length > 0) this.#free!.push(this.#reused.pop()!);

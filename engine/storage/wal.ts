@@ -5,7 +5,14 @@
 import type { Labels } from "../model/labels.ts";
 import type { HPoint } from "../model/histogram.ts";
 import type { Exemplar, MetricMetadata } from "../model/write.ts";
-import { ByteReader, ByteWriter, CorruptValueError } from "./byte_buffer.ts";
+import {
+  ByteReader,
+  ByteWriter,
+  CorruptValueError,
+  LITTLE_ENDIAN,
+  putStr,
+  strBytesMax,
+} from "./byte_buffer.ts";
 import { WAL_SEGMENT_BYTES_MAX } from "./limits.ts";
 import { decodeHistogram, encodeHistogram } from "./histogram_codec.ts";
 
@@ -39,6 +46,15 @@ export class Batch {
   exemplars: { sid: number; ex: Exemplar }[] = [];
   /** Metadata entries. */
   metadata: MetricMetadata[] = [];
+  #vWords = new Uint32Array(this.v.buffer);
+
+  /** The value column as 32-bit words (two per sample, host order), for bit-exact copies. */
+  vWords(): Uint32Array {
+    if (this.#vWords.buffer !== this.v.buffer || this.#vWords.byteOffset !== this.v.byteOffset) {
+      this.#vWords = new Uint32Array(this.v.buffer, this.v.byteOffset, this.v.length * 2);
+    }
+    return this.#vWords;
+  }
 
   /** Empties the batch, keeping buffers. */
   reset(): void {
@@ -148,18 +164,7 @@ export function encodeBatch(b: Batch, w: ByteWriter): void {
   w.uvarint(b.entries);
   const base = b.samples > 0 ? b.t[0] : 0;
   w.varint(base);
-  for (let e = 0; e < b.entries; e++) {
-    const start = b.starts[e], n = b.counts[e];
-    w.uvarint(b.sids[e]);
-    w.uvarint(n);
-    let prev = base;
-    for (let i = 0; i < n; i++) {
-      const t = b.t[start + i];
-      w.varint(t - prev);
-      prev = t;
-    }
-    w.f64s(b.v, start, n);
-  }
+  encodeEntries(b, w, base);
   w.uvarint(b.hist.length);
   for (const h of b.hist) {
     w.uvarint(h.sid);
@@ -183,6 +188,66 @@ export function encodeBatch(b: Batch, w: ByteWriter): void {
     w.str(m.help);
     w.str(m.unit);
   }
+}
+
+/**
+ * The sample entries of a batch (`uvarint sid | uvarint n | n × varint Δt | n × f64`), written
+ * straight into the writer's buffer: one capacity check for the whole section, varints inline,
+ * values copied as raw 32-bit words, never as doubles: bit-exact for every NaN payload, where a
+ * double passed through `DataView.setFloat64` may come out quieted (bit 51 set). Otherwise the
+ * bytes of the field-by-field form (`uvarint`, `varint`, `f64s`; tested on random batches).
+ */
+/** Index of a double's low and high 32-bit word in a Uint32Array view of its column. */
+const LO = LITTLE_ENDIAN ? 0 : 1, HI = 1 - LO;
+
+function encodeEntries(b: Batch, w: ByteWriter, base: number): void {
+  // Worst case per entry: two 5-byte varints (ids and counts are int32); per sample a 10-byte
+  // varint and 8 value bytes.
+  const buf = w.reserve(b.entries * 10 + b.samples * 18);
+  const sids = b.sids, starts = b.starts, counts = b.counts, T = b.t, V = b.vWords();
+  let p = w.length;
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  for (let e = 0; e < b.entries; e++) {
+    let x = sids[e];
+    if (!(x >= 0)) throw new Error(`BUG: uvarint ${x}`);
+    while (x >= 0x80) {
+      buf[p++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    buf[p++] = x;
+    const start = starts[e], end = start + counts[e];
+    x = end - start;
+    while (x >= 0x80) {
+      buf[p++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    buf[p++] = x;
+    let prev = base;
+    for (let i = start; i < end; i++) {
+      const t = T[i], d = t - prev;
+      prev = t;
+      const z = d >= 0 ? d * 2 : -d * 2 - 1; // zig-zag
+      if (z < 0x80 && z >= 0) buf[p++] = z;
+      else if (z < 0x80000000 && (z | 0) === z) {
+        let y = z;
+        while (y >= 0x80) {
+          buf[p++] = (y & 0x7f) | 0x80;
+          y >>>= 7;
+        }
+        buf[p++] = y;
+      } else {
+        w.length = p;
+        w.uvarint(z); // large or invalid (throws a BUG): the general form, in reserved room
+        p = w.length;
+      }
+    }
+    for (let i = start; i < end; i++) {
+      dv.setUint32(p, V[2 * i + LO], true);
+      dv.setUint32(p + 4, V[2 * i + HI], true);
+      p += 8;
+    }
+  }
+  w.length = p;
 }
 
 /** Decodes a WAL record into `b` (which is reset first). */
@@ -234,13 +299,24 @@ export function decodeBatch(bytes: Uint8Array, b: Batch): void {
   if (!r.done()) throw new CorruptValueError("trailing bytes in WAL record");
 }
 
-/** Labels as count + (name, value) strings. */
+/** Labels as count + (name, value) strings (one capacity check for the whole set). */
 export function encodeLabels(labels: Labels, w: ByteWriter): void {
-  w.uvarint(labels.length);
-  for (const l of labels) {
-    w.str(l.name);
-    w.str(l.value);
+  const n = labels.length;
+  let room = 5;
+  for (let i = 0; i < n; i++) room += strBytesMax(labels[i].name) + strBytesMax(labels[i].value);
+  const buf = w.reserve(room);
+  let p = w.length, x = n;
+  while (x >= 0x80) {
+    buf[p++] = (x & 0x7f) | 0x80;
+    x >>>= 7;
   }
+  buf[p++] = x;
+  for (let i = 0; i < n; i++) {
+    const l = labels[i];
+    p = putStr(buf, p, l.name);
+    p = putStr(buf, p, l.value);
+  }
+  w.length = p;
 }
 
 /** Reads labels written by encodeLabels. */

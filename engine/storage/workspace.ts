@@ -319,12 +319,19 @@ export class Workspace {
     // just touched every Labels object, so this finds them in cache; by the time the request is
     // staged (after the batches before it) they would be cache misses again.
     // The sample count for batching, too, while the series objects are in cache.
+    // Series of a request usually come in the order they were created in, so their ids ascend
+    // by one: the id after the previous series' is tried first, by identity against the head's
+    // Labels (which does not read the Labels object, unlike the lookup's id tag).
     const series = req.series;
     const sids = new Int32Array(series.length);
-    let samples = 0;
+    const known = this.head.labels;
+    let samples = 0, sid = 0;
     for (let i = 0; i < series.length; i++) {
       const s = series[i];
-      sids[i] = this.head.lookup(s.labels);
+      sid = sid + 1 < known.length && known[sid + 1] === s.labels
+        ? sid + 1
+        : this.head.lookup(s.labels);
+      sids[i] = sid;
       samples += sampleCount(s) + s.histograms.length;
     }
     return new Promise((resolve, reject) => {
@@ -554,6 +561,8 @@ export class Workspace {
     let samples = 0, histograms = 0, exemplars = 0;
     // Indexed: in this async function a for-of allocated an iterator result per series.
     const series = req.series;
+    // The batch in flight, read again after every await (which may settle it).
+    let prev = this.#inflight?.stage;
     for (let si = 0; si < series.length; si++) {
       const s = series[si];
       // The hint holds while the head still has this very Labels object under that id (an
@@ -581,7 +590,6 @@ export class Workspace {
       }
       if (n > 0) {
         let lastT: number, lastV: number;
-        const prev = this.#inflight?.stage;
         if (st.has(sid)) {
           lastT = st.lastT(sid);
           lastV = st.lastV(sid);
@@ -644,6 +652,7 @@ export class Workspace {
         st.hist.set(sid, last);
         if (points.length > 0) b.hist.push({ sid, points });
         histograms += s.histograms.length;
+        prev = this.#inflight?.stage;
       }
       // Indexed: a for-of here allocated an iterator per series (see validate.ts).
       const exs = s.exemplars;
