@@ -111,6 +111,12 @@ export function sameBits(a: number, b: number): boolean {
   return u32[0] === u32[2] && u32[1] === u32[3];
 }
 
+/** A batch whose WAL record is being committed. */
+interface InFlight {
+  stage: Stage;
+  commit: Promise<number>;
+}
+
 /** A workspace's TSDB. Create with Workspace.open(); one writer per workspace. */
 export class Workspace {
   /** The KV store (shared by all workspaces; every key this workspace writes is under its id). */
@@ -126,12 +132,18 @@ export class Workspace {
   #running = false;
   #closed = false;
   #stages = [new Stage(), new Stage()];
-  #inflight: { stage: Stage; commit: Promise<number> } | undefined;
+  /** The newest batch in flight: the next batch is staged on top of it. */
+  #inflight: InFlight | undefined;
+  /** The batch committed before `#inflight`, while its own commit may still be running. */
+  #older: InFlight | undefined;
   #prevFailed = false;
   #pauseRequested = false;
+  /** Wakes the append loop while it waits for a commit with nothing queued. */
+  #wake: (() => void) | undefined;
   #bucketTmp: number[] = [];
-  #writer = new ByteWriter(1 << 16);
-  readonly #segmenter = new WalSegmenter();
+  /** WAL record encoding, one writer and segmenter per batch in flight (by record seq parity). */
+  readonly #writers = [new ByteWriter(1 << 16), new ByteWriter(1 << 16)];
+  readonly #segmenters = [new WalSegmenter(), new WalSegmenter()];
   /** Versionstamp of this instance's writer lease; every WAL and checkpoint commit checks it. */
   leaseVersionstamp = "";
   #fenced = false;
@@ -337,6 +349,7 @@ export class Workspace {
     return new Promise((resolve, reject) => {
       this.#queue.push({ req, sids, samples, resolve, reject });
       if (!this.#running) this.#pump().catch((e) => this.#fail(e));
+      else this.#wake?.();
     });
   }
 
@@ -406,8 +419,11 @@ export class Workspace {
 
   /**
    * The append loop. Batches are pipelined: while batch A's WAL record is being committed, batch
-   * B is staged on top of A's overlay; A is applied to the head (and its requests resolved) only
-   * after its commit, and B's commit starts only after A's, so WAL order is commit order.
+   * B is staged on top of A's overlay, and B's commit is started as soon as B is staged, behind
+   * A's (KV's single writer takes them in order, without waiting for this thread to come back
+   * between them). A is applied to the head (and its requests resolved) only after its commit,
+   * then B after its own; before batch C is staged, A is settled, so at most two commits run and
+   * C is staged on top of B alone. If A's commit fails, B (staged on top of A) fails with it.
    */
   async #pump(): Promise<void> {
     this.#running = true;
@@ -418,17 +434,33 @@ export class Workspace {
           break;
         }
         if (this.#queue.length === 0 || this.#closed) {
-          await this.#settleInflight();
           if (this.#closed) {
+            await this.#settleInflight();
             for (const p of this.#queue.splice(0)) {
               p.reject(new StorageClosedError("storage is closed"));
             }
             break;
           }
-          if (this.#queue.length === 0) break;
+          if (this.#older === undefined && this.#inflight === undefined) break;
+          if (this.#older === undefined) {
+            // One commit running: a request arriving before it ends is staged behind it at once.
+            const f = this.#inflight!;
+            await Promise.race([
+              f.commit.then(() => {}, () => {}),
+              new Promise<void>((r) => this.#wake = r),
+            ]);
+            this.#wake = undefined;
+            if (this.#queue.length > 0 && !this.#closed && !this.#pauseRequested) continue;
+          }
+          await this.#settleOldest();
           continue;
         }
         while (this.head.pending.length > PENDING_CHUNKS_MAX) await this.#flush();
+        // At most two commits in flight: the next batch is staged on top of one batch only.
+        if (this.#older !== undefined) {
+          await this.#settleOldest();
+          continue; // the queue, closing and pausing are looked at again
+        }
         let samples = 0, n = 0;
         while (n < this.#queue.length && n < BATCH_REQUESTS_MAX) {
           const q = this.#queue[n];
@@ -451,19 +483,21 @@ export class Workspace {
             p.reject(e);
           }
         }
-        await this.#settleInflight();
-        if (this.#prevFailed) {
-          // Staged on top of a batch that did not commit: stage these requests again.
-          this.#queue.unshift(...stage.accepted);
-          continue;
-        }
         if (stage.accepted.length === 0) continue;
         if (stage.batch.empty()) {
+          // Nothing to write, but the answers rest on the batch below: it must commit first.
+          await this.#settleInflight();
+          if (this.#prevFailed) {
+            // Staged on top of a batch that did not commit: stage these requests again.
+            this.#queue.unshift(...stage.accepted);
+            continue;
+          }
           for (const p of stage.accepted) p.resolve(p.result!);
           continue;
         }
         const commit = this.#commit(stage.batch);
-        commit.catch(() => {}); // observed by #settleInflight
+        commit.catch(() => {}); // observed by #settleOldest
+        this.#older = this.#inflight;
         this.#inflight = { stage, commit };
         if (this.head.pending.length > 0 && this.#flushing === undefined) {
           this.#flushing = this.#flushLoop();
@@ -491,20 +525,45 @@ export class Workspace {
     for (const p of this.#queue.splice(0)) p.reject(e);
   }
 
-  /** Waits for the batch being committed, then applies it to the head and resolves it. */
+  /** Settles every batch in flight, oldest first. */
   async #settleInflight(): Promise<void> {
-    const f = this.#inflight;
+    while (this.#older !== undefined || this.#inflight !== undefined) await this.#settleOldest();
+  }
+
+  /**
+   * Waits for the oldest batch in flight to commit, then applies it to the head and resolves it.
+   * If its commit failed, the batch committed behind it (staged on top of it) fails too.
+   */
+  async #settleOldest(): Promise<void> {
+    const f = this.#older ?? this.#inflight;
     if (f === undefined) return;
-    this.#inflight = undefined;
+    const behind = f === this.#older ? this.#inflight : undefined;
+    if (f === this.#older) this.#older = undefined;
+    else this.#inflight = undefined;
     let seq: number;
     try {
       seq = await f.commit;
     } catch (e) {
-      // Burn the ids: the record may exist in KV and be replayed after a restart.
-      this.head.nextSid = Math.max(this.head.nextSid, f.stage.nextSid);
-      this.log.appliedSeq = this.log.nextSeq - 1;
       this.#prevFailed = true;
-      for (const p of f.stage.accepted) p.reject(e);
+      const failed = [f];
+      if (behind !== undefined) {
+        // Staged on f's overlay, it can never be applied; if its record was written, take it
+        // back (without its first segment a record is incomplete, and replay skips it). Should
+        // that fail too, a restart may replay it, like any commit whose answer was an error.
+        this.#inflight = undefined;
+        const written = await behind.commit.catch(() => undefined);
+        if (written !== undefined) {
+          await this.commitFenced(this.fencedAtomic().delete(walKey(this.id, written, 0)))
+            .catch(() => {});
+        }
+        failed.push(behind);
+      }
+      for (const b of failed) {
+        // Burn the ids: the record may exist in KV and be replayed after a restart.
+        this.head.nextSid = Math.max(this.head.nextSid, b.stage.nextSid);
+        for (const p of b.stage.accepted) p.reject(e);
+      }
+      this.log.appliedSeq = this.log.nextSeq - 1;
       return;
     }
     const b = f.stage.batch;
@@ -727,11 +786,13 @@ export class Workspace {
   }
 
   async #commit(b: Batch): Promise<number> {
-    encodeBatch(b, this.#writer);
-    // Views of a reused buffer: #commit runs one record at a time (see #pump).
-    const segs = this.#segmenter.split(this.#writer.view());
+    // Views of a reused buffer, one per batch in flight: the record two before this one (same
+    // parity) has finished its commits, because #pump settles it before staging this batch.
+    const writer = this.#writers[this.log.nextSeq & 1];
+    encodeBatch(b, writer);
+    const segs = this.#segmenters[this.log.nextSeq & 1].split(writer.view());
     const seq = this.log.nextSeq++;
-    this.log.walRecord(seq, segs.length, this.#writer.length);
+    this.log.walRecord(seq, segs.length, writer.length);
     const meta = new Map<string, MetricMetadata[]>();
     for (const m of b.metadata) {
       const list = meta.get(m.metric) ?? [...(this.head.metadata.get(m.metric) ?? [])];

@@ -533,6 +533,66 @@ Deno.test("a failed WAL commit rejects its requests, changes no query result, an
   await db2.close();
 });
 
+Deno.test("the next batch's WAL commit starts behind the one in flight, and fails with it", async () => {
+  using real = await Deno.openKv(":memory:");
+  // Armed, the first commit waits until the next one has started (or 2 s), then fails.
+  let armed = false, nextStarted: (() => void) | undefined, startedBehind = false;
+  const kv = new Proxy(real, {
+    get(target, prop) {
+      if (prop === "atomic") {
+        return () => {
+          const op = target.atomic();
+          const commit = op.commit.bind(op);
+          op.commit = async () => {
+            if (nextStarted !== undefined) {
+              startedBehind = true;
+              nextStarted();
+              nextStarted = undefined;
+            } else if (armed) {
+              armed = false;
+              await Promise.race([
+                new Promise<void>((r) => nextStarted = r),
+                new Promise((r) => setTimeout(r, 2000)),
+              ]);
+              nextStarted = undefined;
+              throw new Error("injected KV failure");
+            }
+            return await commit();
+          };
+          return op;
+        };
+      }
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  }) as Deno.Kv;
+  const db = await Tsdb.open(kv);
+  const ws = await db.workspace("w");
+  await ws.append(request(series({ __name__: "a" }, [[T0, 1]])));
+  const before = await dump(ws.querier());
+  armed = true;
+  const first = ws.append(request(series({ __name__: "a" }, [[T0 + 1, 2]]))).catch((e) => e);
+  await new Promise((r) => setTimeout(r, 20)); // the first batch is committing
+  // Staged on top of the first: a new series and a sample of a series the first one wrote.
+  const second = ws.append(
+    request(series({ __name__: "b" }, [[T0, 5]]), series({ __name__: "a" }, [[T0 + 2, 3]])),
+  ).catch((e) => e);
+  const [e1, e2] = await Promise.all([first, second]);
+  assert(startedBehind, "the second batch's commit started while the first one's was running");
+  assert(e1 instanceof Error && e1.message === "injected KV failure", `first: ${e1}`);
+  assert(e2 instanceof Error && e2.message === "injected KV failure", `second: ${e2}`);
+  assertEquals(await dump(ws.querier()), before);
+  await ws.append(request(series({ __name__: "b" }, [[T0, 7]])));
+  const after = await dump(ws.querier());
+  assertEquals(after, [`{__name__="a"} ${T0}=1`, `{__name__="b"} ${T0}=7`]);
+  // The second batch's record was written, then taken back: a head recovered from KV after a
+  // crash (no checkpoint at close) agrees.
+  const db2 = await Tsdb.open(real);
+  assertEquals(await dump((await db2.workspace("w")).querier()), after);
+  await db2.close();
+  await db.close();
+});
+
 Deno.test("the writer lease fences a previous writer; reopening takes it back with all data", async () => {
   using kv = await Deno.openKv(":memory:");
   const a = await Tsdb.open(kv), b = await Tsdb.open(kv);
