@@ -19,7 +19,7 @@ import {
   walPrefix,
 } from "./keys.ts";
 import { deleteKnown, deleteRange } from "./kv_delete.ts";
-import { CHECKPOINT_SEGMENTS_PER_ATOMIC, WAL_SEGMENT_BYTES_MAX } from "./limits.ts";
+import { WAL_SEGMENT_BYTES_MAX, WAL_SEGMENTS_PER_ATOMIC_MAX } from "./limits.ts";
 import { forEachStoredSeries, writeSeriesRecords } from "./series_blocks.ts";
 import { Batch, decodeBatch, decodeLabels, joinSegments, segmentCount } from "./wal.ts";
 import type { Workspace } from "./workspace.ts";
@@ -140,12 +140,12 @@ export async function writeCheckpoint(ws: Workspace): Promise<void> {
   });
 }
 
-/** Checkpoint payload bytes per atomic commit: CHECKPOINT_SEGMENTS_PER_ATOMIC whole segments. */
-const CKPT_ATOMIC_BYTES = CHECKPOINT_SEGMENTS_PER_ATOMIC * WAL_SEGMENT_BYTES_MAX;
+/** Checkpoint payload bytes per atomic commit: WAL_SEGMENTS_PER_ATOMIC_MAX whole segments. */
+const CKPT_ATOMIC_BYTES = WAL_SEGMENTS_PER_ATOMIC_MAX * WAL_SEGMENT_BYTES_MAX;
 
 /**
  * Writes checkpoint generation `gen` (version 3) as segments of its byte stream, one atomic of
- * CHECKPOINT_SEGMENTS_PER_ATOMIC segments at a time, encoding each piece just before it is needed:
+ * WAL_SEGMENTS_PER_ATOMIC_MAX segments at a time, encoding each piece just before it is needed:
  * appends go on between the commits, and each piece records the WAL position it was encoded at.
  * Holds one atomic's worth of bytes (plus one series) instead of the whole checkpoint. Segment
  * values carry a count of 0: the head pointer's `segs` says how many make the checkpoint.
@@ -159,7 +159,7 @@ async function streamCheckpoint(
   await deleteKnown(ws.kv, [], { prefix: [...checkpointPrefix(ws.id), gen] });
   const head = ws.head, enc = new CheckpointEncoder(head);
   const w = new ByteWriter(CKPT_ATOMIC_BYTES + (1 << 16));
-  const vals = new Uint8Array(CHECKPOINT_SEGMENTS_PER_ATOMIC * (4 + WAL_SEGMENT_BYTES_MAX));
+  const vals = new Uint8Array(WAL_SEGMENTS_PER_ATOMIC_MAX * (4 + WAL_SEGMENT_BYTES_MAX));
   let segs = 0, bytes = 0, done = false, pendingMark = 0;
   enc.begin(w);
   while (!done || w.length > 0) {

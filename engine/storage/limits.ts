@@ -34,13 +34,8 @@ export const PARTITION_MS = 2 * 3600_000;
 export const PENDING_CHUNKS_MAX = 200_000;
 /** Chunk writes per flush commit (leave room under the mutation limit). */
 export const FLUSH_CHUNKS_PER_ATOMIC = 900;
-/**
- * Bytes of values per background commit (chunk flushes, series records): KV has one writer, so a
- * WAL commit arriving behind one waits for it; ~200 KB keep that wait near a millisecond.
- */
-export const FLUSH_BYTES_PER_ATOMIC = 200_000;
-/** WAL segment values per checkpoint commit (the same bound as FLUSH_BYTES_PER_ATOMIC). */
-export const CHECKPOINT_SEGMENTS_PER_ATOMIC = 3;
+/** Bytes of chunk values per flush commit. */
+export const FLUSH_BYTES_PER_ATOMIC = 700_000;
 /** Largest chunk block value (docs/format_kv.md "Chunk blocks"): a KV value. */
 export const CHUNK_BLOCK_BYTES_MAX = KV_VALUE_BYTES_MAX;
 /**
