@@ -484,22 +484,20 @@ Deno.test("an out-of-order staleness marker keeps its bit pattern through buffer
   await db.close();
 });
 
-Deno.test("a failed WAL commit rejects its requests, changes no query result, and appends go on", async () => {
-  using real = await Deno.openKv(":memory:");
-  let failNext = false;
-  const kv = new Proxy(real, {
+/** `real`, with every atomic's `commit()` passed through `hook` (which is given the real one). */
+function hookCommits(
+  real: Deno.Kv,
+  hook: (commit: () => Promise<Deno.KvCommitResult | Deno.KvCommitError>) => Promise<
+    Deno.KvCommitResult | Deno.KvCommitError
+  >,
+): Deno.Kv {
+  return new Proxy(real, {
     get(target, prop) {
       if (prop === "atomic") {
         return () => {
           const op = target.atomic();
           const commit = op.commit.bind(op);
-          op.commit = () => {
-            if (failNext) {
-              failNext = false;
-              return Promise.reject(new Error("injected KV failure"));
-            }
-            return commit();
-          };
+          op.commit = () => hook(commit);
           return op;
         };
       }
@@ -507,6 +505,18 @@ Deno.test("a failed WAL commit rejects its requests, changes no query result, an
       return typeof v === "function" ? v.bind(target) : v;
     },
   }) as Deno.Kv;
+}
+
+Deno.test("a failed WAL commit rejects its requests, changes no query result, and appends go on", async () => {
+  using real = await Deno.openKv(":memory:");
+  let failNext = false;
+  const kv = hookCommits(real, (commit) => {
+    if (failNext) {
+      failNext = false;
+      return Promise.reject(new Error("injected KV failure"));
+    }
+    return commit();
+  });
   const db = await Tsdb.open(kv);
   const ws = await db.workspace("w");
   await ws.append(request(series({ __name__: "a" }, [[T0, 1]])));
@@ -537,35 +547,22 @@ Deno.test("the next batch's WAL commit starts behind the one in flight, and fail
   using real = await Deno.openKv(":memory:");
   // Armed, the first commit waits until the next one has started (or 2 s), then fails.
   let armed = false, nextStarted: (() => void) | undefined, startedBehind = false;
-  const kv = new Proxy(real, {
-    get(target, prop) {
-      if (prop === "atomic") {
-        return () => {
-          const op = target.atomic();
-          const commit = op.commit.bind(op);
-          op.commit = async () => {
-            if (nextStarted !== undefined) {
-              startedBehind = true;
-              nextStarted();
-              nextStarted = undefined;
-            } else if (armed) {
-              armed = false;
-              await Promise.race([
-                new Promise<void>((r) => nextStarted = r),
-                new Promise((r) => setTimeout(r, 2000)),
-              ]);
-              nextStarted = undefined;
-              throw new Error("injected KV failure");
-            }
-            return await commit();
-          };
-          return op;
-        };
-      }
-      const v = Reflect.get(target, prop, target);
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  }) as Deno.Kv;
+  const kv = hookCommits(real, async (commit) => {
+    if (nextStarted !== undefined) {
+      startedBehind = true;
+      nextStarted();
+      nextStarted = undefined;
+    } else if (armed) {
+      armed = false;
+      await Promise.race([
+        new Promise<void>((r) => nextStarted = r),
+        new Promise((r) => setTimeout(r, 2000)),
+      ]);
+      nextStarted = undefined;
+      throw new Error("injected KV failure");
+    }
+    return await commit();
+  });
   const db = await Tsdb.open(kv);
   const ws = await db.workspace("w");
   await ws.append(request(series({ __name__: "a" }, [[T0, 1]])));
