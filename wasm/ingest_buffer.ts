@@ -313,19 +313,20 @@ export class RegionIndex<T> {
    * their entries: the decoder keeps there what it knows of a label set without reading it.
    */
   markAt(k: number): unknown {
-    const e = this.#entryOf[k];
-    if (e < 0 || !(k < this.#n)) return undefined;
-    const age = this.#rotations - this.#entryRot[k];
-    return age === 0 ? this.#curMarks[e] : age === 1 ? this.#prevMarks[e] : undefined;
+    return this.#marksOf(k)?.[this.#entryOf[k]];
   }
 
   /** Sets the mark of the entry that region `k` of the last lookup resolved to (if any is left). */
   setMarkAt(k: number, mark: unknown): void {
-    const e = this.#entryOf[k];
-    if (e < 0 || !(k < this.#n)) return;
+    const marks = this.#marksOf(k);
+    if (marks !== undefined) marks[this.#entryOf[k]] = mark;
+  }
+
+  /** The marks of the generation now holding region `k`'s entry, or undefined (none, or gone). */
+  #marksOf(k: number): unknown[] | undefined {
+    if (!(k < this.#n) || this.#entryOf[k] < 0) return undefined;
     const age = this.#rotations - this.#entryRot[k];
-    if (age === 0) this.#curMarks[e] = mark;
-    else if (age === 1) this.#prevMarks[e] = mark;
+    return age === 0 ? this.#curMarks : age === 1 ? this.#prevMarks : undefined;
   }
 
   /** Grows or rotates the current generation when it is full. */

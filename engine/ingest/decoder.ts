@@ -149,9 +149,10 @@ export class RemoteWriteDecoder {
   decodeV1(buf: Uint8Array): DecodedWrite {
     this.reset(buf);
     this.v2 = false;
-    if (this.#wasmWalk && this.#walkV1()) {
+    const walked = this.#wasmWalk ? this.#walkV1() : undefined;
+    if (walked !== undefined) {
       this.#resolveV1();
-      return this.finish("1.0");
+      return this.finish("1.0", walked);
     }
     const r = this.r;
     const end = r.buf.length;
@@ -296,21 +297,20 @@ export class RemoteWriteDecoder {
   }
 
   /**
-   * The WASM walk of the request (common shape only): pending series with their label regions
-   * and the sample columns, as the general walk would leave them. False (nothing changed) when
-   * the request needs the general walk.
+   * The WASM walk of the request (common shape only): pending series with their label regions,
+   * as the general walk would leave them, and the request's sample columns. Undefined (nothing
+   * changed) when the request needs the general walk.
    */
-  #walkV1(): boolean {
+  #walkV1(): Columns | undefined {
     const w = this.#bytes.walkV1(this.r.buf, SERIES_PER_REQUEST_MAX);
     if (w === undefined) {
       this.#syncViews(); // the walk may have grown the memory before it gave up
-      return false;
+      return undefined;
     }
     const n = w.series, ns = w.t.length;
-    while (this.tS.length < ns) this.grow();
-    // Same-type set copies bytes: NaN payloads survive.
-    this.tS.set(w.t);
-    this.vS.set(w.v);
+    // Same-type slices copy bytes (NaN payloads survive), out of WASM memory into the request's
+    // own columns.
+    const columns = { T: w.t.slice(), V: w.v.slice() };
     if (4 * n > this.#regions.length) {
       let cap = this.#regions.length;
       while (cap < 4 * n) cap *= 2;
@@ -329,7 +329,7 @@ export class RemoteWriteDecoder {
     }
     this.n = ns;
     this.#syncViews();
-    return true;
+    return columns;
   }
 
   /** Views of the request again after a call that may have grown the WASM memory. */
@@ -617,11 +617,12 @@ export class RemoteWriteDecoder {
     this.vW = new Uint32Array(v.buffer);
   }
 
-  private finish(version: "1.0" | "2.0"): DecodedWrite {
+  /** The decoded request; its sample columns are `columns` when given, else the scratch's. */
+  private finish(version: "1.0" | "2.0", columns?: Columns): DecodedWrite {
     const n = this.n;
     // Same-type TypedArray slice copies bytes, so NaN payloads are preserved.
-    const T = this.tS.slice(0, n);
-    const V = this.vS.slice(0, n);
+    const T = columns?.T ?? this.tS.slice(0, n);
+    const V = columns?.V ?? this.vS.slice(0, n);
     if (this.tS.length > SCRATCH_SAMPLES_KEEP) {
       // Release scratch grown by an unusually large request (up to ~24 MiB at 16 MiB bodies).
       this.tS = new Float64Array(4096);
@@ -651,6 +652,12 @@ export class RemoteWriteDecoder {
     this.metadata = [];
     return out;
   }
+}
+
+/** A request's sample columns: timestamps and values (raw bits), one entry per sample. */
+interface Columns {
+  T: Float64Array;
+  V: Float64Array;
 }
 
 /**
