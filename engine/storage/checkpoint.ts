@@ -77,19 +77,14 @@ export class CheckpointEncoder {
         ids[n++] = scan;
         if (h.chunkCount[scan] > 0) this.#slots[c++] = h.slot[scan];
       }
-      const many = c > 0 && a.bytesManyView
-        ? a.bytesManyView(this.#slots.subarray(0, c))
-        : undefined;
+      const many = c > 0 ? a.bytesManyView(this.#slots.subarray(0, c)) : undefined;
       let i = 0;
       for (c = 0; i < n && w.length < budget; i++) {
         const s = ids[i];
         if (h.chunkCount[s] === 0) this.#series(w, s, EMPTY, 0, 0);
-        else if (many !== undefined) {
-          this.#series(w, s, many.data, many.offsets[c], many.offsets[c + 1]);
+        else {
+          this.#series(w, s, many!.data, many!.offsets[c], many!.offsets[c + 1]);
           c++;
-        } else {
-          const bytes = a.bytesView ? a.bytesView(h.slot[s]) : a.bytes(h.slot[s]);
-          this.#series(w, s, bytes, 0, bytes.length);
         }
         this.series++;
       }

@@ -26,13 +26,14 @@ export interface ChunkArena {
   bytes(slot: number): Uint8Array;
   /**
    * The chunk's bytes without a copy, valid only until the next call on the arena (for callers
-   * that copy them at once, e.g. the checkpoint writer). Optional: callers fall back to bytes().
+   * that copy them at once).
    */
-  bytesView?(slot: number): Uint8Array;
-  /** Copies of many chunks' bytes in one call: chunk i is `data[offsets[i], offsets[i + 1])`. */
-  bytesMany?(slots: Uint32Array): { data: Uint8Array; offsets: Uint32Array };
-  /** bytesMany() without copies: views valid only until the next call on the arena. Optional. */
-  bytesManyView?(slots: Uint32Array): { data: Uint8Array; offsets: Uint32Array };
+  bytesView(slot: number): Uint8Array;
+  /**
+   * Many chunks' bytes in one call, without copies (valid only until the next call on the
+   * arena): chunk i is `data[offsets[i], offsets[i + 1])`.
+   */
+  bytesManyView(slots: Uint32Array): { data: Uint8Array; offsets: Uint32Array };
   /** Samples in the chunk. */
   count(slot: number): number;
   /** Bytes held by live chunks (and scratch), for memory accounting. */
@@ -89,11 +90,6 @@ export class WasmChunkArena implements ChunkArena {
 
   bytesManyView(slots: Uint32Array): { data: Uint8Array; offsets: Uint32Array } {
     return this.#a.bytesMany(slots);
-  }
-
-  bytesMany(slots: Uint32Array): { data: Uint8Array; offsets: Uint32Array } {
-    const { data, offsets } = this.#a.bytesMany(slots);
-    return { data: data.slice(), offsets: offsets.slice() };
   }
 
   /** Size of the WASM linear memory (an upper bound of the arena's RSS). */

@@ -581,8 +581,7 @@ export class Head {
   #closeChunk(sid: number): void {
     const slot = this.slot[sid];
     if (slot < 0 || this.chunkCount[sid] === 0) return;
-    const a = this.arena;
-    const bytes = this.#slab.copy(a.bytesView ? a.bytesView(slot) : a.bytes(slot));
+    const bytes = this.#slab.copy(this.arena.bytesView(slot));
     this.#pushPending({
       sid,
       partition: partitionOf(this.chunkMinT[sid], this.opts.partitionMs),

@@ -147,16 +147,10 @@ export class KvQuerier implements Querier {
     // The open chunks' bytes in one call, copied: the arena's views end at its next call, and
     // appends may run while this select awaits KV.
     let headData = new Uint8Array(0), headOff = new Uint32Array(1);
-    if (slots.length > 0 && h.arena.bytesMany) {
-      const many = h.arena.bytesMany(Uint32Array.from(slots));
+    if (slots.length > 0) {
+      const many = h.arena.bytesManyView(Uint32Array.from(slots));
       headData = many.data.slice();
       headOff = many.offsets.slice();
-    } else if (slots.length > 0) {
-      const parts = slots.map((s) => h.arena.bytes(s).slice());
-      headOff = new Uint32Array(parts.length + 1);
-      for (let i = 0; i < parts.length; i++) headOff[i + 1] = headOff[i] + parts[i].length;
-      headData = new Uint8Array(headOff[parts.length]);
-      for (let i = 0; i < parts.length; i++) headData.set(parts[i], headOff[i]);
     }
     const headMinT = new Float64Array(slots.length), headMaxT = new Float64Array(slots.length);
     const headCount = new Uint16Array(slots.length);
