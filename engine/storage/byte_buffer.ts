@@ -65,11 +65,7 @@ export class ByteWriter {
     if (!(x >= 0) || !Number.isSafeInteger(x)) throw new Error(`BUG: uvarint ${x}`);
     this.#ensure(8);
     if (x < 0x10000000) {
-      while (x >= 0x80) {
-        this.#buf[this.length++] = (x & 0x7f) | 0x80;
-        x >>>= 7;
-      }
-      this.#buf[this.length++] = x;
+      this.length = putUvarint32(this.#buf, this.length, x);
       return;
     }
     while (x >= 0x80) {
@@ -157,12 +153,7 @@ export function strBytesMax(s: string): number {
  */
 export function putStr(buf: Uint8Array, p: number, s: string): number {
   const n = s.length, start = p;
-  let x = n;
-  while (x >= 0x80) {
-    buf[p++] = (x & 0x7f) | 0x80;
-    x >>>= 7;
-  }
-  buf[p++] = x;
+  p = putUvarint32(buf, p, n);
   let seen = 0;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
@@ -171,15 +162,22 @@ export function putStr(buf: Uint8Array, p: number, s: string): number {
   }
   if (seen < 0x80) return p;
   const b = encoder.encode(s);
-  p = start;
-  x = b.length;
+  p = putUvarint32(buf, start, b.length);
+  buf.set(b, p);
+  return p + b.length;
+}
+
+/**
+ * Writes `x` (an integer in [0, 2^32)) as a uvarint at `buf[p]` into room the caller made (at
+ * most 5 bytes); returns the end.
+ */
+export function putUvarint32(buf: Uint8Array, p: number, x: number): number {
   while (x >= 0x80) {
     buf[p++] = (x & 0x7f) | 0x80;
     x >>>= 7;
   }
   buf[p++] = x;
-  buf.set(b, p);
-  return p + b.length;
+  return p;
 }
 
 /** Reads fields written by ByteWriter; throws CorruptValueError past the end. */

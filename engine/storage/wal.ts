@@ -11,6 +11,7 @@ import {
   CorruptValueError,
   LITTLE_ENDIAN,
   putStr,
+  putUvarint32,
   strBytesMax,
 } from "./byte_buffer.ts";
 import { WAL_SEGMENT_BYTES_MAX } from "./limits.ts";
@@ -190,6 +191,9 @@ export function encodeBatch(b: Batch, w: ByteWriter): void {
   }
 }
 
+/** Index of a double's low and high 32-bit word in a Uint32Array view of its column. */
+const LO = LITTLE_ENDIAN ? 0 : 1, HI = 1 - LO;
+
 /**
  * The sample entries of a batch (`uvarint sid | uvarint n | n × varint Δt | n × f64`), written
  * straight into the writer's buffer: one capacity check for the whole section, varints inline,
@@ -197,9 +201,6 @@ export function encodeBatch(b: Batch, w: ByteWriter): void {
  * double passed through `DataView.setFloat64` may come out quieted (bit 51 set). Otherwise the
  * bytes of the field-by-field form (`uvarint`, `varint`, `f64s`; tested on random batches).
  */
-/** Index of a double's low and high 32-bit word in a Uint32Array view of its column. */
-const LO = LITTLE_ENDIAN ? 0 : 1, HI = 1 - LO;
-
 function encodeEntries(b: Batch, w: ByteWriter, base: number): void {
   // Worst case per entry: two 5-byte varints (ids and counts are int32); per sample a 10-byte
   // varint and 8 value bytes.
@@ -208,6 +209,8 @@ function encodeEntries(b: Batch, w: ByteWriter, base: number): void {
   let p = w.length;
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   for (let e = 0; e < b.entries; e++) {
+    // Varints written out here rather than through putUvarint32: this loop runs per sample, and
+    // no call in it depends on the optimiser inlining it.
     let x = sids[e];
     if (!(x >= 0)) throw new Error(`BUG: uvarint ${x}`);
     while (x >= 0x80) {
@@ -305,12 +308,7 @@ export function encodeLabels(labels: Labels, w: ByteWriter): void {
   let room = 5;
   for (let i = 0; i < n; i++) room += strBytesMax(labels[i].name) + strBytesMax(labels[i].value);
   const buf = w.reserve(room);
-  let p = w.length, x = n;
-  while (x >= 0x80) {
-    buf[p++] = (x & 0x7f) | 0x80;
-    x >>>= 7;
-  }
-  buf[p++] = x;
+  let p = putUvarint32(buf, w.length, n);
   for (let i = 0; i < n; i++) {
     const l = labels[i];
     p = putStr(buf, p, l.name);
@@ -330,10 +328,10 @@ export function decodeLabels(r: ByteReader): Labels {
 /**
  * Splits records into segment values (each a 4-byte little-endian segment count followed by up
  * to WAL_SEGMENT_BYTES_MAX payload bytes; a record is committed iff all its segments exist), as
- * views of one buffer reused from record to record: valid until the next `split`, so the caller must not split again before the
- * commits of the previous record's segments have settled. A fresh array per segment (~14 bytes
- * per sample) lived until the next full GC, because the batch waits for its commit long enough
- * to be promoted: up to ~100 MiB of garbage at 100k series.
+ * views of one buffer reused from record to record: valid until the next `split`, so the caller
+ * must not split again before the commits of the previous record's segments have settled. A
+ * fresh array per segment (~14 bytes per sample) lived until the next full GC, because the batch
+ * waits for its commit long enough to be promoted: up to ~100 MiB of garbage at 100k series.
  */
 export class WalSegmenter {
   #buf = new Uint8Array(1 << 16);
