@@ -60,11 +60,6 @@ class BlockIdHash {
   a = 0x811c9dc5;
   b = 0x01000193;
 
-  reset(): void {
-    this.a = 0x811c9dc5;
-    this.b = 0x01000193;
-  }
-
   add(x: number): void {
     let a = this.a;
     a = Math.imul(a ^ (x & 0xff), 0x01000193);
